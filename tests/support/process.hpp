@@ -1,0 +1,24 @@
+#pragma once
+// Running a program (the tessera command) from a test and collecting what it did.
+
+#include <string>
+#include <vector>
+
+namespace tessera::test {
+
+struct ProcessResult {
+  int exit_code = -1;  ///< the exit status, or 128 + signal number when killed by a signal
+  std::string out;     ///< everything written to stdout
+  std::string err;     ///< everything written to stderr
+};
+
+/// Runs `program` with `args` and the test's environment, waits for it, and returns its exit
+/// code and output. Throws std::runtime_error if it cannot be started.
+ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
+                          const std::vector<std::string>& extra_env = {});
+
+/// run_process on the tessera command built with the tests.
+ProcessResult run_tessera(const std::vector<std::string>& args,
+                          const std::vector<std::string>& extra_env = {});
+
+}  // namespace tessera::test

@@ -1,0 +1,179 @@
+// The tessera command: devices as a table and as JSON, selection, fission, errors and exit codes.
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+#include "support/topology.hpp"
+
+using tessera::test::run_tessera;
+
+namespace {
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+// The table's data rows split on runs of two or more spaces (cells may hold single spaces).
+std::vector<std::vector<std::string>> table_rows(const std::string& table) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& line : lines(table)) {
+    std::vector<std::string> cells;
+    std::size_t pos = 0;
+    while (pos < line.size()) {
+      auto gap = line.find("  ", pos);
+      if (gap == std::string::npos) gap = line.size();
+      cells.push_back(line.substr(pos, gap - pos));
+      pos = line.find_first_not_of(' ', gap);
+      if (pos == std::string::npos) break;
+    }
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::size_t expected_devices() {
+  const auto& t = tessera::test::topology();
+  return t.root_devices;
+}
+
+}  // namespace
+
+TEST_CASE("--version and --help") {
+  const auto version = run_tessera({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(contains(version.out, "tessera 0."));
+  const auto help = run_tessera({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.out, "devices"));
+}
+
+TEST_CASE("usage errors exit 2 with one line first") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"bogus"}, {"devices", "--bogus"},
+        {"devices", "--cpu-split", "0"}, {"devices", "--cpu-split", "-1"},
+        {"devices", "--cpu-split", "x"}, {"devices", "extra"}}) {
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    INFO("tessera " << joined);
+    const auto r = run_tessera(args);
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err).rfind("error: ", 0) == 0);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("devices: the table and the JSON agree") {
+  const auto& topo = tessera::test::topology();
+  const auto table = run_tessera({"devices"});
+  if (topo.no_platform) {
+    CHECK(table.exit_code == 1);
+    CHECK(first_line(table.err).rfind("error: no OpenCL platform found", 0) == 0);
+    CHECK(table.out.empty());
+    return;
+  }
+  REQUIRE(table.exit_code == 0);
+  const auto json_run = run_tessera({"devices", "--json"});
+  REQUIRE(json_run.exit_code == 0);
+  const auto json = nlohmann::json::parse(json_run.out);  // throws, failing the test, if invalid
+  const auto& devices = json.at("devices");
+  REQUIRE(devices.size() == expected_devices());
+
+  const auto rows = table_rows(table.out);
+  REQUIRE(rows.size() == devices.size() + 1);
+  CHECK(rows[0][0] == "#");
+  CHECK(rows[0][2] == "name");
+  for (std::size_t k = 0; k < devices.size(); ++k) {
+    const auto& d = devices[k];
+    const auto& row = rows[k + 1];
+    INFO("row " << k << ": " << table.out);
+    REQUIRE(row.size() == 11);
+    CHECK(row[0] == d.at("label").get<std::string>());
+    CHECK(row[1] == d.at("platform").at("name").get<std::string>());
+    CHECK(row[2] == d.at("name").get<std::string>());
+    CHECK(row[3] == d.at("type").get<std::string>());
+    CHECK(row[4] == std::to_string(d.at("compute_units").get<unsigned>()));
+    CHECK(row[5] == std::to_string(d.at("clock_mhz").get<unsigned>()));
+    CHECK(row[8] == d.at("opencl_c_version").get<std::string>());
+    CHECK(row[9] == (d.at("fp64").get<bool>() ? "yes" : "no"));
+    CHECK(row[10] == (d.at("unified_memory").get<bool>() ? "yes" : "no"));
+    CHECK(d.at("index").get<std::size_t>() == k);
+    CHECK(d.at("global_memory").get<std::uint64_t>() >= d.at("max_alloc").get<std::uint64_t>());
+    CHECK(d.at("sub_device").is_null());
+  }
+
+  if (topo.broken_platform) {
+    CHECK(contains(table.err, "warn: skipping platform"));
+    CHECK(contains(table.err, "CL_OUT_OF_HOST_MEMORY"));
+    const auto quiet = run_tessera({"devices"}, {"TESSERA_LOG=error"});
+    CHECK(quiet.exit_code == 0);
+    CHECK(quiet.err.empty());
+  } else {
+    CHECK(table.err.empty());
+  }
+}
+
+TEST_CASE("devices: selection and fission") {
+  const auto& topo = tessera::test::topology();
+  if (topo.no_platform) return;
+
+  const auto first = run_tessera({"devices", "--json", "--devices", "0"});
+  REQUIRE(first.exit_code == 0);
+  CHECK(nlohmann::json::parse(first.out).at("devices").size() == 1);
+
+  const auto env = run_tessera({"devices", "--json"}, {"TESSERA_DEVICES=0"});
+  REQUIRE(env.exit_code == 0);
+  CHECK(nlohmann::json::parse(env.out).at("devices").size() == 1);
+
+  const auto split = run_tessera({"devices", "--json", "--cpu-split", "1", "--devices", "platform=portable"});
+  REQUIRE(split.exit_code == 0);
+  const auto parts = nlohmann::json::parse(split.out).at("devices");
+  for (const auto& p : parts) CHECK(p.at("compute_units").get<unsigned>() == 1);
+  if (topo.name == "pocl" && tessera::test::host_cores() == 2) {
+    REQUIRE(parts.size() == 2);
+    CHECK(parts[0].at("label") == "0.0");
+    CHECK(parts[1].at("label") == "0.1");
+    CHECK(parts[1].at("sub_device") == 1);
+  }
+}
+
+TEST_CASE("devices: selector errors exit 2") {
+  const auto& topo = tessera::test::topology();
+  const auto syntax = run_tessera({"devices", "--devices", "cpu,gpx"});
+  CHECK(syntax.exit_code == 2);
+  CHECK(first_line(syntax.err).rfind("error: invalid device selector 'cpu,gpx'", 0) == 0);
+  CHECK(contains(first_line(syntax.err), "'gpx'"));
+
+  const auto env_syntax = run_tessera({"devices"}, {"TESSERA_DEVICES=gpx"});
+  CHECK(env_syntax.exit_code == 2);
+
+  if (topo.no_platform) return;
+  const auto none = run_tessera({"devices", "--devices", "name=no-such-device"});
+  CHECK(none.exit_code == 2);
+  CHECK(first_line(none.err) ==
+        "error: device selector 'name=no-such-device' matches no device; the devices are:");
+  const auto all = nlohmann::json::parse(run_tessera({"devices", "--json"}).out).at("devices");
+  for (const auto& d : all) CHECK(contains(none.err, d.at("name").get<std::string>()));
+  CHECK(lines(none.err).size() == all.size() + 1);
+}
+
+TEST_CASE("an unknown TESSERA_LOG level is a usage error") {
+  const auto r = run_tessera({"devices"}, {"TESSERA_LOG=loud"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "TESSERA_LOG"));
+}
