@@ -169,7 +169,7 @@ Error::Error(Errc code, std::string message, int status, std::string api_call, s
 std::string_view Error::cl_status_name() const noexcept { return tessera::cl_status_name(status_); }
 
 BuildError::BuildError(std::string message, std::vector<DeviceLog> logs, int status)
-    : Error(Errc::build_failure, std::move(message), status, status != 0 ? "clBuildProgram" : ""),
+    : Error(Errc::build_failure, std::move(message), status, ""),
       logs_(std::move(logs)) {}
 
 namespace detail {

@@ -1,31 +1,37 @@
-// Runtime: discovery, then selection, then fission, done once at construction.
+// Runtime: discovery, then selection, then fission, then one OpenCL context per device.
+
+#include <fmt/format.h>
 
 #include <utility>
 
+#include "runtime_state.hpp"
 #include "tessera/error.hpp"
 #include "tessera/runtime.hpp"
 #include "tessera/selector.hpp"
 
 namespace tessera {
 
-struct Runtime::State {
-  RuntimeOptions options;
-  Discovery discovery;
-  std::vector<Device> devices;
-};
-
 Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<State>()) {
   // Parse the selector first: a typo is reported even on a machine without OpenCL.
   const Selector selector =
       options.devices.empty() ? Selector::from_environment() : Selector::parse(options.devices);
   if (options.devices.empty()) options.devices = selector.text();
-  state_->options = std::move(options);
-  state_->discovery = discover_devices();
-  state_->devices = selector.select(state_->discovery.devices);
-  if (state_->options.cpu_split > 0) {
-    state_->devices =
-        split_cpu_devices(state_->devices, state_->options.cpu_split, state_->discovery.warnings);
+  State& s = *state_;
+  s.options = std::move(options);
+  s.discovery = discover_devices();
+  s.devices = selector.select(s.discovery.devices);
+  if (s.options.cpu_split > 0) {
+    s.devices = split_cpu_devices(s.devices, s.options.cpu_split, s.discovery.warnings);
   }
+  for (const Device& d : s.devices) {
+    cl_int status = CL_SUCCESS;
+    s.contexts.emplace_back(d.handle().device, nullptr, nullptr, nullptr, &status);
+    detail::check(status, "clCreateContext", d.name());
+  }
+  const auto root = detail::resolve_cache_dir(s.options.cache_dir);
+  s.cache_root = root.string();
+  s.program_cache = detail::ProgramCache(root.empty() ? root : root / "programs",
+                                         s.options.cache_max_bytes);
 }
 
 Runtime::~Runtime() = default;

@@ -4,11 +4,15 @@
 //   tessera::Runtime rt{{.devices = "cpu", .cpu_split = 1}};
 //   for (const auto& d : rt.devices()) use(d.info());
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tessera/device.hpp"
+#include "tessera/program.hpp"
+#include "tessera/source.hpp"
 
 namespace tessera {
 
@@ -17,6 +21,11 @@ struct RuntimeOptions {
   std::string devices;
   /// CPU fission: split CPU devices into sub-devices of this many compute units; 0 = no split.
   unsigned cpu_split = 0;
+  /// Program binary cache folder. Empty: $TESSERA_CACHE_DIR, else $XDG_CACHE_HOME/tessera,
+  /// else $HOME/.cache/tessera. "off" disables the cache.
+  std::string cache_dir;
+  /// Upper bound of the cache's size; the least recently used entries are evicted beyond it.
+  std::uint64_t cache_max_bytes = 256ull << 20;
 };
 
 class Runtime {
@@ -38,8 +47,25 @@ class Runtime {
   const std::vector<std::string>& warnings() const noexcept;
   const RuntimeOptions& options() const noexcept;
 
- private:
+  /// Builds `source` for every device: identical devices (same platform, name and driver)
+  /// compile once, different ones in parallel, through the on-disk binary cache. Options get
+  /// -cl-kernel-arg-info added. Devices where the build fails are left out of the program, each
+  /// with a line in Program::warnings(); when none remains, throws BuildError with every
+  /// device's log. Throws Error(Errc::io) for unreadable sources, Error(Errc::invalid_argument)
+  /// for a malformed define. Safe to call from several threads.
+  Program compile(const Source& source, std::string_view options = {},
+                  const Defines& defines = {}) const;
+
+  /// The folder of the program binary cache ("" when the cache is off).
+  const std::string& cache_dir() const noexcept;
+  /// Counters summed over every compile() of this runtime.
+  BuildStats build_stats() const;
+
+  /// Internal state shared with the rest of runtime/.
   struct State;
+  const State& state() const noexcept { return *state_; }
+
+ private:
   std::unique_ptr<State> state_;
 };
 

@@ -20,5 +20,6 @@ void add_device_options(CLI::App& command, RuntimeOptions& options);
 void report_warnings(const Runtime& runtime);
 
 void add_devices_command(CLI::App& app, Action& action);
+void add_build_command(CLI::App& app, Action& action);
 
 }  // namespace tessera::cli

@@ -20,7 +20,7 @@ int report_failure(const tessera::Error& e) {
          if (const auto* b = dynamic_cast<const tessera::BuildError*>(&e)) return b->logs();
          return {};
        }()) {
-    fmt::print(stderr, "--- build log for '{}' ---\n{}\n", entry.device, entry.log);
+    fmt::print(stderr, "--- build log, {} ---\n{}\n", entry.device, entry.log);
   }
   return tessera::cli::exit_code_for(e.code());
 }
@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
 
   Action action;
   add_devices_command(app, action);
+  add_build_command(app, action);
 
   if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
     fmt::print(stderr, "error: unknown command '{}'\nRun 'tessera --help' for usage.\n", argv[1]);

@@ -1,0 +1,29 @@
+#pragma once
+// Internal: what a Runtime holds, shared with the rest of runtime/.
+
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cl.hpp"
+#include "device_handle.hpp"
+#include "program_cache.hpp"
+#include "tessera/program.hpp"
+#include "tessera/runtime.hpp"
+
+namespace tessera {
+
+struct Runtime::State {
+  RuntimeOptions options;
+  Discovery discovery;
+  std::vector<Device> devices;        ///< selected, then split
+  std::vector<cl::Context> contexts;  ///< one per device, same order
+  std::string cache_root;             ///< "" when the cache is off
+  detail::ProgramCache program_cache{{}, 0};
+
+  mutable std::mutex stats_mutex;
+  mutable BuildStats stats;  ///< guarded by stats_mutex
+};
+
+}  // namespace tessera
