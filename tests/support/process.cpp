@@ -1,6 +1,7 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +10,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -24,12 +24,46 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
-ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
-                          const std::vector<std::string>& extra_env) {
+RunningProcess::RunningProcess(int pid, std::string out_path, std::string err_path)
+    : pid_(pid), out_path_(std::move(out_path)), err_path_(std::move(err_path)) {}
+
+RunningProcess::RunningProcess(RunningProcess&& other) noexcept
+    : pid_(other.pid_), out_path_(std::move(other.out_path_)), err_path_(std::move(other.err_path_)) {
+  other.pid_ = -1;
+}
+
+RunningProcess::~RunningProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    ::unlink(out_path_.c_str());
+    ::unlink(err_path_.c_str());
+  }
+}
+
+ProcessResult RunningProcess::wait() {
+  if (pid_ <= 0) throw std::logic_error("process already waited for");
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  }
+  pid_ = -1;
+  ProcessResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out_path_);
+  result.err = slurp(err_path_);
+  ::unlink(out_path_.c_str());
+  ::unlink(err_path_.c_str());
+  return result;
+}
+
+RunningProcess start_process(const std::string& program, const std::vector<std::string>& args,
+                             const std::vector<std::string>& extra_env) {
   char out_path[] = "/tmp/tessera-test-out-XXXXXX";
   char err_path[] = "/tmp/tessera-test-err-XXXXXX";
-  const int out_fd = mkstemp(out_path);
-  const int err_fd = mkstemp(err_path);
+  const int out_fd = ::mkstemp(out_path);
+  const int err_fd = ::mkstemp(err_path);
   if (out_fd < 0 || err_fd < 0) throw std::runtime_error("mkstemp failed");
 
   std::vector<std::string> argv_store{program};
@@ -55,26 +89,21 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  close(out_fd);
-  close(err_fd);
+  ::close(out_fd);
+  ::close(err_fd);
   if (rc != 0) {
-    unlink(out_path);
-    unlink(err_path);
+    ::unlink(out_path);
+    ::unlink(err_path);
     throw std::runtime_error("cannot start " + program);
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed for " + program);
-  }
-  ProcessResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
-  unlink(out_path);
-  unlink(err_path);
-  return result;
+  return RunningProcess(pid, out_path, err_path);
+}
+
+ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
+                          const std::vector<std::string>& extra_env) {
+  return start_process(program, args, extra_env).wait();
 }
 
 ProcessResult run_tessera(const std::vector<std::string>& args,

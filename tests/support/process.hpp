@@ -17,6 +17,26 @@ struct ProcessResult {
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
                           const std::vector<std::string>& extra_env = {});
 
+/// A process started by start_process; wait() collects it.
+class RunningProcess {
+ public:
+  RunningProcess(int pid, std::string out_path, std::string err_path);
+  RunningProcess(RunningProcess&& other) noexcept;
+  RunningProcess& operator=(RunningProcess&&) = delete;
+  ~RunningProcess();  ///< kills and reaps a process never waited for
+  int pid() const noexcept { return pid_; }
+  ProcessResult wait();
+
+ private:
+  int pid_;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+/// Starts `program` without waiting for it.
+RunningProcess start_process(const std::string& program, const std::vector<std::string>& args,
+                             const std::vector<std::string>& extra_env = {});
+
 /// run_process on the tessera command built with the tests.
 ProcessResult run_tessera(const std::vector<std::string>& args,
                           const std::vector<std::string>& extra_env = {});

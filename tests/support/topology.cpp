@@ -1,6 +1,8 @@
 #include "support/topology.hpp"
 
 #include <cstdlib>
+#include <set>
+#include <tuple>
 #include <stdexcept>
 #include <thread>
 
@@ -48,5 +50,14 @@ const Topology& topology() {
 RuntimeOptions runtime_options() { return {.devices = "all", .cpu_split = topology().cpu_split}; }
 
 unsigned host_cores() { return std::thread::hardware_concurrency(); }
+
+std::size_t distinct_devices(const std::vector<Device>& devices) {
+  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> kinds;
+  for (const auto& d : devices) {
+    const auto& i = d.info();
+    kinds.emplace(i.platform_name, i.platform_version, i.name, i.version, i.driver_version);
+  }
+  return kinds.size();
+}
 
 }  // namespace tessera::test

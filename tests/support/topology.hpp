@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "tessera/runtime.hpp"
 
@@ -30,5 +31,9 @@ RuntimeOptions runtime_options();
 
 /// Compute units of the host as PoCL's pthread device counts them.
 unsigned host_cores();
+
+/// How many different kinds of device (platform, name, version, driver) are in `devices`:
+/// the number of separate compilations a program needs.
+std::size_t distinct_devices(const std::vector<Device>& devices);
 
 }  // namespace tessera::test
