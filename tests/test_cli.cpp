@@ -3,6 +3,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -176,4 +180,56 @@ TEST_CASE("an unknown TESSERA_LOG level is a usage error") {
   const auto r = run_tessera({"devices"}, {"TESSERA_LOG=loud"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "TESSERA_LOG"));
+}
+
+TEST_CASE("build: compiles on each device and prints the logs; errors exit 2 naming file and line") {
+  const auto& topo = tessera::test::topology();
+  if (topo.no_platform) {
+    CHECK(run_tessera({"build", "builtin:saxpy"}).exit_code == 1);
+    return;
+  }
+  const std::vector<std::string> no_cache{"TESSERA_CACHE_DIR=off"};
+
+  const auto ok = run_tessera({"build", "builtin:saxpy"}, no_cache);
+  CHECK(ok.exit_code == 0);
+  CHECK(contains(ok.out, "kernel saxpy(float a, global const float* x, global float* y)"));
+  CHECK(contains(ok.out, "built 'saxpy.cl' on " + std::to_string(expected_devices()) + " of " +
+                             std::to_string(expected_devices()) + " devices"));
+
+  char dir_template[] = "/tmp/tessera-cli-build-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  const std::string bad = dir + "/bad.cl";
+  {
+    std::ofstream out(bad);
+    out << "// a kernel with a typo on line 3\nkernel void k(global float* p) {\n"
+           "  p[0] = undefined_thing;\n}\n";
+  }
+  const auto failed = run_tessera({"build", bad}, no_cache);
+  CHECK(failed.exit_code == 2);
+  CHECK(contains(failed.err, "error: '" + bad + "' failed to build on "));
+  CHECK(contains(failed.err, bad + ":3:"));
+  CHECK(contains(failed.err, "undefined_thing"));
+
+  const std::string defined = dir + "/defined.cl";
+  {
+    std::ofstream out(defined);
+    out << "#ifndef SCALE\n#error \"SCALE is not defined\"\n#endif\n"
+           "kernel void k(global int* p) { p[0] = SCALE; }\n";
+  }
+  CHECK(run_tessera({"build", defined}, no_cache).exit_code == 2);
+  CHECK(run_tessera({"build", defined, "-D", "SCALE=3"}, no_cache).exit_code == 0);
+  CHECK(run_tessera({"build", defined, "-DSCALE=3", "--options", "-cl-mad-enable"}, no_cache)
+            .exit_code == 0);
+  const auto bad_define = run_tessera({"build", defined, "-D", "3SCALE=3"}, no_cache);
+  CHECK(bad_define.exit_code == 2);
+  CHECK(contains(bad_define.err, "define '3SCALE'"));
+
+  const auto missing = run_tessera({"build", dir + "/absent.cl"}, no_cache);
+  CHECK(missing.exit_code == 2);
+  CHECK(contains(missing.err, "error: cannot read kernel source"));
+  const auto no_builtin = run_tessera({"build", "builtin:nope"}, no_cache);
+  CHECK(no_builtin.exit_code == 2);
+  CHECK(contains(no_builtin.err, "no builtin kernel 'nope'"));
+  std::filesystem::remove_all(dir);
 }
