@@ -101,6 +101,7 @@ class Program {
   const KernelSignature& kernel(std::string_view name) const;
 
   const detail::ProgramHandle& handle() const noexcept { return *handle_; }
+  const std::shared_ptr<const detail::ProgramHandle>& handle_ptr() const noexcept { return handle_; }
 
  private:
   std::shared_ptr<const detail::ProgramHandle> handle_;

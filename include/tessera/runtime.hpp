@@ -11,8 +11,12 @@
 #include <vector>
 
 #include "tessera/device.hpp"
+#include "tessera/launch.hpp"
 #include "tessera/program.hpp"
+#include "tessera/run_stats.hpp"
+#include "tessera/scheduler.hpp"
 #include "tessera/source.hpp"
+#include "tessera/submission.hpp"
 
 namespace tessera {
 
@@ -55,6 +59,15 @@ class Runtime {
   /// for a malformed define. Safe to call from several threads.
   Program compile(const Source& source, std::string_view options = {},
                   const Defines& defines = {}) const;
+
+  /// Runs `launch` across the devices its program built on, cut into chunks by `schedule`,
+  /// and returns what it measured. Throws Error(Errc::invalid_argument) for a launch that does
+  /// not fit its kernel (argument count, kinds, sizes; ranges; buffer sizes), Error(Errc::opencl)
+  /// for a device failure. Same as submit(...).wait().
+  RunStats run(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
+  /// Starts `launch` in the background (one host thread per device). The launch is validated
+  /// before this returns. The host arrays must outlive the submission.
+  Submission submit(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
 
   /// The folder of the program binary cache ("" when the cache is off).
   const std::string& cache_dir() const noexcept;

@@ -1,0 +1,111 @@
+#pragma once
+// Buffer arguments: host arrays with an access and a partition role.
+//
+//   .arg(tessera::read(x))                         // split: each chunk gets its slice of x
+//   .arg(tessera::read(img).halo(1))               // slice plus one index on each side
+//   .arg(tessera::read(lut).whole())               // the whole array, sent once per device
+//   .arg(tessera::read_write(bins).reduce(tessera::ReduceOp::sum))
+//
+// The host array must outlive the run. Split and halo buffers hold count / G elements per index
+// of the split dimension (G = its extent); count must divide exactly.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace tessera {
+
+enum class Access { read, write, read_write };
+enum class ReduceOp { sum, min, max, prod };
+enum class ElementType { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
+
+std::string_view to_string(Access access) noexcept;
+std::string_view to_string(ReduceOp op) noexcept;
+/// The OpenCL C name: "char", "uchar", ..., "float", "double".
+std::string_view to_string(ElementType type) noexcept;
+std::size_t size_of(ElementType type) noexcept;
+
+template <typename T>
+constexpr ElementType element_type_of() {
+  using U = std::remove_cv_t<T>;
+  static_assert(std::is_arithmetic_v<U> && !std::is_same_v<U, bool>, "buffers hold numbers");
+  if constexpr (std::is_floating_point_v<U>) {
+    static_assert(sizeof(U) == 4 || sizeof(U) == 8, "float or double");
+    return sizeof(U) == 4 ? ElementType::f32 : ElementType::f64;
+  } else {
+    constexpr bool s = std::is_signed_v<U>;
+    if constexpr (sizeof(U) == 1) return s ? ElementType::i8 : ElementType::u8;
+    if constexpr (sizeof(U) == 2) return s ? ElementType::i16 : ElementType::u16;
+    if constexpr (sizeof(U) == 4) return s ? ElementType::i32 : ElementType::u32;
+    if constexpr (sizeof(U) == 8) return s ? ElementType::i64 : ElementType::u64;
+  }
+}
+
+/// A host array passed to a kernel.
+class BufferArg {
+ public:
+  enum class Role { split, halo, whole, reduce };
+
+  BufferArg(void* data, std::size_t count, ElementType type, Access access)
+      : data_(data), count_(count), type_(type), access_(access) {}
+
+  /// Split plus `h` indices on each side (clamped to the range) for reading.
+  BufferArg& halo(std::size_t h) & { role_ = Role::halo, halo_ = h; return *this; }
+  BufferArg&& halo(std::size_t h) && { return std::move(halo(h)); }
+  /// The entire array for every chunk; read-only, sent once per device.
+  BufferArg& whole() & { role_ = Role::whole; return *this; }
+  BufferArg&& whole() && { return std::move(whole()); }
+  /// Every chunk writes its own copy, initialised to the op's identity; the copies are folded
+  /// into the array elementwise in chunk order.
+  BufferArg& reduce(ReduceOp op) & { role_ = Role::reduce, op_ = op; return *this; }
+  BufferArg&& reduce(ReduceOp op) && { return std::move(reduce(op)); }
+
+  void* data() const noexcept { return data_; }
+  std::size_t count() const noexcept { return count_; }
+  std::size_t bytes() const noexcept { return count_ * size_of(type_); }
+  ElementType type() const noexcept { return type_; }
+  Access access() const noexcept { return access_; }
+  Role role() const noexcept { return role_; }
+  std::size_t halo_width() const noexcept { return halo_; }
+  ReduceOp reduce_op() const noexcept { return op_; }
+
+ private:
+  void* data_;
+  std::size_t count_;
+  ElementType type_;
+  Access access_;
+  Role role_ = Role::split;
+  std::size_t halo_ = 0;
+  ReduceOp op_ = ReduceOp::sum;
+};
+
+template <typename T>
+BufferArg read(std::span<const T> data) {
+  return {const_cast<T*>(data.data()), data.size(), element_type_of<T>(), Access::read};
+}
+template <typename T>
+BufferArg read(const std::vector<T>& data) { return read(std::span<const T>(data)); }
+template <typename T>
+BufferArg write(std::span<T> data) {
+  return {data.data(), data.size(), element_type_of<T>(), Access::write};
+}
+template <typename T>
+BufferArg write(std::vector<T>& data) { return write(std::span<T>(data)); }
+template <typename T>
+BufferArg read_write(std::span<T> data) {
+  return {data.data(), data.size(), element_type_of<T>(), Access::read_write};
+}
+template <typename T>
+BufferArg read_write(std::vector<T>& data) { return read_write(std::span<T>(data)); }
+
+/// A __local argument of `bytes` bytes (no data moves).
+struct LocalArg {
+  std::size_t bytes = 0;
+};
+template <typename T>
+LocalArg local(std::size_t count) { return {count * sizeof(T)}; }
+
+}  // namespace tessera

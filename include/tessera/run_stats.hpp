@@ -1,0 +1,50 @@
+#pragma once
+// What a run measured.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "tessera/device.hpp"
+#include "tessera/range.hpp"
+
+namespace tessera {
+
+/// One chunk as it ran. Times are nanoseconds on the device's profiling clock.
+struct ChunkRecord {
+  Chunk chunk;
+  std::uint64_t queued_ns = 0;  ///< kernel command queued
+  std::uint64_t submit_ns = 0;
+  std::uint64_t start_ns = 0;   ///< kernel began executing
+  std::uint64_t end_ns = 0;     ///< kernel finished
+  std::uint64_t bytes_in = 0;   ///< host -> device bytes this chunk moved
+  std::uint64_t bytes_out = 0;  ///< device -> host bytes this chunk moved
+  double host_done_s = 0;       ///< host seconds from the run's start to the chunk's completion
+};
+
+struct DeviceRunStats {
+  Device device;
+  std::size_t chunks = 0;
+  std::size_t items = 0;        ///< work-items executed
+  double busy_s = 0;            ///< sum of kernel execution times
+  double finished_s = 0;        ///< host seconds from the run's start to its last chunk's end
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  bool zero_copy = false;       ///< host memory used in place (no transfers for split buffers)
+};
+
+struct RunStats {
+  std::vector<DeviceRunStats> devices;  ///< one per device of the run
+  std::vector<ChunkRecord> ledger;      ///< every chunk, in the order handed out
+  double wall_s = 0;                    ///< submit to completion, host clock
+  std::size_t items = 0;                ///< work-items in the launch
+  bool cancelled = false;               ///< stopped early: some chunks never ran
+
+  /// Work-items per second.
+  double throughput() const noexcept { return wall_s > 0 ? static_cast<double>(items) / wall_s : 0; }
+  /// Mean over devices that ran of finished_s, divided by the largest: 1 when all devices
+  /// finished together.
+  double balance() const noexcept;
+};
+
+}  // namespace tessera

@@ -1,0 +1,39 @@
+#pragma once
+// A launch running in the background: wait for it, watch its progress, or cancel it.
+
+#include <memory>
+
+#include "tessera/run_stats.hpp"
+
+namespace tessera {
+
+namespace detail {
+struct RunState;  // defined inside runtime/
+}
+
+class Submission {
+ public:
+  explicit Submission(std::shared_ptr<detail::RunState> state);
+  Submission(Submission&&) noexcept;
+  Submission& operator=(Submission&&) noexcept;
+  Submission(const Submission&) = delete;
+  Submission& operator=(const Submission&) = delete;
+  /// Cancels and waits when the submission was never waited for: no thread outlives it.
+  ~Submission();
+
+  /// Blocks until every chunk handed out has finished, folds reductions, and returns the
+  /// statistics. Rethrows the first error a device thread met (the other devices stop taking
+  /// chunks). Call once.
+  RunStats wait();
+  /// Fraction of the split dimension finished, 0 to 1.
+  double progress() const noexcept;
+  /// Stops handing out chunks; chunks in flight finish. Host data outside the finished chunks
+  /// is left as it was.
+  void cancel() noexcept;
+  bool done() const noexcept;
+
+ private:
+  std::shared_ptr<detail::RunState> state_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,44 @@
+#pragma once
+// Internal: the chunk ledger, the mechanism behind every policy. It hands out contiguous chunks
+// of the split dimension front to back, asks the policy for each size, rounds sizes to whole
+// work-groups, and stops on cancellation. Safe to call from every device thread.
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "tessera/range.hpp"
+#include "tessera/scheduler.hpp"
+
+namespace tessera::detail {
+
+class ChunkLedger {
+ public:
+  /// `granule`: chunk sizes are multiples of it (the local size along the split dimension),
+  /// except the last chunk, which also takes the remainder total % granule.
+  /// `power`: relative device speeds, one per device.
+  ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule, std::vector<double> power);
+
+  /// The next chunk for `device`, or nothing when the range is exhausted, the policy has
+  /// nothing for this device, or the run was cancelled.
+  std::optional<Chunk> take(std::size_t device);
+
+  void cancel() noexcept { cancelled_.store(true); }
+  bool cancelled() const noexcept { return cancelled_.load(); }
+
+ private:
+  Schedule schedule_;
+  std::size_t total_;
+  std::size_t granule_;
+  std::vector<double> power_;
+  std::atomic<bool> cancelled_{false};
+
+  std::mutex mutex_;
+  std::size_t next_ = 0;
+  std::size_t sequence_ = 0;
+  std::vector<std::size_t> chunks_taken_;
+};
+
+}  // namespace tessera::detail

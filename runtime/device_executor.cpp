@@ -1,0 +1,306 @@
+// The per-device executor: queues, buffers, events, pipelining.
+
+#include "device_executor.hpp"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <optional>
+
+#include "cl.hpp"
+#include "device_handle.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera::detail {
+namespace {
+
+cl::NDRange make_range(std::size_t dims, std::size_t x, std::size_t y, std::size_t z) {
+  if (dims == 1) return cl::NDRange(x);
+  if (dims == 2) return cl::NDRange(x, y);
+  return cl::NDRange(x, y, z);
+}
+
+cl_mem_flags access_flags(Access a) {
+  switch (a) {
+    case Access::read: return CL_MEM_READ_ONLY;
+    case Access::write: return CL_MEM_WRITE_ONLY;
+    case Access::read_write: return CL_MEM_READ_WRITE;
+  }
+  return CL_MEM_READ_WRITE;
+}
+
+std::uint64_t profile(const cl::Event& e, cl_profiling_info what) {
+  cl_ulong value = 0;
+  return clGetEventProfilingInfo(e(), what, sizeof value, &value, nullptr) == CL_SUCCESS ? value : 0;
+}
+
+class Executor {
+ public:
+  Executor(RunState& run, std::size_t device)
+      : run_(run),
+        d_(device),
+        on_(run.plan.program->on_device[device]),
+        info_(on_.device.info()),
+        zero_copy_(info_.unified_memory) {}
+
+  void run() {
+    const std::size_t pipeline = std::max<std::size_t>(run_.schedule.pipeline, 1);
+    while (true) {
+      while (in_flight_.size() < pipeline) {
+        const auto chunk = run_.ledger.take(d_);
+        if (!chunk) break;
+        if (!ready_) setup(pipeline);
+        issue(*chunk);
+      }
+      if (in_flight_.empty()) break;
+      complete();
+    }
+    if (ready_) publish_host_outputs();
+  }
+
+  // After an error: wait for everything enqueued, so no command touches host memory later.
+  void drain() noexcept {
+    for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) {
+      if ((*q)() != nullptr) q->finish();
+    }
+  }
+
+ private:
+  struct InFlight {
+    Chunk chunk;
+    cl::Event kernel;
+    std::vector<cl::Event> done;  // the chunk is finished when these are
+    std::size_t slot = 0;
+    std::vector<std::pair<std::size_t, std::vector<unsigned char>>> reduce_copies;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+  };
+
+  const std::string& name() const { return info_.name; }
+
+  void setup(std::size_t pipeline) {
+    cl_int status = CL_SUCCESS;
+    for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) {
+      *q = cl::CommandQueue(on_.context, on_.device.handle().device, CL_QUEUE_PROFILING_ENABLE, &status);
+      check(status, "clCreateCommandQueue", name());
+    }
+    kernel_ = cl::Kernel(on_.program, run_.plan.kernel.c_str(), &status);
+    check(status, "clCreateKernel", name());
+
+    const LaunchPlan& plan = run_.plan;
+    for (std::size_t i = 0; i < plan.args.size(); ++i) {
+      if (const auto* s = std::get_if<ScalarArg>(&plan.args[i])) {
+        check(kernel_.setArg(static_cast<cl_uint>(i), s->bytes.size(), s->bytes.data()), "clSetKernelArg", name());
+      } else if (const auto* l = std::get_if<LocalArg>(&plan.args[i])) {
+        check(kernel_.setArg(static_cast<cl_uint>(i), cl::Local(l->bytes)), "clSetKernelArg", name());
+      }
+    }
+    buffers_.resize(plan.buffers.size());
+    slots_.resize(plan.buffers.size());
+    for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
+      const BufferPlan& bp = plan.buffers[b];
+      const BufferArg& arg = bp.buffer;
+      if (arg.bytes() > info_.max_alloc) {
+        throw Error(Errc::invalid_argument,
+                    fmt::format("kernel argument {}: {} bytes exceed the largest allocation of "
+                                "device {} '{}' ({} bytes); buffers larger than a device are not "
+                                "supported yet",
+                                bp.arg, arg.bytes(), info_.label(), name(), info_.max_alloc));
+      }
+      if (arg.role() == BufferArg::Role::reduce) {
+        for (std::size_t s = 0; s < pipeline; ++s) {
+          slots_[b].emplace_back(on_.context, CL_MEM_READ_WRITE, arg.bytes(), nullptr, &status);
+          check(status, "clCreateBuffer", name());
+        }
+        continue;
+      }
+      const cl_mem_flags flags = access_flags(arg.access()) | (zero_copy_ ? CL_MEM_USE_HOST_PTR : 0);
+      buffers_[b] = cl::Buffer(on_.context, flags, arg.bytes(), zero_copy_ ? arg.data() : nullptr, &status);
+      check(status, "clCreateBuffer", name());
+      check(kernel_.setArg(static_cast<cl_uint>(bp.arg), buffers_[b]), "clSetKernelArg", name());
+      if (!zero_copy_ && arg.role() == BufferArg::Role::whole) {
+        cl::Event e;
+        check(wq_.enqueueWriteBuffer(buffers_[b], CL_FALSE, 0, arg.bytes(), arg.data(), nullptr, &e),
+              "clEnqueueWriteBuffer", name());
+        whole_ready_.push_back(e);
+        whole_bytes_ += arg.bytes();
+      }
+    }
+    for (std::size_t s = 0; s < pipeline; ++s) free_slots_.push_back(s);
+    ready_ = true;
+  }
+
+  void issue(const Chunk& c) {
+    const LaunchPlan& plan = run_.plan;
+    const std::size_t extent = plan.global.split_extent();
+    const std::size_t a = c.offset, b = c.offset + c.size;
+    InFlight f{c};
+    f.slot = free_slots_.back();
+    free_slots_.pop_back();
+    std::vector<cl::Event> inputs;
+    if (!whole_ready_.empty()) {  // the first chunk carries the one-time whole-buffer writes
+      inputs = std::move(whole_ready_);
+      whole_ready_.clear();
+      f.bytes_in += whole_bytes_;
+    }
+    for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+      const BufferPlan& bp = plan.buffers[k];
+      const BufferArg& arg = bp.buffer;
+      cl::Event e;
+      if (arg.role() == BufferArg::Role::reduce) {
+        const auto identity = reduce_identity(arg.type(), arg.reduce_op());
+        cl::Buffer& copy = slots_[k][f.slot];
+        check(clEnqueueFillBuffer(wq_(), copy(), identity.data(), identity.size(), 0, arg.bytes(), 0,
+                                  nullptr, &e()),
+              "clEnqueueFillBuffer", name());
+        inputs.push_back(e);
+        check(kernel_.setArg(static_cast<cl_uint>(bp.arg), copy), "clSetKernelArg", name());
+      } else if (!zero_copy_ && bp.reads() && arg.role() != BufferArg::Role::whole) {
+        const auto [lo, hi] = bp.read_bytes(a, b, extent);
+        check(wq_.enqueueWriteBuffer(buffers_[k], CL_FALSE, lo, hi - lo,
+                                     static_cast<unsigned char*>(arg.data()) + lo, nullptr, &e),
+              "clEnqueueWriteBuffer", name());
+        inputs.push_back(e);
+        f.bytes_in += hi - lo;
+      }
+    }
+
+    // Whole work-groups of the launch's local size, then (last chunk, automatic local size
+    // only) the remainder as one work-group of its own.
+    const std::size_t granule = plan.granule;
+    const std::size_t aligned = c.size / granule * granule;
+    if (aligned > 0) enqueue_kernel(a, aligned, granule, inputs, f.kernel);
+    if (aligned < c.size) {
+      if (aligned > 0) inputs = {f.kernel};
+      enqueue_kernel(a + aligned, c.size - aligned, c.size - aligned, inputs, f.kernel);
+    }
+    f.done.push_back(f.kernel);
+
+    const std::vector<cl::Event> after_kernel{f.kernel};
+    for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+      const BufferPlan& bp = plan.buffers[k];
+      const BufferArg& arg = bp.buffer;
+      cl::Event e;
+      if (arg.role() == BufferArg::Role::reduce) {
+        auto& [index, data] = f.reduce_copies.emplace_back(k, std::vector<unsigned char>(arg.bytes()));
+        check(rq_.enqueueReadBuffer(slots_[k][f.slot], CL_FALSE, 0, arg.bytes(), data.data(),
+                                    &after_kernel, &e),
+              "clEnqueueReadBuffer", name());
+        f.done.push_back(e);
+        f.bytes_out += arg.bytes();
+      } else if (!zero_copy_ && bp.writes()) {
+        const auto [lo, hi] = bp.own_bytes(a, b);
+        check(rq_.enqueueReadBuffer(buffers_[k], CL_FALSE, lo, hi - lo,
+                                    static_cast<unsigned char*>(arg.data()) + lo, &after_kernel, &e),
+              "clEnqueueReadBuffer", name());
+        f.done.push_back(e);
+        f.bytes_out += hi - lo;
+      }
+    }
+    for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) check(q->flush(), "clFlush", name());
+    in_flight_.push_back(std::move(f));
+  }
+
+  // One kernel enqueue over indices [offset, offset + size) of the split dimension, with
+  // `split_local` as the local size along it.
+  void enqueue_kernel(std::size_t offset, std::size_t size, std::size_t split_local,
+                      const std::vector<cl::Event>& inputs, cl::Event& event) {
+    const LaunchPlan& plan = run_.plan;
+    const NDRange& g = plan.global;
+    const std::size_t dims = g.dims();
+    std::size_t off[3] = {0, 0, 0};
+    std::size_t global[3] = {g[0], g[1], g[2]};
+    std::size_t local[3] = {(*plan.local)[0], (*plan.local)[1], (*plan.local)[2]};
+    off[dims - 1] = offset;
+    global[dims - 1] = size;
+    local[dims - 1] = split_local;
+    check(kq_.enqueueNDRangeKernel(kernel_, make_range(dims, off[0], off[1], off[2]),
+                                   make_range(dims, global[0], global[1], global[2]),
+                                   make_range(dims, local[0], local[1], local[2]),
+                                   inputs.empty() ? nullptr : &inputs, &event),
+          "clEnqueueNDRangeKernel", name());
+  }
+
+  void complete() {
+    InFlight f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    check(cl::Event::waitForEvents(f.done), "clWaitForEvents", name());
+    free_slots_.push_back(f.slot);
+
+    ChunkRecord r;
+    r.chunk = f.chunk;
+    r.queued_ns = profile(f.kernel, CL_PROFILING_COMMAND_QUEUED);
+    r.submit_ns = profile(f.kernel, CL_PROFILING_COMMAND_SUBMIT);
+    r.start_ns = profile(f.kernel, CL_PROFILING_COMMAND_START);
+    r.end_ns = profile(f.kernel, CL_PROFILING_COMMAND_END);
+    r.bytes_in = f.bytes_in;
+    r.bytes_out = f.bytes_out;
+    r.host_done_s = run_.seconds_since_start();
+
+    DeviceRunStats& s = run_.devices[d_];
+    ++s.chunks;
+    s.items += f.chunk.size * run_.plan.global.items_per_index();
+    s.busy_s += r.end_ns > r.start_ns ? static_cast<double>(r.end_ns - r.start_ns) * 1e-9 : 0.0;
+    s.bytes_in += f.bytes_in;
+    s.bytes_out += f.bytes_out;
+    s.finished_s = r.host_done_s;
+    run_.finished_indices += f.chunk.size;
+
+    std::lock_guard lock(run_.mutex);
+    run_.records.push_back(r);
+    for (auto& [buffer, data] : f.reduce_copies) {
+      run_.reductions.push_back({buffer, f.chunk, std::move(data)});
+    }
+  }
+
+  // Zero-copy outputs: a blocking map makes the device's writes visible in host memory.
+  void publish_host_outputs() {
+    if (!zero_copy_) return;
+    for (std::size_t k = 0; k < run_.plan.buffers.size(); ++k) {
+      const BufferPlan& bp = run_.plan.buffers[k];
+      if (!bp.writes() || bp.buffer.role() == BufferArg::Role::reduce) continue;
+      cl_int status = CL_SUCCESS;
+      void* p = kq_.enqueueMapBuffer(buffers_[k], CL_TRUE, CL_MAP_READ, 0, bp.buffer.bytes(), nullptr,
+                                     nullptr, &status);
+      check(status, "clEnqueueMapBuffer", name());
+      check(kq_.enqueueUnmapMemObject(buffers_[k], p), "clEnqueueUnmapMemObject", name());
+    }
+    check(kq_.finish(), "clFinish", name());
+  }
+
+  RunState& run_;
+  std::size_t d_;
+  const ProgramHandle::OnDevice& on_;
+  const DeviceInfo& info_;
+  bool zero_copy_;
+  bool ready_ = false;
+
+  cl::CommandQueue wq_, kq_, rq_;  // write lane, kernel lane, read lane
+  cl::Kernel kernel_;
+  std::vector<cl::Buffer> buffers_;             // per plan buffer (empty for reduce)
+  std::vector<std::vector<cl::Buffer>> slots_;  // reduce copies: per plan buffer, per slot
+  std::vector<std::size_t> free_slots_;
+  std::vector<cl::Event> whole_ready_;
+  std::uint64_t whole_bytes_ = 0;
+  std::deque<InFlight> in_flight_;
+};
+
+}  // namespace
+
+void run_device(RunState& run, std::size_t device) noexcept {
+  std::optional<Executor> executor;
+  try {
+    executor.emplace(run, device);
+    executor->run();
+  } catch (...) {
+    run.fail(std::current_exception());
+    if (executor) {
+      try {
+        executor->drain();
+      } catch (...) {
+      }
+    }
+  }
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,179 @@
+// Checking a launch before anything runs: ranges, argument kinds and sizes, buffer geometry.
+
+#include "launch_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "tessera/error.hpp"
+
+namespace tessera::detail {
+namespace {
+
+[[noreturn]] void invalid(std::string message) {
+  throw Error(Errc::invalid_argument, std::move(message));
+}
+
+// Bytes of an OpenCL C scalar or vector type by name ("float", "uint4"); 0 when unknown.
+std::size_t opencl_type_size(std::string type) {
+  static const std::map<std::string, std::size_t> scalars{
+      {"char", 1}, {"uchar", 1}, {"bool", 1},  {"short", 2}, {"ushort", 2}, {"half", 2},
+      {"int", 4},  {"uint", 4},  {"float", 4}, {"long", 8},  {"ulong", 8},  {"double", 8},
+      {"size_t", 8}, {"ptrdiff_t", 8}, {"intptr_t", 8}, {"uintptr_t", 8}};
+  if (type.rfind("unsigned ", 0) == 0) type = "u" + type.substr(9);
+  std::size_t digits = type.size();
+  while (digits > 0 && std::isdigit(static_cast<unsigned char>(type[digits - 1]))) --digits;
+  const auto base = scalars.find(type.substr(0, digits));
+  if (base == scalars.end()) return 0;
+  if (digits == type.size()) return base->second;
+  const int n = std::stoi(type.substr(digits));
+  return base->second * static_cast<std::size_t>(n == 3 ? 4 : n);  // a 3-vector is stored as 4
+}
+
+std::string describe(const KernelSignature& sig, std::size_t i) {
+  const KernelArg& a = sig.args[i];
+  return fmt::format("kernel '{}' argument {}{}", sig.name, i, a.name.empty() ? "" : " '" + a.name + "'");
+}
+
+// The work-group size Tessera launches with when the caller gives none. 1-D: a power of two
+// along the split dimension, smaller for small ranges so that chunks stay fine enough to
+// balance; 2-D and 3-D: the largest divisor of the first dimension up to 64, one along the rest.
+NDRange automatic_local(const NDRange& g) {
+  if (g.dims() == 1) {
+    const std::size_t n = g[0];
+    return NDRange{n >= 65536 ? 256u : n >= 2048 ? 64u : n >= 256 ? 16u : 1u};
+  }
+  std::size_t first = std::min<std::size_t>(g[0], 64);
+  while (g[0] % first != 0) --first;
+  return g.dims() == 2 ? NDRange{first, 1} : NDRange{first, 1, 1};
+}
+
+}  // namespace
+
+std::pair<std::size_t, std::size_t> BufferPlan::read_bytes(std::size_t a, std::size_t b,
+                                                           std::size_t extent) const {
+  const std::size_t h = buffer.role() == BufferArg::Role::halo ? buffer.halo_width() : 0;
+  const std::size_t lo = a > h ? a - h : 0;
+  const std::size_t hi = std::min(extent, b + h);
+  const std::size_t unit = elements_per_index * size_of(buffer.type());
+  return {lo * unit, hi * unit};
+}
+
+std::pair<std::size_t, std::size_t> BufferPlan::own_bytes(std::size_t a, std::size_t b) const {
+  const std::size_t unit = elements_per_index * size_of(buffer.type());
+  return {a * unit, b * unit};
+}
+
+LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
+  LaunchPlan plan{std::shared_ptr<const ProgramHandle>(launch.program().handle_ptr()),
+                  launch.kernel(), launch.global(), launch.local()};
+  const KernelSignature& sig = launch.program().kernel(launch.kernel());
+  sig.check_arity(launch.args().size());
+
+  const NDRange& g = launch.global();
+  for (std::size_t d = 0; d < g.dims(); ++d) {
+    if (g[d] == 0) invalid(fmt::format("kernel '{}': the global range {} is empty", sig.name, g.to_string()));
+  }
+  if (const auto& l = launch.local()) {
+    if (l->dims() != g.dims()) {
+      invalid(fmt::format("kernel '{}': local size {} has {} dimension(s), the global range {} has {}",
+                          sig.name, l->to_string(), l->dims(), g.to_string(), g.dims()));
+    }
+    for (std::size_t d = 0; d < g.dims(); ++d) {
+      if ((*l)[d] == 0 || g[d] % (*l)[d] != 0) {
+        invalid(fmt::format("kernel '{}': local size {} does not divide the global range {}",
+                            sig.name, l->to_string(), g.to_string()));
+      }
+    }
+    plan.granule = (*l)[g.dims() - 1];
+  } else {
+    plan.local = automatic_local(g);
+    plan.local_auto = true;
+    plan.granule = (*plan.local)[g.dims() - 1];
+  }
+
+  const std::size_t extent = g.split_extent();
+  for (std::size_t i = 0; i < launch.args().size(); ++i) {
+    const KernelArg& param = sig.args[i];
+    const KernelArgValue& value = launch.args()[i];
+    if (const auto* s = std::get_if<ScalarArg>(&value)) {
+      if (param.kind != ArgKind::scalar) {
+        invalid(fmt::format("{} is a {} pointer ({}); a scalar ({}) was given", describe(sig, i),
+                            to_string(param.kind), param.type_name, s->type_name));
+      }
+      const std::size_t expected = opencl_type_size(param.type_name);
+      if (expected != 0 && expected != s->bytes.size()) {
+        invalid(fmt::format("{} is {} ({} bytes); a {} ({} bytes) was given", describe(sig, i),
+                            param.type_name, expected, s->type_name, s->bytes.size()));
+      }
+    } else if (std::holds_alternative<LocalArg>(value)) {
+      if (param.kind != ArgKind::local_buffer) {
+        invalid(fmt::format("{} is not a local pointer; a local size was given", describe(sig, i)));
+      }
+    } else {
+      const BufferArg& b = std::get<BufferArg>(value);
+      if (param.kind != ArgKind::global_buffer && param.kind != ArgKind::constant_buffer) {
+        invalid(fmt::format("{} is {} ({}); a buffer was given", describe(sig, i),
+                            param.kind == ArgKind::scalar ? "a scalar" : "a local pointer",
+                            param.type_name));
+      }
+      if (b.count() == 0 || b.data() == nullptr) {
+        invalid(fmt::format("{}: the buffer is empty", describe(sig, i)));
+      }
+      BufferPlan bp{i, b};
+      switch (b.role()) {
+        case BufferArg::Role::split:
+        case BufferArg::Role::halo:
+          if (b.count() % extent != 0) {
+            invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the "
+                                "range {}", describe(sig, i), b.count(), extent, g.to_string()));
+          }
+          bp.elements_per_index = b.count() / extent;
+          break;
+        case BufferArg::Role::whole:
+          if (b.access() != Access::read) {
+            invalid(fmt::format("{}: a whole buffer is read-only; access '{}' was given",
+                                describe(sig, i), to_string(b.access())));
+          }
+          break;
+        case BufferArg::Role::reduce:
+          if (b.access() == Access::read) {
+            invalid(fmt::format("{}: a reduce buffer must be written; access 'read' was given",
+                                describe(sig, i)));
+          }
+          break;
+      }
+      if (b.access() != Access::read && param.is_const) {
+        invalid(fmt::format("{} points to const data; access '{}' was given", describe(sig, i),
+                            to_string(b.access())));
+      }
+      plan.buffers.push_back(bp);
+    }
+    plan.args.push_back(value);
+  }
+
+  const std::size_t devices = plan.program->devices.size();
+  if (const auto* single = std::get_if<policy::Single>(&schedule.policy())) {
+    if (single->device >= devices) {
+      invalid(fmt::format("schedule single: device {} does not exist (the program has {} device(s))",
+                          single->device, devices));
+    }
+  }
+  if (const auto* st = std::get_if<policy::Static>(&schedule.policy())) {
+    if (!st->weights.empty() && st->weights.size() != devices) {
+      invalid(fmt::format("schedule static: {} weights given for {} devices", st->weights.size(),
+                          devices));
+    }
+    double sum = 0;
+    for (double w : st->weights) {
+      if (!(w >= 0)) invalid(fmt::format("schedule static: weight {} is negative", w));
+      sum += w;
+    }
+    if (!st->weights.empty() && sum <= 0) invalid("schedule static: the weights sum to 0");
+  }
+  if (schedule.pipeline == 0) invalid("schedule: pipeline must be at least 1");
+  return plan;
+}
+
+}  // namespace tessera::detail

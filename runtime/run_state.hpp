@@ -1,0 +1,58 @@
+#pragma once
+// Internal: everything one run shares between its device threads and its Submission.
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "chunk_ledger.hpp"
+#include "launch_plan.hpp"
+#include "tessera/run_stats.hpp"
+
+namespace tessera::detail {
+
+/// A reduce buffer's private copy from one finished chunk, folded after the run.
+struct ReduceResult {
+  std::size_t buffer = 0;  ///< index into LaunchPlan::buffers
+  Chunk chunk;
+  std::vector<unsigned char> data;
+};
+
+struct RunState {
+  RunState(LaunchPlan p, Schedule s, std::vector<double> power);
+
+  LaunchPlan plan;
+  Schedule schedule;
+  ChunkLedger ledger;
+  std::chrono::steady_clock::time_point start;
+  std::atomic<std::size_t> finished_indices{0};
+
+  std::vector<DeviceRunStats> devices;  ///< entry d written only by device d's thread
+
+  std::mutex mutex;                 ///< guards the members below
+  std::vector<ChunkRecord> records;
+  std::vector<ReduceResult> reductions;
+  std::exception_ptr error;         ///< the first error a device thread met
+
+  std::vector<std::thread> threads;
+  bool joined = false;
+
+  double seconds_since_start() const;
+  /// Keeps the first error and cancels the run so the other devices stop taking chunks.
+  void fail(std::exception_ptr e);
+  /// Joins every device thread (once).
+  void join();
+};
+
+/// One element holding the identity of `op` for `type` (0 for sum, 1 for prod, the largest
+/// value for min, the lowest for max), as bytes.
+std::vector<unsigned char> reduce_identity(ElementType type, ReduceOp op);
+
+/// Folds one private copy into `target` elementwise: target = op(target, copy).
+void fold_reduction(void* target, const unsigned char* copy, std::size_t count, ElementType type,
+                    ReduceOp op);
+
+}  // namespace tessera::detail

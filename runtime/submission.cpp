@@ -1,0 +1,143 @@
+// Starting a run (one thread per device), waiting for it, and what it measured.
+
+#include <algorithm>
+
+#include "device_executor.hpp"
+#include "run_state.hpp"
+#include "runtime_state.hpp"
+#include "tessera/runtime.hpp"
+#include "tessera/submission.hpp"
+
+namespace tessera {
+namespace detail {
+
+RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power)
+    : plan(std::move(p)),
+      schedule(s),
+      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power)),
+      start(std::chrono::steady_clock::now()) {}
+
+double RunState::seconds_since_start() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void RunState::fail(std::exception_ptr e) {
+  {
+    std::lock_guard lock(mutex);
+    if (!error) error = std::move(e);
+  }
+  ledger.cancel();
+}
+
+void RunState::join() {
+  if (joined) return;
+  for (auto& t : threads) t.join();
+  joined = true;
+}
+
+namespace {
+
+// Device power for scheduling until measured: compute units times clock.
+std::vector<double> estimated_power(const std::vector<Device>& devices) {
+  std::vector<double> power;
+  for (const Device& d : devices) {
+    const auto& i = d.info();
+    power.push_back(std::max(1.0, static_cast<double>(i.compute_units) * std::max(1u, i.clock_mhz)));
+  }
+  return power;
+}
+
+}  // namespace
+}  // namespace detail
+
+double RunStats::balance() const noexcept {
+  double sum = 0, worst = 0;
+  std::size_t n = 0;
+  for (const auto& d : devices) {
+    if (d.chunks == 0) continue;
+    sum += d.finished_s;
+    worst = std::max(worst, d.finished_s);
+    ++n;
+  }
+  return n == 0 || worst <= 0 ? 0.0 : sum / static_cast<double>(n) / worst;
+}
+
+Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
+  detail::LaunchPlan plan = detail::plan_launch(launch, schedule);
+  const auto& devices = plan.program->devices;
+  auto power = detail::estimated_power(devices);
+  auto state = std::make_shared<detail::RunState>(std::move(plan), schedule, std::move(power));
+  for (const Device& d : devices) {
+    DeviceRunStats s{d};
+    s.zero_copy = d.info().unified_memory;
+    state->devices.push_back(s);
+  }
+  state->start = std::chrono::steady_clock::now();
+  for (std::size_t d = 0; d < devices.size(); ++d) {
+    state->threads.emplace_back([s = state.get(), d] { detail::run_device(*s, d); });
+  }
+  return Submission(std::move(state));
+}
+
+RunStats Runtime::run(const Launch& launch, const Schedule& schedule) const {
+  return submit(launch, schedule).wait();
+}
+
+Submission::Submission(std::shared_ptr<detail::RunState> state) : state_(std::move(state)) {}
+Submission::Submission(Submission&&) noexcept = default;
+Submission& Submission::operator=(Submission&& other) noexcept {
+  if (this != &other) {
+    if (state_) {
+      state_->ledger.cancel();
+      state_->join();
+    }
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Submission::~Submission() {
+  if (state_ && !state_->joined) {
+    state_->ledger.cancel();
+    state_->join();
+  }
+}
+
+RunStats Submission::wait() {
+  detail::RunState& s = *state_;
+  s.join();
+  if (s.error) std::rethrow_exception(s.error);
+
+  // Fold reduce copies into the host arrays in chunk order: deterministic for a chunking.
+  std::sort(s.reductions.begin(), s.reductions.end(), [](const auto& a, const auto& b) {
+    return a.chunk.offset != b.chunk.offset ? a.chunk.offset < b.chunk.offset : a.buffer < b.buffer;
+  });
+  for (const auto& r : s.reductions) {
+    const BufferArg& arg = s.plan.buffers[r.buffer].buffer;
+    detail::fold_reduction(arg.data(), r.data.data(), arg.count(), arg.type(), arg.reduce_op());
+  }
+  s.reductions.clear();
+
+  RunStats out;
+  out.devices = s.devices;
+  out.ledger = s.records;
+  std::sort(out.ledger.begin(), out.ledger.end(),
+            [](const auto& a, const auto& b) { return a.chunk.sequence < b.chunk.sequence; });
+  out.wall_s = s.seconds_since_start();
+  out.items = s.plan.global.total();
+  out.cancelled = s.finished_indices.load() < s.plan.global.split_extent();
+  return out;
+}
+
+double Submission::progress() const noexcept {
+  return static_cast<double>(state_->finished_indices.load()) /
+         static_cast<double>(state_->plan.global.split_extent());
+}
+
+void Submission::cancel() noexcept { state_->ledger.cancel(); }
+
+bool Submission::done() const noexcept {
+  return state_->finished_indices.load() == state_->plan.global.split_extent() || state_->joined;
+}
+
+}  // namespace tessera

@@ -1,0 +1,349 @@
+// The co-execution engine: every scheduler on every device set, for 1-D and 2-D ranges and every
+// partition role, against a host reference (bitwise: integer kernels); chunk-boundary edge
+// cases; the ledger; zero-copy; cancellation; launch errors.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "support/fixture.hpp"
+#include "support/topology.hpp"
+#include "tessera/tessera.hpp"
+
+using tessera::Schedule;
+
+namespace {
+
+const char* const kernels = R"CL(
+kernel void iaxpy(const int a, global const int* x, global int* y) {
+  const size_t i = get_global_id(0);
+  y[i] = a * x[i] + y[i];
+}
+kernel void fill(global int* out) {
+  const size_t i = get_global_id(0);
+  out[i] = (int)(i * 7u) - 3;
+}
+kernel void grid(global const int* in, global int* out, const uint width) {
+  const size_t x = get_global_id(0), y = get_global_id(1);
+  out[y * width + x] = in[y * width + x] * 3 + (int)x - 2 * (int)y;
+}
+kernel void blur1(global const int* in, global int* out, const uint n) {
+  const size_t i = get_global_id(0);
+  const int left = i > 0 ? in[i - 1] : 0;
+  const int right = i + 1 < n ? in[i + 1] : 0;
+  out[i] = left + 2 * in[i] + right;
+}
+kernel void blur2(global const int* in, global int* out, const uint width, const uint height) {
+  const size_t x = get_global_id(0), y = get_global_id(1);
+  int s = 4 * in[y * width + x];
+  if (y > 0) s += in[(y - 1) * width + x];
+  if (y + 1 < height) s += in[(y + 1) * width + x];
+  if (x > 0) s += in[y * width + x - 1];
+  if (x + 1 < width) s += in[y * width + x + 1];
+  out[y * width + x] = s;
+}
+kernel void lookup(global const int* in, global const int* lut, const uint lut_n, global int* out) {
+  const size_t i = get_global_id(0);
+  out[i] = lut[(uint)in[i] % lut_n];
+}
+kernel void histogram(global const int* in, global int* bins, const uint nbins) {
+  atomic_inc(&bins[(uint)in[get_global_id(0)] % nbins]);
+}
+kernel void maximum(global const int* in, global int* best) {
+  atomic_max(&best[0], in[get_global_id(0)]);
+}
+)CL";
+
+struct Fixture {
+  tessera::Runtime rt{tessera::test::runtime_options()};
+  tessera::Program program = rt.compile(tessera::Source::string(kernels, "engine_test.cl"));
+};
+
+Fixture& fixture() { return tessera::test::shared_fixture<Fixture>(); }
+
+std::vector<Schedule> schedules(std::size_t devices) {
+  std::vector<double> weights(devices, 1.0);
+  weights[0] = 3.0;
+  return {Schedule::single(), Schedule::static_split(), Schedule::static_split(weights),
+          Schedule::dynamic(7), Schedule::dynamic(100000), Schedule::hguided(),
+          Schedule::hguided(3)};
+}
+
+std::vector<int> pattern(std::size_t n, int seed) {
+  std::vector<int> v(n);
+  std::uint32_t s = static_cast<std::uint32_t>(seed) * 2654435761u + 1u;
+  for (auto& e : v) {
+    s = s * 1664525u + 1013904223u;
+    e = static_cast<int>(s >> 12) % 2001 - 1000;
+  }
+  return v;
+}
+
+// The ledger covers [0, extent) exactly once, in whole granules, on known devices.
+void check_ledger(const tessera::RunStats& stats, std::size_t extent, std::size_t granule,
+                  std::size_t devices) {
+  auto ledger = stats.ledger;
+  std::sort(ledger.begin(), ledger.end(),
+            [](const auto& a, const auto& b) { return a.chunk.offset < b.chunk.offset; });
+  std::size_t next = 0;
+  std::size_t chunks = 0;
+  for (const auto& r : ledger) {
+    CHECK(r.chunk.offset == next);
+    CHECK(r.chunk.size > 0);
+    CHECK(r.chunk.size % granule == 0);
+    CHECK(r.chunk.device < devices);
+    next += r.chunk.size;
+    ++chunks;
+  }
+  CHECK(next == extent);
+  std::size_t counted = 0;
+  for (const auto& d : stats.devices) counted += d.chunks;
+  CHECK(counted == chunks);
+  CHECK_FALSE(stats.cancelled);
+}
+
+}  // namespace
+
+TEST_CASE("1-D read and read_write buffers, every scheduler") {
+  auto& f = fixture();
+  for (std::size_t n : {1u, 2u, 997u, 1024u, 3001u}) {
+    for (const auto& schedule : schedules(f.program.devices().size())) {
+      INFO("n = " << n << ", schedule " << schedule.name());
+      const auto x = pattern(n, 1);
+      auto y = pattern(n, 2);
+      std::vector<int> expect(n);
+      for (std::size_t i = 0; i < n; ++i) expect[i] = 5 * x[i] + y[i];
+      const auto stats = f.rt.run(tessera::Launch{f.program, "iaxpy", tessera::NDRange{n}}
+                                      .arg(5)
+                                      .arg(tessera::read(x))
+                                      .arg(tessera::read_write(y)),
+                                  schedule);
+      CHECK(y == expect);
+      check_ledger(stats, n, 1, f.program.devices().size());
+      CHECK(stats.items == n);
+    }
+  }
+}
+
+TEST_CASE("write-only buffers and local sizes: chunks never cut a work-group") {
+  auto& f = fixture();
+  for (std::size_t local : {1u, 4u, 16u}) {
+    const std::size_t n = local * 61;
+    for (const auto& schedule : schedules(f.program.devices().size())) {
+      INFO("local " << local << ", schedule " << schedule.name());
+      std::vector<int> out(n, 12345);
+      const auto stats = f.rt.run(
+          tessera::Launch{f.program, "fill", tessera::NDRange{n}, tessera::NDRange{local}}.arg(
+              tessera::write(out)),
+          schedule);
+      bool all = true;
+      for (std::size_t i = 0; i < n; ++i) all = all && out[i] == static_cast<int>(i * 7) - 3;
+      CHECK(all);
+      check_ledger(stats, n, local, f.program.devices().size());
+    }
+  }
+}
+
+TEST_CASE("2-D ranges split by rows") {
+  auto& f = fixture();
+  for (auto [w, h] : {std::pair<std::size_t, std::size_t>{37, 23}, {1, 50}, {64, 1}, {16, 16}}) {
+    for (const auto& schedule : schedules(f.program.devices().size())) {
+      INFO(w << "x" << h << ", schedule " << schedule.name());
+      const auto in = pattern(w * h, 3);
+      std::vector<int> out(w * h, 0);
+      const auto stats = f.rt.run(tessera::Launch{f.program, "grid", tessera::NDRange{w, h}}
+                                      .arg(tessera::read(in))
+                                      .arg(tessera::write(out))
+                                      .arg(static_cast<std::uint32_t>(w)),
+                                  schedule);
+      bool all = true;
+      for (std::size_t y = 0; y < h; ++y) {
+        for (std::size_t x = 0; x < w; ++x) {
+          all = all && out[y * w + x] == in[y * w + x] * 3 + static_cast<int>(x) - 2 * static_cast<int>(y);
+        }
+      }
+      CHECK(all);
+      check_ledger(stats, h, 1, f.program.devices().size());
+      CHECK(stats.items == w * h);
+    }
+  }
+}
+
+TEST_CASE("halo buffers read their neighbours across chunk boundaries") {
+  auto& f = fixture();
+  for (const auto& schedule : schedules(f.program.devices().size())) {
+    INFO("schedule " << schedule.name());
+    const std::size_t n = 1009;
+    const auto in = pattern(n, 4);
+    std::vector<int> out(n, 0), expect(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      expect[i] = (i > 0 ? in[i - 1] : 0) + 2 * in[i] + (i + 1 < n ? in[i + 1] : 0);
+    }
+    f.rt.run(tessera::Launch{f.program, "blur1", tessera::NDRange{n}}
+                 .arg(tessera::read(in).halo(1))
+                 .arg(tessera::write(out))
+                 .arg(static_cast<std::uint32_t>(n)),
+             schedule);
+    CHECK(out == expect);
+
+    const std::size_t w = 29, h = 31;
+    const auto img = pattern(w * h, 5);
+    std::vector<int> blurred(w * h, 0), reference(w * h);
+    for (std::size_t y = 0; y < h; ++y) {
+      for (std::size_t x = 0; x < w; ++x) {
+        int s = 4 * img[y * w + x];
+        if (y > 0) s += img[(y - 1) * w + x];
+        if (y + 1 < h) s += img[(y + 1) * w + x];
+        if (x > 0) s += img[y * w + x - 1];
+        if (x + 1 < w) s += img[y * w + x + 1];
+        reference[y * w + x] = s;
+      }
+    }
+    f.rt.run(tessera::Launch{f.program, "blur2", tessera::NDRange{w, h}}
+                 .arg(tessera::read(img).halo(1))
+                 .arg(tessera::write(blurred))
+                 .arg(static_cast<std::uint32_t>(w))
+                 .arg(static_cast<std::uint32_t>(h)),
+             schedule);
+    CHECK(blurred == reference);
+  }
+}
+
+TEST_CASE("whole buffers reach every chunk") {
+  auto& f = fixture();
+  for (const auto& schedule : schedules(f.program.devices().size())) {
+    INFO("schedule " << schedule.name());
+    const std::size_t n = 777;
+    const auto in = pattern(n, 6);
+    const auto lut = pattern(53, 7);
+    std::vector<int> out(n, 0), expect(n);
+    for (std::size_t i = 0; i < n; ++i) expect[i] = lut[static_cast<std::uint32_t>(in[i]) % 53u];
+    f.rt.run(tessera::Launch{f.program, "lookup", tessera::NDRange{n}}
+                 .arg(tessera::read(in))
+                 .arg(tessera::read(lut).whole())
+                 .arg(std::uint32_t{53})
+                 .arg(tessera::write(out)),
+             schedule);
+    CHECK(out == expect);
+  }
+}
+
+TEST_CASE("reduce buffers fold every chunk's copy into the host array") {
+  auto& f = fixture();
+  for (const auto& schedule : schedules(f.program.devices().size())) {
+    INFO("schedule " << schedule.name());
+    const std::size_t n = 2000;
+    const auto in = pattern(n, 8);
+    std::vector<int> bins(17, 100), expect(17, 100);  // folded into the existing contents
+    for (int v : in) ++expect[static_cast<std::uint32_t>(v) % 17u];
+    f.rt.run(tessera::Launch{f.program, "histogram", tessera::NDRange{n}}
+                 .arg(tessera::read(in))
+                 .arg(tessera::read_write(bins).reduce(tessera::ReduceOp::sum))
+                 .arg(std::uint32_t{17}),
+             schedule);
+    CHECK(bins == expect);
+
+    std::vector<int> best{-5000};
+    f.rt.run(tessera::Launch{f.program, "maximum", tessera::NDRange{n}}
+                 .arg(tessera::read(in))
+                 .arg(tessera::write(best).reduce(tessera::ReduceOp::max)),
+             schedule);
+    CHECK(best[0] == *std::max_element(in.begin(), in.end()));
+  }
+}
+
+TEST_CASE("more devices than chunks, and a single work-item") {
+  auto& f = fixture();
+  std::vector<int> out(1, 0);
+  const auto stats = f.rt.run(tessera::Launch{f.program, "fill", tessera::NDRange{1}}.arg(tessera::write(out)),
+                              Schedule::dynamic(1));
+  CHECK(out[0] == -3);
+  REQUIRE(stats.ledger.size() == 1);
+  std::size_t idle = 0;
+  for (const auto& d : stats.devices) idle += d.chunks == 0 ? 1 : 0;
+  CHECK(idle == f.program.devices().size() - 1);
+}
+
+TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly their slices") {
+  auto& f = fixture();
+  const std::size_t n = 4096;
+  const auto x = pattern(n, 9);
+  auto y = pattern(n, 10);
+  const auto stats = f.rt.run(tessera::Launch{f.program, "iaxpy", tessera::NDRange{n}}
+                                  .arg(2)
+                                  .arg(tessera::read(x))
+                                  .arg(tessera::read_write(y)),
+                              Schedule::dynamic(256));
+  for (const auto& d : stats.devices) {
+    INFO(d.device.name());
+    CHECK(d.zero_copy == d.device.info().unified_memory);
+    if (d.zero_copy) {
+      CHECK(d.bytes_in == 0);
+      CHECK(d.bytes_out == 0);
+    } else {
+      // x and y slices in, y slice out, for exactly the items it ran.
+      CHECK(d.bytes_in == 2 * d.items * sizeof(int));
+      CHECK(d.bytes_out == d.items * sizeof(int));
+    }
+  }
+}
+
+TEST_CASE("cancellation stops early and leaves unfinished chunks' data untouched") {
+  auto& f = fixture();
+  const std::size_t n = 200000;
+  std::vector<int> out(n, 424242);
+  auto submission = f.rt.submit(
+      tessera::Launch{f.program, "fill", tessera::NDRange{n}}.arg(tessera::write(out)),
+      Schedule::dynamic(64));
+  submission.cancel();
+  const auto stats = submission.wait();
+  std::vector<bool> ran(n, false);
+  std::size_t done = 0;
+  for (const auto& r : stats.ledger) {
+    for (std::size_t i = r.chunk.offset; i < r.chunk.offset + r.chunk.size; ++i) ran[i] = true;
+    done += r.chunk.size;
+  }
+  CHECK(stats.cancelled);
+  CHECK(done < n);
+  bool ok = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    ok = ok && out[i] == (ran[i] ? static_cast<int>(i * 7) - 3 : 424242);
+  }
+  CHECK(ok);
+  CHECK(submission.progress() == doctest::Approx(static_cast<double>(done) / n));
+}
+
+TEST_CASE("launches that do not fit their kernel are clear errors") {
+  auto& f = fixture();
+  std::vector<int> v(100), odd(101);
+  auto error_of = [&](const tessera::Launch& launch, const Schedule& s = Schedule::hguided()) {
+    try {
+      f.rt.run(launch, s);
+    } catch (const tessera::Error& e) {
+      CHECK(e.code() == tessera::Errc::invalid_argument);
+      return std::string(e.what());
+    }
+    FAIL("the launch must be rejected");
+    return std::string();
+  };
+  using tessera::Launch;
+  using tessera::NDRange;
+  CHECK(error_of(Launch{f.program, "fill", NDRange{0}}.arg(tessera::write(v))).find("empty") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{100}}).find("takes 1 argument, 0 given") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{100}, NDRange{7}}.arg(tessera::write(v)))
+            .find("does not divide") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(3)).find("a scalar") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "iaxpy", NDRange{100}}.arg(2.0).arg(tessera::read(v)).arg(tessera::read_write(v)))
+            .find("is int (4 bytes); a double (8 bytes)") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{30}}.arg(tessera::write(odd)))
+            .find("101 elements do not divide by the split extent 30") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "iaxpy", NDRange{100}}.arg(2).arg(tessera::read_write(v)).arg(tessera::read_write(v)))
+            .find("const") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(tessera::write(v)), Schedule::single(99))
+            .find("device 99") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "nope", NDRange{100}}).find("no kernel 'nope'") != std::string::npos);
+}
