@@ -116,12 +116,13 @@ DeviceInfo read_device_info(const cl::Platform& platform, const cl::Device& devi
   info.compiler_available =
       device_query<CL_DEVICE_COMPILER_AVAILABLE>(device, "CL_DEVICE_COMPILER_AVAILABLE", n) !=
       CL_FALSE;
-  info.max_sub_devices = device_query<CL_DEVICE_PARTITION_MAX_SUB_DEVICES>(
-      device, "CL_DEVICE_PARTITION_MAX_SUB_DEVICES", n);
-
+  // Optional queries (OpenCL 1.2, extensions): a driver that does not answer gets the default.
+  cl_int status = CL_SUCCESS;
+  const cl_uint parts = device.getInfo<CL_DEVICE_PARTITION_MAX_SUB_DEVICES>(&status);
+  info.max_sub_devices = status == CL_SUCCESS ? parts : 0;
   const std::string extensions = device_query<CL_DEVICE_EXTENSIONS>(device, "CL_DEVICE_EXTENSIONS", n);
-  info.fp64 = has_extension(extensions, "cl_khr_fp64") ||
-              device_query<CL_DEVICE_DOUBLE_FP_CONFIG>(device, "CL_DEVICE_DOUBLE_FP_CONFIG", n) != 0;
+  const cl_device_fp_config fp64 = device.getInfo<CL_DEVICE_DOUBLE_FP_CONFIG>(&status);
+  info.fp64 = has_extension(extensions, "cl_khr_fp64") || (status == CL_SUCCESS && fp64 != 0);
   info.fp16 = has_extension(extensions, "cl_khr_fp16");
   return info;
 }

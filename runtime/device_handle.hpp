@@ -12,8 +12,6 @@ struct DeviceHandle {
   cl::Platform platform;
   cl::Device device;
   DeviceInfo info;
-  /// The root device a sub-device was split from (kept alive with it); null for root devices.
-  std::shared_ptr<const DeviceHandle> parent;
 };
 
 /// Reads every DeviceInfo field of `device` (index and sub_device are left for the caller).

@@ -62,6 +62,13 @@ Discovery discover_devices() {
         handle->platform = platforms[p];
         handle->device = device;
         handle->info = detail::read_device_info(platforms[p], device);
+        if (!handle->info.available || !handle->info.compiler_available) {
+          out.warnings.push_back(fmt::format("skipping device '{}' of {}: {}", handle->info.name,
+                                             platform_label(platforms[p], p),
+                                             handle->info.available ? "it has no compiler"
+                                                                    : "it is not available"));
+          continue;
+        }
         handle->info.index = index++;
         out.devices.emplace_back(std::move(handle));
       } catch (const Error& e) {

@@ -55,8 +55,12 @@ std::vector<Device> split_cpu_devices(const std::vector<Device>& devices, unsign
       out.push_back(device);
       continue;
     }
-    auto parent_ptr = std::shared_ptr<const detail::DeviceHandle>(
-        std::make_shared<detail::DeviceHandle>(parent));
+    if (info.compute_units % compute_units != 0) {
+      warnings.push_back(fmt::format("device {} '{}': {} compute units do not split evenly into "
+                                     "parts of {}; {} unit(s) stay unused",
+                                     info.label(), info.name, info.compute_units, compute_units,
+                                     info.compute_units % compute_units));
+    }
     for (std::size_t k = 0; k < parts.size(); ++k) {
       auto handle = std::make_shared<detail::DeviceHandle>();
       handle->platform = parent.platform;
@@ -64,7 +68,6 @@ std::vector<Device> split_cpu_devices(const std::vector<Device>& devices, unsign
       handle->info = detail::read_device_info(parent.platform, parts[k]);
       handle->info.index = info.index;
       handle->info.sub_device = static_cast<int>(k);
-      handle->parent = parent_ptr;
       out.emplace_back(std::move(handle));
     }
   }

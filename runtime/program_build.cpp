@@ -7,6 +7,8 @@
 #include <chrono>
 #include <exception>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -185,13 +187,24 @@ struct GroupResult {
   BuildStats stats;
 };
 
+// Builds on one platform run one at a time: some drivers (Oclgrind's LLVM) are not safe to
+// build from several threads, and others serialise their compiler anyway.
+std::mutex& platform_build_mutex(const std::string& platform) {
+  static std::mutex guard;
+  static std::map<std::string, std::mutex> mutexes;
+  std::lock_guard lock(guard);
+  return mutexes[platform];
+}
+
 GroupResult build_group(const Runtime::State& rt, const std::vector<std::size_t>& group,
-                        const std::string& text, const std::string& options) {
+                        const std::string& text, const std::string& options, bool use_cache) {
   GroupResult out;
   const std::size_t leader = group.front();
   const DeviceInfo& info = rt.devices[leader].info();
   const cl::Device& leader_device = rt.devices[leader].handle().device;
-  const ProgramCache& cache = rt.program_cache;
+  static const ProgramCache no_cache({}, 0);
+  const ProgramCache& cache = use_cache ? rt.program_cache : no_cache;
+  std::lock_guard platform_lock(platform_build_mutex(info.platform_name));
   const detail::CacheKey key = detail::program_cache_key(text, options, info);
 
   CacheEntry entry;
@@ -263,6 +276,46 @@ GroupResult build_group(const Runtime::State& rt, const std::vector<std::size_t>
   return out;
 }
 
+// Every device of `group` failed, with `log` as the reason.
+GroupResult failed_group(const std::vector<std::size_t>& group, const std::string& log) {
+  GroupResult out;
+  for (std::size_t d : group) {
+    out.devices.emplace_back(d, Built{cl::Program(), log});
+    out.origins.push_back(BuildOrigin::failed);
+  }
+  return out;
+}
+
+// The kernels every group that built offers. A kernel some devices lack (an #if on the OpenCL
+// version, say) is left out, with a warning.
+std::vector<KernelSignature> common_kernels(const std::vector<GroupResult>& results,
+                                            std::vector<std::string>& warnings) {
+  std::vector<const GroupResult*> built;
+  for (const auto& r : results) {
+    if (!r.origins.empty() && r.origins.front() != BuildOrigin::failed) built.push_back(&r);
+  }
+  if (built.empty()) return {};
+  std::vector<KernelSignature> common;
+  std::set<std::string> partial;
+  for (const auto* r : built) {
+    for (const auto& k : r->kernels) {
+      const bool everywhere = std::all_of(built.begin(), built.end(), [&](const GroupResult* o) {
+        return std::any_of(o->kernels.begin(), o->kernels.end(),
+                           [&](const KernelSignature& x) { return x.name == k.name; });
+      });
+      if (!everywhere) {
+        partial.insert(k.name);
+      } else if (r == built.front()) {
+        common.push_back(k);
+      }
+    }
+  }
+  for (const auto& name : partial) {
+    warnings.push_back(fmt::format("kernel '{}' exists on some devices only: left out", name));
+  }
+  return common;
+}
+
 }  // namespace
 
 Program Runtime::compile(const Source& source, std::string_view options,
@@ -273,18 +326,31 @@ Program Runtime::compile(const Source& source, std::string_view options,
   const std::string full_options = compose_options(options, defines);
   const auto groups = group_identical(state_->devices);
 
-  // One thread per group beyond the first; the first exception is kept and rethrown.
+  // Programs whose text is not all they depend on (includes left to the compiler, -I paths)
+  // bypass the cache: a changed header would otherwise hit a stale binary.
+  const bool use_cache = resolved.self_contained && full_options.find("-I") == std::string::npos;
+
+  // One thread per group beyond the first. An OpenCL failure in a group fails that group's
+  // devices only; anything else is kept and rethrown.
   std::vector<GroupResult> results(groups.size());
   std::vector<std::exception_ptr> errors(groups.size());
   auto work = [&](std::size_t g) {
     try {
-      results[g] = build_group(*state_, groups[g], text, full_options);
+      results[g] = build_group(*state_, groups[g], text, full_options, use_cache);
+    } catch (const Error& e) {
+      results[g] = failed_group(groups[g], e.what());
     } catch (...) {
       errors[g] = std::current_exception();
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t g = 1; g < groups.size(); ++g) threads.emplace_back(work, g);
+  for (std::size_t g = 1; g < groups.size(); ++g) {
+    try {
+      threads.emplace_back(work, g);
+    } catch (const std::system_error&) {
+      work(g);  // no thread to be had: build it here
+    }
+  }
   if (!groups.empty()) work(0);
   for (auto& t : threads) t.join();
   for (const auto& e : errors) {
@@ -295,31 +361,35 @@ Program Runtime::compile(const Source& source, std::string_view options,
   handle->name = source.name();
   handle->builds.resize(state_->devices.size(), DeviceBuild{state_->devices.front(), BuildOrigin::failed, {}});
   std::vector<cl::Program> programs(state_->devices.size());
-  for (auto& r : results) {
+  std::vector<BuildError::DeviceLog> failures;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    GroupResult& r = results[g];
     handle->stats += r.stats;
     handle->warnings.insert(handle->warnings.end(), r.warnings.begin(), r.warnings.end());
-    if (handle->kernels.empty()) handle->kernels = std::move(r.kernels);
     for (std::size_t k = 0; k < r.devices.size(); ++k) {
       auto& [d, built] = r.devices[k];
       handle->builds[d] =
           DeviceBuild{state_->devices[d], r.origins[k], resolved.map_diagnostics(built.log)};
       programs[d] = std::move(built.program);
     }
-  }
-
-  std::vector<BuildError::DeviceLog> failures;
-  for (std::size_t d = 0; d < state_->devices.size(); ++d) {
-    const DeviceBuild& b = handle->builds[d];
-    if (b.origin == BuildOrigin::failed) {
-      failures.push_back(
-          {fmt::format("device {} '{}'", b.device.info().label(), b.device.name()), b.log});
-      handle->warnings.push_back(
-          fmt::format("'{}' does not build on device {} '{}': left out of its launches",
-                      source.name(), b.device.info().label(), b.device.name()));
-    } else {
-      handle->devices.push_back(state_->devices[d]);
-      handle->on_device.push_back({state_->devices[d], state_->contexts[d], programs[d]});
+    // One log and one warning per group of identical devices that failed.
+    std::vector<std::string> labels;
+    for (std::size_t k = 0; k < r.devices.size(); ++k) {
+      if (r.origins[k] == BuildOrigin::failed) labels.push_back(state_->devices[r.devices[k].first].info().label());
     }
+    if (labels.empty()) continue;
+    const DeviceBuild& first = handle->builds[r.devices.front().first];
+    const std::string who = fmt::format("device{} {} '{}'", labels.size() > 1 ? "s" : "",
+                                        fmt::join(labels, ", "), first.device.name());
+    failures.push_back({who, first.log});
+    handle->warnings.push_back(
+        fmt::format("'{}' does not build on {}: left out of its launches", source.name(), who));
+  }
+  handle->kernels = common_kernels(results, handle->warnings);
+  for (std::size_t d = 0; d < state_->devices.size(); ++d) {
+    if (handle->builds[d].origin == BuildOrigin::failed) continue;
+    handle->devices.push_back(state_->devices[d]);
+    handle->on_device.push_back({state_->devices[d], state_->contexts[d], programs[d]});
   }
   handle->stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -329,7 +399,7 @@ Program Runtime::compile(const Source& source, std::string_view options,
   }
   if (handle->devices.empty()) {
     std::string message = fmt::format("'{}' failed to build on {}", source.name(),
-                                      failures.size() == 1 ? "its device" : "every device");
+                                      state_->devices.size() == 1 ? "its device" : "every device");
     throw BuildError(std::move(message), std::move(failures), CL_BUILD_PROGRAM_FAILURE);
   }
   return Program(std::move(handle));

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "program_cache.hpp"
@@ -229,10 +230,12 @@ ProgramCache::StoreResult ProgramCache::store(const CacheKey& key, const DeviceI
     result.error = fmt::format("cannot create cache folder '{}': {}", dir_.string(), ec.message());
     return result;
   }
+  // Unique across threads (counter), processes (pid) and hosts sharing the folder (random).
   static std::atomic<unsigned> counter{0};
+  static const unsigned long long salt = std::random_device{}() * 0x9e3779b97f4a7c15ull;
   const fs::path final_path = path_for(key);
-  const fs::path temp_path =
-      dir_ / fmt::format("{}.{}.{}{}", key.hex(), ::getpid(), counter++, temp_suffix);
+  const fs::path temp_path = dir_ / fmt::format("{}.{}.{:x}.{}{}", key.hex(), ::getpid(), salt,
+                                                counter++, temp_suffix);
   const auto bytes = encode_cache_entry(key, device, entry);
   {
     std::ofstream out(temp_path, std::ios::binary | std::ios::trunc);
@@ -264,7 +267,9 @@ std::size_t ProgramCache::evict() const {
   std::uint64_t total = 0;
   std::error_code ec;
   const auto now = fs::file_time_type::clock::now();
-  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+  fs::directory_iterator it(dir_, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& e = *it;
     const std::string name = e.path().filename().string();
     std::error_code item_ec;
     const auto time = e.last_write_time(item_ec);

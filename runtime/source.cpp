@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -18,13 +20,23 @@ namespace tessera {
 namespace fs = std::filesystem;
 namespace {
 
-std::optional<std::string> read_file(const fs::path& path) {
+// The file's text, or why it cannot be read.
+struct FileText {
+  std::optional<std::string> text;
+  std::string why;
+};
+
+FileText read_file(const fs::path& path) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return {std::nullopt, "no such file"};
+  if (!fs::is_regular_file(status)) return {std::nullopt, "not a regular file"};
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) return {std::nullopt, std::strerror(errno)};
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return ss.str();
+  if (in.bad()) return {std::nullopt, "read error"};
+  return {ss.str(), {}};
 }
 
 std::string line_name(std::string_view name) {
@@ -51,6 +63,14 @@ std::optional<std::string> quote_include(std::string_view line) {
   const auto end = line.find('"', i + 1);
   if (end == std::string_view::npos) return std::nullopt;
   return std::string(line.substr(i + 1, end - i - 1));
+}
+
+// True for any #include directive (quoted, angled or macro).
+bool is_include(std::string_view line) {
+  const auto hash = line.find_first_not_of(" \t");
+  if (hash == std::string_view::npos || line[hash] != '#') return false;
+  const auto word = line.find_first_not_of(" \t", hash + 1);
+  return word != std::string_view::npos && line.substr(word, 7) == "include";
 }
 
 bool is_pragma_once(std::string_view line) {
@@ -102,36 +122,38 @@ class Resolver {
         emit("", file, number);
         continue;
       }
-      const auto name = quote_include(line);
-      if (!name) {
-        emit(line, file, number);
-        continue;
+      if (is_include(line)) {
+        const auto name = quote_include(line);
+        auto included = name ? open(unit, *name) : std::nullopt;
+        if (included) {
+          include(*included);
+          emit(fmt::format("#line {} {}", number + 1, line_name(unit.display)), -1, 0);
+          continue;
+        }
+        // <...>, macro, or not found beside the includer: the compiler resolves it (or
+        // reports it, with this file and line), and the text is no longer all we hash.
+        result_.self_contained = false;
       }
-      include(open(unit, *name, number));
-      emit(fmt::format("#line {} {}", number + 1, line_name(unit.display)), -1, 0);
+      emit(line, file, number);
     }
     stack_.pop_back();
   }
 
-  static Unit open(const Unit& from, const std::string& name, std::size_t line) {
+  // The unit `#include "name"` names, if it exists beside the includer (or among the builtins).
+  static std::optional<Unit> open(const Unit& from, const std::string& name) {
     if (from.builtin) {
-      if (const auto* k = detail::find_builtin_kernel(name)) {
-        return {"builtin:" + std::string(k->file), std::string(k->file), std::string(k->text), {},
-                true};
-      }
-      throw Error(Errc::io, fmt::format("{}:{}: no builtin include file '{}'", from.display, line,
-                                        name));
+      const auto* k = detail::find_builtin_kernel(name);
+      if (k == nullptr) return std::nullopt;
+      return Unit{"builtin:" + std::string(k->file), std::string(k->file), std::string(k->text), {},
+                  true};
     }
     const fs::path path = (from.dir / name).lexically_normal();
-    auto text = read_file(path);
-    if (!text) {
-      throw Error(Errc::io, fmt::format("{}:{}: cannot open include file '{}' (looked for {})",
-                                        from.display, line, name, path.string()));
-    }
+    auto file = read_file(path);
+    if (!file.text) return std::nullopt;
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(path, ec);
-    return {ec ? path.string() : canonical.string(), path.string(), std::move(*text),
-            path.parent_path(), false};
+    return Unit{ec ? path.string() : canonical.string(), path.string(), std::move(*file.text),
+                path.parent_path(), false};
   }
 
   std::vector<std::string> stack_;
@@ -177,11 +199,11 @@ ResolvedSource Source::resolve() const {
   Resolver resolver;
   switch (kind_) {
     case Kind::file: {
-      auto text = read_file(path_);
-      if (!text) throw Error(Errc::io, fmt::format("cannot read kernel source '{}'", name_));
+      auto file = read_file(path_);
+      if (!file.text) throw Error(Errc::io, fmt::format("{}: cannot read kernel source: {}", name_, file.why));
       std::error_code ec;
       const fs::path canonical = fs::weakly_canonical(path_, ec);
-      return resolver.run({ec ? path_.string() : canonical.string(), name_, std::move(*text),
+      return resolver.run({ec ? path_.string() : canonical.string(), name_, std::move(*file.text),
                            path_.parent_path(), false});
     }
     case Kind::string:
@@ -206,6 +228,15 @@ std::string ResolvedSource::map_diagnostics(std::string_view log) const {
       if (at < best) best = at, which = p;
     }
     if (best == std::string_view::npos) break;
+    // Only a whole token ("myinput.cl:" is a real file), and never a name Tessera gave a file.
+    const bool token_start = best == 0 || std::string_view(" \t\n'\"(").find(log[best - 1]) != std::string_view::npos;
+    const std::string_view placeholder = which.substr(0, which.size() - 1);
+    const bool real_file = std::find(files.begin(), files.end(), placeholder) != files.end();
+    if (!token_start || real_file) {
+      out += log.substr(pos, best + which.size() - pos);
+      pos = best + which.size();
+      continue;
+    }
     std::size_t digits = best + which.size();
     std::size_t end = digits;
     while (end < log.size() && std::isdigit(static_cast<unsigned char>(log[end]))) ++end;

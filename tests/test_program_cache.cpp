@@ -172,6 +172,47 @@ TEST_CASE("corrupt, truncated and foreign entries are rebuilt and replaced") {
   }
 }
 
+TEST_CASE("an entry whose binary the driver refuses is rebuilt and replaced") {
+  tessera::test::TempDir cache;
+  const Source a = Source::string(kernel_text, "a.cl");
+  const auto rt = cached_runtime(cache.path());
+  if (kinds(rt) != 1) return;  // one entry, for one kind of device: forge it
+  REQUIRE(rt.compile(a).stats().cache_misses == 1);
+  const auto path = entries(cache.path()).at(0);
+  tessera::detail::CacheKey key;
+  const std::string hex = path.stem().string();
+  for (std::size_t i = 0; i < key.bytes.size(); ++i) {
+    key.bytes[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  // Well-formed, right key, right device and checksum; the binary itself is nonsense.
+  tessera::detail::CacheEntry forged;
+  forged.binary.assign(4096, 0xab);
+  forged.kernels = {{"k", {}}};
+  const auto bytes = tessera::detail::encode_cache_entry(key, rt.devices()[0].info(), forged);
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  const auto p = rt.compile(a);
+  CHECK(p.stats().cache_rejected == 1);
+  CHECK(p.stats().compiled == 1);
+  CHECK(p.kernel("k").args.size() == 2);  // the real signature, not the forged one
+  CHECK(rt.compile(a).stats().cache_hits == 1);
+}
+
+TEST_CASE("programs that depend on files outside their text are not cached") {
+  tessera::test::TempDir cache;
+  tessera::test::TempDir src;
+  src.write("inc/v.h", "#define V 1\n");
+  const auto file = src.write("k.cl", "#include <v.h>\nkernel void k(global int* p) { p[0] = V; }\n");
+  const auto rt = cached_runtime(cache.path());
+  const std::string options = "-I " + (src.path() / "inc").string();
+  const auto first = rt.compile(Source::file(file), options);
+  CHECK(first.stats().cache_hits + first.stats().cache_misses == 0);
+  CHECK(entries(cache.path()).empty());
+  src.write("inc/v.h", "#define V 2\nkernel void added(global int* p) { p[0] = 0; }\n");
+  const auto second = rt.compile(Source::file(file), options);
+  CHECK(second.has_kernel("added"));  // not a stale binary
+}
+
 TEST_CASE("the cache stays under its size bound, evicting the least recently used") {
   tessera::test::TempDir cache;
   const auto rt = cached_runtime(cache.path(), 1);  // smaller than any entry: keep the newest
@@ -234,11 +275,13 @@ TEST_CASE("processes share the cache: a second process hits, two at once both su
   const auto r2 = second.wait();
   REQUIRE(r1.exit_code == 0);
   REQUIRE(r2.exit_code == 0);
-  const auto j1 = nlohmann::json::parse(r1.out);
-  const auto j2 = nlohmann::json::parse(r2.out);
-  CHECK(j1.at("stats").at("cache_hits").get<std::size_t>() +
-            j1.at("stats").at("cache_misses").get<std::size_t>() == n);
-  CHECK(j2.at("stats").at("cache_rejected").get<std::size_t>() == 0);
+  for (const auto& r : {r1, r2}) {
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j.at("stats").at("cache_rejected").get<std::size_t>() == 0);
+    REQUIRE(j.at("kernels").size() == 1);
+    CHECK(j.at("kernels")[0].at("signature") == "k(global int* p, int v)");
+    CHECK(j.at("devices").size() == tessera::Runtime(tessera::test::runtime_options()).devices().size());
+  }
   CHECK(entries(cache.path()).size() == n);
   // No temporary file is left behind.
   for (const auto& e : fs::directory_iterator(cache.path() / "programs")) {

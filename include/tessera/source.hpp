@@ -20,6 +20,10 @@ struct ResolvedSource {
   /// For line k + 1 of `text`: {index into files, line in that file}; {-1, 0} for the #line
   /// markers Tessera inserted.
   std::vector<std::pair<int, std::size_t>> origins;
+  /// False when an #include was left to the compiler (<...>, a macro, or a file not found beside
+  /// its includer): then `text` does not hold everything the program depends on, and the program
+  /// is not cached.
+  bool self_contained = true;
 
   /// Compiler diagnostics with references to lines of `text` under a driver's placeholder name
   /// ("input.cl", "<stdin>", "<source>", "<kernel>": drivers that ignore #line) rewritten to
@@ -45,9 +49,11 @@ class Source {
   /// The file path, the string's name, or the builtin's file name ("saxpy.cl").
   const std::string& name() const noexcept { return name_; }
 
-  /// The text handed to the compiler: every `#include "..."` inlined, with #line markers so that
-  /// diagnostics name the real file and line; `#pragma once` honoured. Throws Error(Errc::io)
-  /// for a missing file, naming the including file and line, and for include cycles.
+  /// The text handed to the compiler: every `#include "..."` found beside its includer inlined,
+  /// with #line markers so that diagnostics name the real file and line; `#pragma once`
+  /// honoured; a file already being included (a cycle) inlined as empty, as include guards would
+  /// make it. Other includes are left to the compiler. Throws Error(Errc::io) when the source
+  /// file itself cannot be read.
   ResolvedSource resolve() const;
 
  private:

@@ -22,7 +22,10 @@ void add_devices_command(CLI::App& app, Action& action) {
   add_device_options(*command, options->runtime);
   command->callback([options, &action] {
     action = [options] {
-      const Runtime runtime(options->runtime);
+      // Every device unless --devices narrows it: TESSERA_DEVICES does not apply to a listing.
+      RuntimeOptions runtime_options = options->runtime;
+      if (runtime_options.devices.empty()) runtime_options.devices = "all";
+      const Runtime runtime(runtime_options);
       report_warnings(runtime);
       if (options->json) {
         fmt::print("{}\n", devices_json(runtime.devices()).dump(2));

@@ -5,6 +5,9 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <sstream>
+#include <string>
 
 #include "command.hpp"
 #include "exit_code.hpp"
@@ -14,13 +17,33 @@
 
 namespace {
 
+// The first compiler diagnostic in `log` as "FILE:LINE:COL: MESSAGE", if there is one. Drivers
+// write either "FILE:L:C: error: MESSAGE" (clang) or "error: FILE:L:C: MESSAGE" (PoCL).
+std::optional<std::string> first_diagnostic(const std::string& log) {
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("error: ", 0) == 0) return line.substr(7);
+    if (const auto at = line.find(": error: "); at != std::string::npos) {
+      return line.substr(0, at) + ": " + line.substr(at + 9);
+    }
+  }
+  return std::nullopt;
+}
+
 int report_failure(const tessera::Error& e) {
-  fmt::print(stderr, "error: {}\n", e.what());
-  for (const auto& entry : [&]() -> std::vector<tessera::BuildError::DeviceLog> {
-         if (const auto* b = dynamic_cast<const tessera::BuildError*>(&e)) return b->logs();
-         return {};
-       }()) {
-    fmt::print(stderr, "--- build log, {} ---\n{}\n", entry.device, entry.log);
+  const auto* build = dynamic_cast<const tessera::BuildError*>(&e);
+  const auto diagnostic = build != nullptr && !build->logs().empty()
+                              ? first_diagnostic(build->logs().front().log)
+                              : std::nullopt;
+  if (diagnostic) {
+    fmt::print(stderr, "error: {}\n{}\n", *diagnostic, e.what());
+  } else {
+    fmt::print(stderr, "error: {}\n", e.what());
+  }
+  if (build != nullptr) {
+    for (const auto& entry : build->logs()) {
+      fmt::print(stderr, "--- build log, {} ---\n{}\n", entry.device, entry.log);
+    }
   }
   return tessera::cli::exit_code_for(e.code());
 }
