@@ -18,8 +18,11 @@ class ChunkLedger {
  public:
   /// `granule`: chunk sizes are multiples of it (the local size along the split dimension),
   /// except the last chunk, which also takes the remainder total % granule.
-  /// `power`: relative device speeds, one per device.
-  ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule, std::vector<double> power);
+  /// `power`: relative device speeds, one per device. `max_chunk`: per device, the largest
+  /// chunk it can hold (0: no bound); a policy's larger decision is handed out in pieces of
+  /// that size, the rest owed to the same device.
+  ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule, std::vector<double> power,
+              std::vector<std::size_t> max_chunk = {});
 
   /// The next chunk for `device`, or nothing when the range is exhausted, the policy has
   /// nothing for this device, or the run was cancelled.
@@ -39,6 +42,8 @@ class ChunkLedger {
   std::size_t next_ = 0;
   std::size_t sequence_ = 0;
   std::vector<std::size_t> chunks_taken_;
+  std::vector<std::size_t> max_chunk_;
+  std::vector<std::size_t> owed_;
 };
 
 }  // namespace tessera::detail

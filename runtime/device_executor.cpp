@@ -66,12 +66,20 @@ class Executor {
   }
 
  private:
+  // A device buffer holding the host bytes from `origin` on (split and halo buffers).
+  struct View {
+    cl::Buffer buffer;
+    std::size_t origin = 0;
+    bool host_window = false;  // a per-chunk buffer over host memory (windowed zero-copy)
+  };
+
   struct InFlight {
     Chunk chunk;
     cl::Event kernel;
     std::vector<cl::Event> done;  // the chunk is finished when these are
     std::size_t slot = 0;
     std::vector<std::pair<std::size_t, std::vector<unsigned char>>> reduce_copies;
+    std::vector<View> views;  // per plan buffer: where its bytes are on the device for this chunk
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
   };
@@ -100,12 +108,15 @@ class Executor {
     for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
       const BufferPlan& bp = plan.buffers[b];
       const BufferArg& arg = bp.buffer;
-      if (arg.bytes() > info_.max_alloc) {
-        throw Error(Errc::invalid_argument,
-                    fmt::format("kernel argument {}: {} bytes exceed the largest allocation of "
-                                "device {} '{}' ({} bytes); buffers larger than a device are not "
-                                "supported yet",
-                                bp.arg, arg.bytes(), info_.label(), name(), info_.max_alloc));
+      const bool sliced = arg.role() == BufferArg::Role::split || arg.role() == BufferArg::Role::halo;
+      if (plan.windowed && sliced) {
+        if (zero_copy_) continue;  // a buffer over the host window per chunk
+        const std::size_t capacity = (run_.max_chunk[d_] + 2 * plan.halo_max) * bp.unit_bytes();
+        for (std::size_t s = 0; s < pipeline; ++s) {
+          slots_[b].emplace_back(on_.context, access_flags(arg.access()), capacity, nullptr, &status);
+          check(status, "clCreateBuffer", name());
+        }
+        continue;
       }
       if (arg.role() == BufferArg::Role::reduce) {
         for (std::size_t s = 0; s < pipeline; ++s) {
@@ -143,6 +154,11 @@ class Executor {
       whole_ready_.clear();
       f.bytes_in += whole_bytes_;
     }
+    // Windowed launches: device buffers hold indices [base, top) only.
+    const std::size_t h = plan.halo_max;
+    const std::size_t base = plan.windowed ? a - std::min(a, h) : 0;
+    const std::size_t top = std::min(extent, b + h);
+    f.views.resize(plan.buffers.size());
     for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
       const BufferPlan& bp = plan.buffers[k];
       const BufferArg& arg = bp.buffer;
@@ -155,15 +171,21 @@ class Executor {
               "clEnqueueFillBuffer", name());
         inputs.push_back(e);
         check(kernel_.setArg(static_cast<cl_uint>(bp.arg), copy), "clSetKernelArg", name());
-      } else if (!zero_copy_ && bp.reads() && arg.role() != BufferArg::Role::whole) {
+        continue;
+      }
+      if (arg.role() == BufferArg::Role::whole) continue;
+      View& v = f.views[k] = view(k, f.slot, base, top);
+      if (plan.windowed) check(kernel_.setArg(static_cast<cl_uint>(bp.arg), v.buffer), "clSetKernelArg", name());
+      if (!zero_copy_ && bp.reads()) {
         const auto [lo, hi] = bp.read_bytes(a, b, extent);
-        check(wq_.enqueueWriteBuffer(buffers_[k], CL_FALSE, lo, hi - lo,
+        check(wq_.enqueueWriteBuffer(v.buffer, CL_FALSE, lo - v.origin, hi - lo,
                                      static_cast<unsigned char*>(arg.data()) + lo, nullptr, &e),
               "clEnqueueWriteBuffer", name());
         inputs.push_back(e);
         f.bytes_in += hi - lo;
       }
     }
+    if (plan.window_base_arg) set_window_base(*plan.window_base_arg, base);
 
     // Whole work-groups of the launch's local size, then (last chunk, automatic local size
     // only) the remainder as one work-group of its own.
@@ -188,9 +210,10 @@ class Executor {
               "clEnqueueReadBuffer", name());
         f.done.push_back(e);
         f.bytes_out += arg.bytes();
-      } else if (!zero_copy_ && bp.writes()) {
+      } else if (!zero_copy_ && bp.writes() && arg.role() != BufferArg::Role::whole) {
+        const View& v = f.views[k];
         const auto [lo, hi] = bp.own_bytes(a, b);
-        check(rq_.enqueueReadBuffer(buffers_[k], CL_FALSE, lo, hi - lo,
+        check(rq_.enqueueReadBuffer(v.buffer, CL_FALSE, lo - v.origin, hi - lo,
                                     static_cast<unsigned char*>(arg.data()) + lo, &after_kernel, &e),
               "clEnqueueReadBuffer", name());
         f.done.push_back(e);
@@ -199,6 +222,30 @@ class Executor {
     }
     for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) check(q->flush(), "clFlush", name());
     in_flight_.push_back(std::move(f));
+  }
+
+  // Where buffer k's bytes for indices [base, top) are on the device for this chunk: the
+  // whole-array buffer, a window slot, or (zero-copy) a buffer over the host window itself.
+  View view(std::size_t k, std::size_t slot, std::size_t base, std::size_t top) {
+    if (!run_.plan.windowed) return {buffers_[k], 0, false};
+    const BufferPlan& bp = run_.plan.buffers[k];
+    const std::size_t origin = base * bp.unit_bytes();
+    if (!zero_copy_) return {slots_[k][slot], origin, false};
+    cl_int status = CL_SUCCESS;
+    cl::Buffer window(on_.context, access_flags(bp.buffer.access()) | CL_MEM_USE_HOST_PTR,
+                      (top - base) * bp.unit_bytes(),
+                      static_cast<unsigned char*>(bp.buffer.data()) + origin, &status);
+    check(status, "clCreateBuffer", name());
+    return {window, origin, true};
+  }
+
+  void set_window_base(std::size_t arg, std::size_t base) {
+    const std::uint64_t wide = base;
+    const auto narrow = static_cast<std::uint32_t>(base);
+    const bool is_wide = run_.plan.window_base_bytes == 8;
+    check(kernel_.setArg(static_cast<cl_uint>(arg), is_wide ? 8 : 4,
+                         is_wide ? static_cast<const void*>(&wide) : static_cast<const void*>(&narrow)),
+          "clSetKernelArg", name());
   }
 
   // One kernel enqueue over indices [offset, offset + size) of the split dimension, with
@@ -225,6 +272,9 @@ class Executor {
     InFlight f = std::move(in_flight_.front());
     in_flight_.pop_front();
     check(cl::Event::waitForEvents(f.done), "clWaitForEvents", name());
+    for (std::size_t k = 0; k < f.views.size(); ++k) {
+      if (f.views[k].host_window && run_.plan.buffers[k].writes()) publish(f.views[k].buffer);
+    }
     free_slots_.push_back(f.slot);
 
     ChunkRecord r;
@@ -254,16 +304,20 @@ class Executor {
   }
 
   // Zero-copy outputs: a blocking map makes the device's writes visible in host memory.
+  void publish(const cl::Buffer& buffer) {
+    cl_int status = CL_SUCCESS;
+    const std::size_t bytes = buffer.getInfo<CL_MEM_SIZE>(&status);
+    check(status, "clGetMemObjectInfo", name());
+    void* p = kq_.enqueueMapBuffer(buffer, CL_TRUE, CL_MAP_READ, 0, bytes, nullptr, nullptr, &status);
+    check(status, "clEnqueueMapBuffer", name());
+    check(kq_.enqueueUnmapMemObject(buffer, p), "clEnqueueUnmapMemObject", name());
+  }
+
   void publish_host_outputs() {
-    if (!zero_copy_) return;
+    if (!zero_copy_ || run_.plan.windowed) return;  // windows are published per chunk
     for (std::size_t k = 0; k < run_.plan.buffers.size(); ++k) {
       const BufferPlan& bp = run_.plan.buffers[k];
-      if (!bp.writes() || bp.buffer.role() == BufferArg::Role::reduce) continue;
-      cl_int status = CL_SUCCESS;
-      void* p = kq_.enqueueMapBuffer(buffers_[k], CL_TRUE, CL_MAP_READ, 0, bp.buffer.bytes(), nullptr,
-                                     nullptr, &status);
-      check(status, "clEnqueueMapBuffer", name());
-      check(kq_.enqueueUnmapMemObject(buffers_[k], p), "clEnqueueUnmapMemObject", name());
+      if (bp.writes() && bp.buffer.role() != BufferArg::Role::reduce) publish(buffers_[k]);
     }
     check(kq_.finish(), "clFinish", name());
   }

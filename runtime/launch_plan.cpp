@@ -107,6 +107,16 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
         invalid(fmt::format("{} is {} ({} bytes); a {} ({} bytes) was given", describe(sig, i),
                             param.type_name, expected, s->type_name, s->bytes.size()));
       }
+    } else if (std::holds_alternative<WindowBase>(value)) {
+      const std::size_t bytes = opencl_type_size(param.type_name);
+      if (param.kind != ArgKind::scalar || (bytes != 4 && bytes != 8)) {
+        invalid(fmt::format("{} receives the window base: it must be a uint or ulong, not {}",
+                            describe(sig, i), param.type_name));
+      }
+      if (plan.window_base_arg) invalid(fmt::format("kernel '{}': two window_base() arguments", sig.name));
+      plan.windowed = true;
+      plan.window_base_arg = i;
+      plan.window_base_bytes = bytes;
     } else if (std::holds_alternative<LocalArg>(value)) {
       if (param.kind != ArgKind::local_buffer) {
         invalid(fmt::format("{} is not a local pointer; a local size was given", describe(sig, i)));
@@ -148,6 +158,7 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
         invalid(fmt::format("{} points to const data; access '{}' was given", describe(sig, i),
                             to_string(b.access())));
       }
+      if (b.role() == BufferArg::Role::halo) plan.halo_max = std::max(plan.halo_max, b.halo_width());
       plan.buffers.push_back(bp);
     }
     plan.args.push_back(value);
@@ -174,6 +185,51 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
   }
   if (schedule.pipeline == 0) invalid("schedule: pipeline must be at least 1");
   return plan;
+}
+
+std::size_t max_chunk_for(const LaunchPlan& plan, const DeviceInfo& device,
+                          std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline) {
+  // Fixed needs: whole buffers once, reduce copies once per chunk in flight.
+  std::uint64_t fixed = 0, per_index = 0, widest = 0;
+  for (const BufferPlan& bp : plan.buffers) {
+    const auto role = bp.buffer.role();
+    if (role == BufferArg::Role::whole) fixed += bp.buffer.bytes();
+    if (role == BufferArg::Role::reduce) fixed += bp.buffer.bytes() * pipeline;
+    const bool sliced = role == BufferArg::Role::split || role == BufferArg::Role::halo;
+    if (sliced) per_index += bp.unit_bytes(), widest = std::max<std::uint64_t>(widest, bp.unit_bytes());
+    const std::uint64_t whole_size = sliced && plan.windowed ? 0 : bp.buffer.bytes();
+    if (whole_size > alloc_limit) {
+      invalid(fmt::format("kernel argument {}: {} bytes exceed the largest allocation of device {} "
+                          "'{}' ({} bytes){}",
+                          bp.arg, whole_size, device.label(), device.name, alloc_limit,
+                          sliced ? "; pass tessera::window_base() to stream it in windows" : ""));
+    }
+  }
+  if (!plan.windowed) {
+    std::uint64_t total = fixed;
+    for (const BufferPlan& bp : plan.buffers) {
+      if (bp.buffer.role() == BufferArg::Role::split || bp.buffer.role() == BufferArg::Role::halo) total += bp.buffer.bytes();
+    }
+    if (total > memory_limit && !device.unified_memory) {
+      invalid(fmt::format("the launch needs {} bytes on device {} '{}', which has {}; pass "
+                          "tessera::window_base() to stream its buffers in windows",
+                          total, device.label(), device.name, memory_limit));
+    }
+    return 0;
+  }
+  if (per_index == 0) return 0;
+  const std::uint64_t spare = memory_limit > fixed ? memory_limit - fixed : 0;
+  const std::uint64_t by_memory = spare / (pipeline * per_index);
+  const std::uint64_t by_alloc = alloc_limit / widest;
+  const std::uint64_t window = std::min(by_memory, by_alloc);
+  const std::uint64_t chunk = window > 2 * plan.halo_max ? window - 2 * plan.halo_max : 0;
+  const std::size_t granules = static_cast<std::size_t>(chunk / plan.granule);
+  if (granules == 0) {
+    invalid(fmt::format("device {} '{}' cannot hold one work-group's window ({} bytes per index, "
+                        "{} chunks in flight) within {} bytes",
+                        device.label(), device.name, per_index, pipeline, memory_limit));
+  }
+  return granules * plan.granule;
 }
 
 }  // namespace tessera::detail

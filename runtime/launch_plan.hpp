@@ -25,6 +25,8 @@ struct BufferPlan {
   /// Byte range of the buffer that indices [a, b) own (what they write).
   std::pair<std::size_t, std::size_t> own_bytes(std::size_t a, std::size_t b) const;
   bool reads() const noexcept { return buffer.access() != Access::write; }
+  /// Bytes per index of the split dimension.
+  std::size_t unit_bytes() const noexcept { return elements_per_index * size_of(buffer.type()); }
   bool writes() const noexcept { return buffer.access() != Access::read; }
 };
 
@@ -41,7 +43,21 @@ struct LaunchPlan {
                             ///< but for the last, which with local_auto may hold a remainder
   std::vector<KernelArgValue> args;
   std::vector<BufferPlan> buffers;
+
+  /// Streaming: the launch has a tessera::window_base() argument, and its split and halo buffers
+  /// live on the devices as windows [base, top) of at most `max_chunk + 2 * halo_max` indices.
+  bool windowed = false;
+  std::optional<std::size_t> window_base_arg;  ///< its argument index
+  std::size_t window_base_bytes = 8;           ///< 4 (uint) or 8 (ulong)
+  std::size_t halo_max = 0;                    ///< widest halo among the buffers
 };
+
+/// The most indices a chunk on `device` may hold so that its buffers fit `memory_limit` and
+/// `alloc_limit` with `pipeline` chunks in flight (windowed launches), or 0 for no bound
+/// (other launches, which are checked to fit whole instead). Throws Error(invalid_argument)
+/// when not even one work-group fits, naming the device, the need and the limit.
+std::size_t max_chunk_for(const LaunchPlan& plan, const DeviceInfo& device,
+                          std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline);
 
 /// Checks `launch` against the kernel's signature and the schedule against the program's
 /// devices; throws Error(Errc::invalid_argument) with a message naming the argument at fault.

@@ -22,10 +22,11 @@ struct ReduceResult {
 };
 
 struct RunState {
-  RunState(LaunchPlan p, Schedule s, std::vector<double> power);
+  RunState(LaunchPlan p, Schedule s, std::vector<double> power, std::vector<std::size_t> limits);
 
   LaunchPlan plan;
   Schedule schedule;
+  std::vector<std::size_t> max_chunk;  ///< per device: the largest chunk it holds (0: no bound)
   ChunkLedger ledger;
   std::chrono::steady_clock::time_point start;
   std::atomic<std::size_t> finished_indices{0};

@@ -11,10 +11,12 @@
 namespace tessera {
 namespace detail {
 
-RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power)
+RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
+                   std::vector<std::size_t> limits)
     : plan(std::move(p)),
       schedule(s),
-      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power)),
+      max_chunk(std::move(limits)),
+      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power), max_chunk),
       start(std::chrono::steady_clock::now()) {}
 
 double RunState::seconds_since_start() const {
@@ -66,7 +68,16 @@ Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const
   detail::LaunchPlan plan = detail::plan_launch(launch, schedule);
   const auto& devices = plan.program->devices;
   auto power = detail::estimated_power(devices);
-  auto state = std::make_shared<detail::RunState>(std::move(plan), schedule, std::move(power));
+  std::vector<std::size_t> limits;
+  const std::uint64_t cap = state_->options.device_memory_limit;
+  for (const Device& d : devices) {
+    const auto& i = d.info();
+    limits.push_back(detail::max_chunk_for(plan, i, cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
+                                           cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc,
+                                           std::max<std::size_t>(schedule.pipeline, 1)));
+  }
+  auto state = std::make_shared<detail::RunState>(std::move(plan), schedule, std::move(power),
+                                                  std::move(limits));
   for (const Device& d : devices) {
     DeviceRunStats s{d};
     s.zero_copy = d.info().unified_memory;

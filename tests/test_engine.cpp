@@ -56,6 +56,16 @@ kernel void histogram(global const int* in, global int* bins, const uint nbins) 
 kernel void maximum(global const int* in, global int* best) {
   atomic_max(&best[0], in[get_global_id(0)]);
 }
+kernel void wblur(global const int* in, global int* out, const uint n, const ulong base) {
+  const size_t i = get_global_id(0);
+  const int left = i > 0 ? in[i - 1 - base] : 0;
+  const int right = i + 1 < n ? in[i + 1 - base] : 0;
+  out[i - base] = left + 2 * in[i - base] + right;
+}
+kernel void wgrid(global const int* in, global int* out, const uint width, const uint base) {
+  const size_t x = get_global_id(0), y = get_global_id(1) - base;
+  out[y * width + x] = in[y * width + x] * 3 + (int)x - 2 * (int)get_global_id(1);
+}
 )CL";
 
 struct Fixture {
@@ -346,4 +356,60 @@ TEST_CASE("launches that do not fit their kernel are clear errors") {
   CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(tessera::write(v)), Schedule::single(99))
             .find("device 99") != std::string::npos);
   CHECK(error_of(Launch{f.program, "nope", NDRange{100}}).find("no kernel 'nope'") != std::string::npos);
+}
+
+TEST_CASE("buffers larger than a device's memory stream through it in windows") {
+  // Devices limited to 64 KiB: the 400 KB arrays below can only run windowed.
+  auto options = tessera::test::runtime_options();
+  options.device_memory_limit = 64 * 1024;
+  const tessera::Runtime small(options);
+  const auto program = small.compile(tessera::Source::string(kernels, "engine_test.cl"));
+  const std::size_t n = 100000;
+  const auto in = pattern(n, 11);
+  std::vector<int> expect(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    expect[i] = (i > 0 ? in[i - 1] : 0) + 2 * in[i] + (i + 1 < n ? in[i + 1] : 0);
+  }
+  for (const auto& schedule : schedules(program.devices().size())) {
+    INFO("schedule " << schedule.name());
+    std::vector<int> out(n, 0);
+    const auto stats = small.run(tessera::Launch{program, "wblur", tessera::NDRange{n}}
+                                     .arg(tessera::read(in).halo(1))
+                                     .arg(tessera::write(out))
+                                     .arg(static_cast<std::uint32_t>(n))
+                                     .arg(tessera::window_base()),
+                                 schedule);
+    CHECK(out == expect);
+    check_ledger(stats, n, 1, program.devices().size());
+    // Two windows of (chunk + 2) indices x 8 bytes per index fit 64 KiB per chunk in flight.
+    for (const auto& r : stats.ledger) CHECK((r.chunk.size + 2) * 8 * 2 <= 64 * 1024);
+    CHECK(stats.ledger.size() >= n * 8 * 2 / (64 * 1024));
+  }
+
+  // 2-D, windows of rows, a uint base.
+  const std::size_t w = 100, h = 300;
+  const auto img = pattern(w * h, 12);
+  std::vector<int> out(w * h, 0);
+  small.run(tessera::Launch{program, "wgrid", tessera::NDRange{w, h}}
+                .arg(tessera::read(img))
+                .arg(tessera::write(out))
+                .arg(static_cast<std::uint32_t>(w))
+                .arg(tessera::window_base()));
+  bool all = true;
+  for (std::size_t y = 0; y < h; ++y) {
+    for (std::size_t x = 0; x < w; ++x) {
+      all = all && out[y * w + x] == img[y * w + x] * 3 + static_cast<int>(x) - 2 * static_cast<int>(y);
+    }
+  }
+  CHECK(all);
+
+  // Without the opt-in the same arrays are a clear error that says how to stream.
+  std::vector<int> plain(n, 0);
+  try {
+    small.run(tessera::Launch{program, "fill", tessera::NDRange{n}}.arg(tessera::write(plain)));
+    FAIL("must not fit");
+  } catch (const tessera::Error& e) {
+    CHECK(e.code() == tessera::Errc::invalid_argument);
+    CHECK(std::string(e.what()).find("window_base()") != std::string::npos);
+  }
 }

@@ -89,17 +89,34 @@ BufferArg read(std::span<const T> data) {
 template <typename T>
 BufferArg read(const std::vector<T>& data) { return read(std::span<const T>(data)); }
 template <typename T>
+BufferArg read(const T* data, std::size_t count) { return read(std::span<const T>(data, count)); }
+template <typename T>
 BufferArg write(std::span<T> data) {
   return {data.data(), data.size(), element_type_of<T>(), Access::write};
 }
 template <typename T>
 BufferArg write(std::vector<T>& data) { return write(std::span<T>(data)); }
 template <typename T>
+BufferArg write(T* data, std::size_t count) { return write(std::span<T>(data, count)); }
+template <typename T>
 BufferArg read_write(std::span<T> data) {
   return {data.data(), data.size(), element_type_of<T>(), Access::read_write};
 }
 template <typename T>
 BufferArg read_write(std::vector<T>& data) { return read_write(std::span<T>(data)); }
+template <typename T>
+BufferArg read_write(T* data, std::size_t count) { return read_write(std::span<T>(data, count)); }
+
+/// The streaming opt-in: an argument (a `uint` or `ulong` parameter) that receives, for each
+/// chunk, the first index of the split dimension its device buffers hold. A launch with one is
+/// windowed: every split and halo buffer is allocated on the device for the chunk's window only,
+/// so arrays larger than a device's memory stream through it. The kernel indexes
+/// `x[(get_global_id(0) - base) * per_index + ...]`.
+///
+///   kernel void scale(global float* x, const ulong base) { x[get_global_id(0) - base] *= 2; }
+///   Launch{prog, "scale", NDRange{n}}.arg(tessera::read_write(x)).arg(tessera::window_base());
+struct WindowBase {};
+inline WindowBase window_base() { return {}; }
 
 /// A __local argument of `bytes` bytes (no data moves).
 struct LocalArg {

@@ -26,7 +26,7 @@ struct ScalarArg {
   std::string type_name;
 };
 
-using KernelArgValue = std::variant<ScalarArg, BufferArg, LocalArg>;
+using KernelArgValue = std::variant<ScalarArg, BufferArg, LocalArg, WindowBase>;
 
 template <typename T>
 constexpr const char* scalar_type_name() {
@@ -61,6 +61,10 @@ class Launch {
   }
   Launch& arg(LocalArg local) {
     args_.emplace_back(local);
+    return *this;
+  }
+  Launch& arg(WindowBase base) {
+    args_.emplace_back(base);
     return *this;
   }
 

@@ -30,6 +30,10 @@ struct RuntimeOptions {
   std::string cache_dir;
   /// Upper bound of the cache's size; the least recently used entries are evicted beyond it.
   std::uint64_t cache_max_bytes = 256ull << 20;
+  /// Treat every device as having at most this many bytes of memory and of largest allocation
+  /// (0: what the devices report). For sharing a device with other work, and for testing
+  /// streaming without a huge array.
+  std::uint64_t device_memory_limit = 0;
 };
 
 class Runtime {
