@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <map>
+#include <string_view>
 
 #include "tessera/error.hpp"
 
@@ -15,20 +17,23 @@ namespace {
   throw Error(Errc::invalid_argument, std::move(message));
 }
 
-// Bytes of an OpenCL C scalar or vector type by name ("float", "uint4"); 0 when unknown.
-std::size_t opencl_type_size(std::string type) {
-  static const std::map<std::string, std::size_t> scalars{
+// Bytes of an OpenCL C scalar or vector type by name ("float", "uint4", "unsigned int"); 0 when
+// unknown.
+std::size_t opencl_type_size(std::string_view type) {
+  static const std::map<std::string_view, std::size_t> scalars{
       {"char", 1}, {"uchar", 1}, {"bool", 1},  {"short", 2}, {"ushort", 2}, {"half", 2},
       {"int", 4},  {"uint", 4},  {"float", 4}, {"long", 8},  {"ulong", 8},  {"double", 8},
       {"size_t", 8}, {"ptrdiff_t", 8}, {"intptr_t", 8}, {"uintptr_t", 8}};
-  if (type.rfind("unsigned ", 0) == 0) type = "u" + type.substr(9);
+  constexpr std::string_view unsigned_prefix = "unsigned ";
+  if (type.substr(0, unsigned_prefix.size()) == unsigned_prefix) type.remove_prefix(unsigned_prefix.size());
   std::size_t digits = type.size();
   while (digits > 0 && std::isdigit(static_cast<unsigned char>(type[digits - 1]))) --digits;
   const auto base = scalars.find(type.substr(0, digits));
   if (base == scalars.end()) return 0;
   if (digits == type.size()) return base->second;
-  const int n = std::stoi(type.substr(digits));
-  return base->second * static_cast<std::size_t>(n == 3 ? 4 : n);  // a 3-vector is stored as 4
+  std::size_t n = 0;
+  std::from_chars(type.data() + digits, type.data() + type.size(), n);
+  return base->second * (n == 3 ? 4 : n);  // a 3-vector is stored as 4
 }
 
 std::string describe(const KernelSignature& sig, std::size_t i) {
