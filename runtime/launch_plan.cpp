@@ -42,14 +42,18 @@ std::string describe(const KernelSignature& sig, std::size_t i) {
 }
 
 // The work-group size Tessera launches with when the caller gives none. 1-D: a power of two
-// along the split dimension, smaller for small ranges so that chunks stay fine enough to
-// balance; 2-D and 3-D: the largest divisor of the first dimension up to 64, one along the rest.
-NDRange automatic_local(const NDRange& g) {
+// that grows with the range (large groups cost drivers like PoCL least per item; small ranges
+// keep chunks fine enough to balance), at most `max_group`; 2-D and 3-D: the largest divisor of
+// the first dimension up to 64, one along the rest.
+NDRange automatic_local(const NDRange& g, std::size_t max_group) {
   if (g.dims() == 1) {
     const std::size_t n = g[0];
-    return NDRange{n >= 65536 ? 256u : n >= 2048 ? 64u : n >= 256 ? 16u : 1u};
+    std::size_t l = n >= (1u << 22) ? 4096 : n >= (1u << 18) ? 1024 : n >= 65536 ? 256
+                  : n >= 2048 ? 64 : n >= 256 ? 16 : 1;
+    while (l > 1 && l > max_group) l /= 2;
+    return NDRange{l};
   }
-  std::size_t first = std::min<std::size_t>(g[0], 64);
+  std::size_t first = std::min<std::size_t>({g[0], 64, std::max<std::size_t>(max_group, 1)});
   while (g[0] % first != 0) --first;
   return g.dims() == 2 ? NDRange{first, 1} : NDRange{first, 1, 1};
 }
@@ -93,7 +97,11 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
     }
     plan.granule = (*l)[g.dims() - 1];
   } else {
-    plan.local = automatic_local(g);
+    std::size_t max_group = 4096;
+    for (const Device& d : plan.program->devices) {
+      max_group = std::min(max_group, std::max<std::size_t>(d.info().max_work_group_size, 1));
+    }
+    plan.local = automatic_local(g, max_group);
     plan.local_auto = true;
     plan.granule = (*plan.local)[g.dims() - 1];
   }
