@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <tessera/tessera.hpp>
 
+#include "bench_util.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -29,6 +31,8 @@ extern char** environ;
 
 namespace {
 
+using tessera::bench::median;
+
 struct Args {
   int runs = 5;
   std::string source = "builtin:mandelbrot";
@@ -39,18 +43,16 @@ struct Args {
 
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-      return argv[++i];
-    };
+  tessera::bench::Args args(argc, argv);
+  auto value = [&] { return args.value(); };
+  while (args.next()) {
+    const std::string& arg = args.arg();
     if (arg == "--runs") a.runs = std::stoi(value());
     else if (arg == "--source") a.source = value();
     else if (arg == "--devices") a.devices = value();
     else if (arg == "--json") a.json_path = value();
     else if (arg == "--child-cache") a.child_cache = value();
-    else throw std::invalid_argument("unknown argument " + arg);
+    else args.unknown();
   }
   if (a.runs < 1) throw std::invalid_argument("--runs must be at least 1");
   return a;
@@ -114,11 +116,6 @@ nlohmann::json run_child(const Args& a, const std::string& cache) {
   return nlohmann::json::parse(out);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 }  // namespace
 

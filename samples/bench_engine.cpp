@@ -28,6 +28,8 @@
 #include <nlohmann/json.hpp>
 #include <tessera/tessera.hpp>
 
+#include "bench_util.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -45,6 +47,8 @@
 #include <vector>
 
 namespace {
+
+using tessera::bench::median;
 
 const std::set<std::string> all_measures{"overhead", "efficiency", "dispatch", "roofline"};
 
@@ -77,12 +81,10 @@ std::set<std::string> parse_measures(const std::string& list) {
 
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-      return argv[++i];
-    };
+  tessera::bench::Args args(argc, argv);
+  auto value = [&] { return args.value(); };
+  while (args.next()) {
+    const std::string& arg = args.arg();
     if (arg == "--runs") a.runs = std::stoi(value());
     else if (arg == "--n") a.n = std::stoull(value());
     else if (arg == "--size") {
@@ -96,7 +98,7 @@ Args parse(int argc, char** argv) {
     else if (arg == "--cpu-split") a.cpu_split = static_cast<unsigned>(std::stoul(value()));
     else if (arg == "--json") a.json_path = value();
     else if (arg == "--only") a.only = parse_measures(value());
-    else throw std::invalid_argument("unknown argument " + arg);
+    else args.unknown();
   }
   if (a.runs < 1) throw std::invalid_argument("--runs must be at least 1");
   if (a.n == 0 || a.width == 0 || a.height == 0 || a.chunks == 0) {
@@ -117,11 +119,6 @@ double seconds_of(F&& f) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // One way of running a job: runs it once and returns the seconds it timed.
 using Variant = std::function<double()>;
