@@ -22,9 +22,9 @@
 //   bench_engine --cpu-split 1
 // Prints a table, then the same as JSON.
 
-#include <CL/opencl.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <CL/opencl.hpp>
 #include <nlohmann/json.hpp>
 #include <tessera/tessera.hpp>
 
@@ -85,6 +85,7 @@ Args parse(int argc, char** argv) {
   auto value = [&] { return args.value(); };
   while (args.next()) {
     const std::string& arg = args.arg();
+    // clang-format off
     if (arg == "--runs") a.runs = std::stoi(value());
     else if (arg == "--n") a.n = std::stoull(value());
     else if (arg == "--size") {
@@ -99,6 +100,7 @@ Args parse(int argc, char** argv) {
     else if (arg == "--json") a.json_path = value();
     else if (arg == "--only") a.only = parse_measures(value());
     else args.unknown();
+    // clang-format on
   }
   if (a.runs < 1) throw std::invalid_argument("--runs must be at least 1");
   if (a.n == 0 || a.width == 0 || a.height == 0 || a.chunks == 0) {
@@ -118,7 +120,6 @@ double seconds_of(F&& f) {
   f();
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
 
 // One way of running a job: runs it once and returns the seconds it timed.
 using Variant = std::function<double()>;
@@ -162,7 +163,8 @@ using HostArray = std::vector<T, PageAllocator<T>>;
 
 void cl_check(cl_int status, const char* call) {
   if (status != CL_SUCCESS) {
-    throw std::runtime_error(fmt::format("plain OpenCL: {} failed: {}", call, tessera::cl_status_name(status)));
+    throw std::runtime_error(
+        fmt::format("plain OpenCL: {} failed: {}", call, tessera::cl_status_name(status)));
   }
 }
 
@@ -185,9 +187,10 @@ cl::Device find_cl_device(const tessera::DeviceInfo& info, unsigned cpu_split) {
       roots.insert(roots.end(), devices.begin(), devices.end());
     }
   }
-  if (info.index >= roots.size() || roots[info.index].getInfo<CL_DEVICE_NAME>().c_str() != info.name) {
-    throw std::runtime_error(fmt::format("plain OpenCL: cannot find tessera's device {} '{}'",
-                                         info.label(), info.name));
+  if (info.index >= roots.size() ||
+      roots[info.index].getInfo<CL_DEVICE_NAME>().c_str() != info.name) {
+    throw std::runtime_error(
+        fmt::format("plain OpenCL: cannot find tessera's device {} '{}'", info.label(), info.name));
   }
   if (info.sub_device < 0) return roots[info.index];
   const cl_device_partition_property equally[] = {
@@ -195,8 +198,8 @@ cl::Device find_cl_device(const tessera::DeviceInfo& info, unsigned cpu_split) {
   std::vector<cl::Device> parts;
   cl_check(roots[info.index].createSubDevices(equally, &parts), "clCreateSubDevices");
   if (static_cast<std::size_t>(info.sub_device) >= parts.size()) {
-    throw std::runtime_error(fmt::format("plain OpenCL: device {} has no sub-device {}", info.index,
-                                         info.sub_device));
+    throw std::runtime_error(
+        fmt::format("plain OpenCL: device {} has no sub-device {}", info.index, info.sub_device));
   }
   return parts[static_cast<std::size_t>(info.sub_device)];
 }
@@ -233,7 +236,8 @@ cl::Kernel plain_kernel(const PlainDevice& d, const std::string& source, const c
 template <typename T>
 cl::Buffer plain_buffer(const PlainDevice& d, cl_mem_flags access, HostArray<T>& host) {
   cl_int status = CL_SUCCESS;
-  cl::Buffer buffer(d.context, access | CL_MEM_USE_HOST_PTR, host.size() * sizeof(T), host.data(), &status);
+  cl::Buffer buffer(d.context, access | CL_MEM_USE_HOST_PTR, host.size() * sizeof(T), host.data(),
+                    &status);
   cl_check(status, "clCreateBuffer");
   return buffer;
 }
@@ -279,7 +283,7 @@ class Job {
   virtual tessera::Launch tessera_launch(const tessera::Program& program) = 0;
   virtual PlainLaunch plain_launch(const PlainDevice& device) = 0;
   /// The native C++ version with `threads` OpenMP threads.
-  virtual void native(unsigned threads) = 0;
+  virtual void native(int threads) = 0;
   /// Overwrites the output with values no run produces.
   virtual void clear_output() = 0;
   /// Output elements that differ from what is expected.
@@ -325,16 +329,18 @@ class Triad final : public Job {
     return p;
   }
 
-  void native(unsigned threads) override {
+  void native(int threads) override {
     float* a = a_.data();
     const float* b = b_.data();
     const float* c = c_.data();
     const auto n = static_cast<std::int64_t>(a_.size());
-#pragma omp parallel for num_threads(static_cast<int>(threads)) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (std::int64_t i = 0; i < n; ++i) a[i] = b[i] + scalar * c[i];
   }
 
-  void clear_output() override { std::fill(a_.begin(), a_.end(), std::numeric_limits<float>::quiet_NaN()); }
+  void clear_output() override {
+    std::fill(a_.begin(), a_.end(), std::numeric_limits<float>::quiet_NaN());
+  }
 
   std::size_t mismatches() const override {
     std::size_t bad = 0;
@@ -342,7 +348,9 @@ class Triad final : public Job {
     return bad;
   }
 
-  const char* expected() const override { return "the host formula"; }
+  const char* expected() const override {
+    return "the host formula";
+  }
 
  private:
   static constexpr float scalar = 3.0f;
@@ -356,7 +364,8 @@ class Mandelbrot final : public Job {
   static constexpr std::uint32_t max_iter = 256;
 
   Mandelbrot(std::size_t width, std::size_t height)
-      : width_(static_cast<std::uint32_t>(width)), height_(static_cast<std::uint32_t>(height)),
+      : width_(static_cast<std::uint32_t>(width)),
+        height_(static_cast<std::uint32_t>(height)),
         out_(width * height) {}
 
   const char* name() const override { return "mandelbrot"; }
@@ -366,17 +375,22 @@ class Mandelbrot final : public Job {
   tessera::Launch tessera_launch(const tessera::Program& program) override {
     return tessera::Launch{program, "mandelbrot", tessera::NDRange{width_, height_}}
         .arg(tessera::write(std::span<std::uint32_t>(out_)))
-        .arg(width_).arg(height_)
-        .arg(x0).arg(y0).arg(x1).arg(y1)
+        .arg(width_)
+        .arg(height_)
+        .arg(x0)
+        .arg(y0)
+        .arg(x1)
+        .arg(y1)
         .arg(max_iter);
   }
 
   PlainLaunch plain_launch(const PlainDevice& d) override {
-    PlainLaunch p{plain_kernel(d, tessera::Source::builtin("mandelbrot").resolve().text, "mandelbrot"),
-                  {plain_buffer(d, CL_MEM_WRITE_ONLY, out_)},
-                  cl::NDRange(width_, height_),
-                  0,
-                  out_.size() * sizeof(std::uint32_t)};
+    PlainLaunch p{
+        plain_kernel(d, tessera::Source::builtin("mandelbrot").resolve().text, "mandelbrot"),
+        {plain_buffer(d, CL_MEM_WRITE_ONLY, out_)},
+        cl::NDRange(width_, height_),
+        0,
+        out_.size() * sizeof(std::uint32_t)};
     set_arg(p.kernel, 0, p.buffers[0]);
     set_arg(p.kernel, 1, width_);
     set_arg(p.kernel, 2, height_);
@@ -388,13 +402,14 @@ class Mandelbrot final : public Job {
     return p;
   }
 
-  void native(unsigned threads) override {
+  void native(int threads) override {
     std::uint32_t* out = out_.data();
     const auto rows = static_cast<std::int64_t>(height_);
-#pragma omp parallel for num_threads(static_cast<int>(threads)) schedule(dynamic)
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
     for (std::int64_t y = 0; y < rows; ++y) {
       for (std::uint32_t x = 0; x < width_; ++x) {
-        out[static_cast<std::size_t>(y) * width_ + x] = escape_time(x, static_cast<std::uint32_t>(y));
+        out[static_cast<std::size_t>(y) * width_ + x] =
+            escape_time(x, static_cast<std::uint32_t>(y));
       }
     }
   }
@@ -409,7 +424,9 @@ class Mandelbrot final : public Job {
     return bad;
   }
 
-  const char* expected() const override { return "the plain OpenCL program's image"; }
+  const char* expected() const override {
+    return "the plain OpenCL program's image";
+  }
 
   void adopt_reference() override {
     if (std::any_of(out_.begin(), out_.end(), [](std::uint32_t n) { return n > max_iter; })) {
@@ -456,18 +473,19 @@ struct Bench {
 
   // OpenMP threads of the native versions: the compute units of the runtime's CPU devices,
   // which are the cores tessera runs on.
-  static unsigned cpu_threads(const tessera::Runtime& rt) {
+  static int cpu_threads(const tessera::Runtime& rt) {
     unsigned units = 0;
     for (const tessera::Device& d : rt.devices()) {
-      if (tessera::has_type(d.info().type, tessera::DeviceType::cpu)) units += d.info().compute_units;
+      if (tessera::has_type(d.info().type, tessera::DeviceType::cpu))
+        units += d.info().compute_units;
     }
-    return units > 0 ? units : std::max(1u, std::thread::hardware_concurrency());
+    return static_cast<int>(units > 0 ? units : std::max(1u, std::thread::hardware_concurrency()));
   }
 
   const Args& args;
   tessera::Runtime rt;
   PlainDevice plain;  // the runtime's device 0
-  unsigned threads;
+  int threads;        // OpenMP threads of the native versions
 };
 
 struct Prepared {
@@ -507,7 +525,8 @@ struct Timed {
 
 // Timed: rt.run(...), from the call to its return (validation, per-run queues, kernel objects
 // and buffers, every chunk, and mapping the outputs back).
-Timed timed_run(const tessera::Runtime& rt, const tessera::Launch& launch, const tessera::Schedule& s) {
+Timed timed_run(const tessera::Runtime& rt, const tessera::Launch& launch,
+                const tessera::Schedule& s) {
   Timed t;
   t.seconds = seconds_of([&] { t.stats = rt.run(launch, s); });
   if (t.stats.cancelled) throw std::runtime_error("tessera: the run was cancelled");
@@ -537,7 +556,7 @@ Variant plain_variant(const PlainDevice& d, Prepared& p) {
   return checked(*p.job, "plain OpenCL", [&d, &p] { return plain_run(d, p.plain); });
 }
 
-Variant native_variant(Prepared& p, unsigned threads) {
+Variant native_variant(Prepared& p, int threads) {
   return checked(*p.job, "native OpenMP",
                  [&p, threads] { return seconds_of([&] { p.job->native(threads); }); });
 }
@@ -564,21 +583,29 @@ struct Row {
 };
 
 Row overhead(const Bench& b, Prepared& p) {
-  const auto t = interleave({tessera_variant(b.rt, p, tessera::Schedule::single(0)), plain_variant(b.plain, p)},
-                            b.args.runs);
+  const auto t = interleave(
+      {tessera_variant(b.rt, p, tessera::Schedule::single(0)), plain_variant(b.plain, p)},
+      b.args.runs);
   const double ts = median(t[0]), bs = median(t[1]);
-  return {"overhead", p.job->name(), ts, bs, ts / bs, Goal{true, bs >= 1.0 ? 1.01 : 1.03},
-          "device 0 alone",
-          {{"tessera_samples", t[0]}, {"baseline_samples", t[1]}}};
+  return {.measure = "overhead",
+          .variant = p.job->name(),
+          .tessera_s = ts,
+          .baseline_s = bs,
+          .value = ts / bs,
+          .goal = {.at_most = true, .limit = bs >= 1.0 ? 1.01 : 1.03},
+          .note = "device 0 alone",
+          .detail = {{"tessera_samples", t[0]}, {"baseline_samples", t[1]}}};
 }
 
 std::vector<Row> efficiency(const Bench& b, Prepared& p) {
   const std::size_t devices = p.program.devices().size();
   const std::vector<tessera::Schedule> coexec{
-      tessera::Schedule::hguided(), tessera::Schedule::dynamic(std::max<std::size_t>(1, p.job->extent() / 64)),
+      tessera::Schedule::hguided(),
+      tessera::Schedule::dynamic(std::max<std::size_t>(1, p.job->extent() / 64)),
       tessera::Schedule::static_split()};
   std::vector<Variant> variants;
-  for (std::size_t d = 0; d < devices; ++d) variants.push_back(tessera_variant(b.rt, p, tessera::Schedule::single(d)));
+  for (std::size_t d = 0; d < devices; ++d)
+    variants.push_back(tessera_variant(b.rt, p, tessera::Schedule::single(d)));
   for (const tessera::Schedule& s : coexec) variants.push_back(tessera_variant(b.rt, p, s));
   const auto t = interleave(variants, b.args.runs);
 
@@ -592,21 +619,35 @@ std::vector<Row> efficiency(const Bench& b, Prepared& p) {
   std::vector<Row> rows;
   for (std::size_t k = 0; k < coexec.size(); ++k) {
     const double co = median(t[devices + k]);
-    rows.push_back({"efficiency", fmt::format("{} {}", p.job->name(), schedule_label(coexec[k])), co, ideal,
-                    ideal / co, Goal{false, 0.95}, fmt::format("alone: {:.4f} s", fmt::join(alone, " ")),
-                    {{"tessera_samples", t[devices + k]}, {"alone_s", alone}}});
+    rows.push_back({.measure = "efficiency",
+                    .variant = fmt::format("{} {}", p.job->name(), schedule_label(coexec[k])),
+                    .tessera_s = co,
+                    .baseline_s = ideal,
+                    .value = ideal / co,
+                    .goal = {.at_most = false, .limit = 0.95},
+                    .note = fmt::format("alone: {:.4f} s", fmt::join(alone, " ")),
+                    .detail = {{"tessera_samples", t[devices + k]}, {"alone_s", alone}}});
   }
   return rows;
 }
 
 Row roofline(const Bench& b, Prepared& p) {
-  const auto t = interleave({tessera_variant(b.rt, p, tessera::Schedule::hguided()), native_variant(p, b.threads)},
-                            b.args.runs);
+  const auto t = interleave(
+      {tessera_variant(b.rt, p, tessera::Schedule::hguided()), native_variant(p, b.threads)},
+      b.args.runs);
   const double ts = median(t[0]), ns = median(t[1]);
   const auto items = static_cast<double>(p.launch.global().total());
-  return {"roofline", p.job->name(), ts, ns, ns / ts, Goal{false, p.job->roofline_goal()},
-          fmt::format("{:.0f} vs {:.0f} Mitems/s, {} OpenMP threads", items / ts / 1e6, items / ns / 1e6, b.threads),
-          {{"tessera_samples", t[0]}, {"baseline_samples", t[1]}, {"openmp_threads", b.threads}}};
+  return {
+      .measure = "roofline",
+      .variant = p.job->name(),
+      .tessera_s = ts,
+      .baseline_s = ns,
+      .value = ns / ts,
+      .goal = {.at_most = false, .limit = p.job->roofline_goal()},
+      .note = fmt::format("{:.4g} vs {:.4g} Mitems/s, {} OpenMP threads", items / ts / 1e6,
+                          items / ns / 1e6, b.threads),
+      .detail = {
+          {"tessera_samples", t[0]}, {"baseline_samples", t[1]}, {"openmp_threads", b.threads}}};
 }
 
 // dispatch: K one-item chunks of an empty kernel through tessera's scheduler (dynamic(1), local
@@ -617,8 +658,9 @@ Row dispatch(const Bench& b) {
   const std::size_t k = b.args.chunks;
   HostArray<int> data(k);
   const tessera::Program program = b.rt.compile(tessera::Source::string(source, "empty.cl"));
-  const tessera::Launch launch = tessera::Launch{program, "empty", tessera::NDRange{k}, tessera::NDRange{1}}
-                                     .arg(tessera::write(std::span<int>(data)));
+  const tessera::Launch launch =
+      tessera::Launch{program, "empty", tessera::NDRange{k}, tessera::NDRange{1}}.arg(
+          tessera::write(std::span<int>(data)));
   cl::Kernel kernel = plain_kernel(b.plain, source, "empty");
   const cl::Buffer buffer = plain_buffer(b.plain, CL_MEM_WRITE_ONLY, data);
   set_arg(kernel, 0, buffer);
@@ -626,14 +668,16 @@ Row dispatch(const Bench& b) {
   const Variant through_tessera = [&] {
     const Timed t = timed_run(b.rt, launch, tessera::Schedule::dynamic(1));
     if (t.stats.ledger.size() != k) {
-      throw std::runtime_error(fmt::format("dispatch: {} chunks ran, {} expected", t.stats.ledger.size(), k));
+      throw std::runtime_error(
+          fmt::format("dispatch: {} chunks ran, {} expected", t.stats.ledger.size(), k));
     }
     return t.seconds;
   };
   const Variant plain_loop = [&] {
     return seconds_of([&] {
       for (std::size_t i = 0; i < k; ++i) {
-        cl_check(b.plain.queue.enqueueNDRangeKernel(kernel, cl::NDRange(i), cl::NDRange(1), cl::NDRange(1)),
+        cl_check(b.plain.queue.enqueueNDRangeKernel(kernel, cl::NDRange(i), cl::NDRange(1),
+                                                    cl::NDRange(1)),
                  "clEnqueueNDRangeKernel");
         cl_check(b.plain.queue.finish(), "clFinish");
       }
@@ -642,24 +686,32 @@ Row dispatch(const Bench& b) {
   const auto t = interleave({through_tessera, plain_loop}, b.args.runs);
   const double ts = median(t[0]), bs = median(t[1]);
   const double tessera_rate = static_cast<double>(k) / ts, plain_rate = static_cast<double>(k) / bs;
-  return {"dispatch", fmt::format("empty x{}", k), ts, bs, tessera_rate / plain_rate, Goal{false, 0.8},
-          fmt::format("{:.0f} vs {:.0f} chunks/s", tessera_rate, plain_rate),
-          {{"tessera_samples", t[0]}, {"baseline_samples", t[1]}, {"tessera_chunks_per_s", tessera_rate},
-           {"plain_chunks_per_s", plain_rate}, {"chunks", k}}};
+  return {.measure = "dispatch",
+          .variant = fmt::format("empty x{}", k),
+          .tessera_s = ts,
+          .baseline_s = bs,
+          .value = tessera_rate / plain_rate,
+          .goal = {.at_most = false, .limit = 0.8},
+          .note = fmt::format("{:.0f} vs {:.0f} chunks/s", tessera_rate, plain_rate),
+          .detail = {{"tessera_samples", t[0]},
+                     {"baseline_samples", t[1]},
+                     {"tessera_chunks_per_s", tessera_rate},
+                     {"plain_chunks_per_s", plain_rate},
+                     {"chunks", k}}};
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
 std::string table_header() {
-  return fmt::format("{:<10}  {:<26}  {:>10}  {:>10}  {:>7}  {:<8}  {:<3}  {}\n", "measure", "variant",
-                     "tessera s", "baseline s", "ratio", "goal", "ok", "note");
+  return fmt::format("{:<10}  {:<26}  {:>10}  {:>10}  {:>7}  {:<8}  {:<3}  {}\n", "measure",
+                     "variant", "tessera s", "baseline s", "ratio", "goal", "ok", "note");
 }
 
 std::string table_line(const Row& r) {
-  return fmt::format("{:<10}  {:<26}  {:>10.4f}  {:>10.4f}  {:>7.4f}  {:<8}  {:<3}  {}\n", r.measure, r.variant,
-                     r.tessera_s, r.baseline_s, r.value, r.goal.text(), r.goal.met(r.value) ? "yes" : "no",
-                     r.note);
+  return fmt::format("{:<10}  {:<26}  {:>10.4f}  {:>10.4f}  {:>7.4f}  {:<8}  {:<3}  {}\n",
+                     r.measure, r.variant, r.tessera_s, r.baseline_s, r.value, r.goal.text(),
+                     r.goal.met(r.value) ? "yes" : "no", r.note);
 }
 
 nlohmann::json to_json(const Row& r) {
@@ -679,7 +731,9 @@ nlohmann::json to_json(const Row& r) {
 nlohmann::json devices_json(const tessera::Runtime& rt) {
   nlohmann::json out = nlohmann::json::array();
   for (const tessera::Device& d : rt.devices()) {
-    out.push_back({{"label", d.info().label()}, {"name", d.name()}, {"compute_units", d.info().compute_units}});
+    out.push_back({{"label", d.info().label()},
+                   {"name", d.name()},
+                   {"compute_units", d.info().compute_units}});
   }
   return out;
 }
@@ -697,8 +751,10 @@ int main(int argc, char** argv) {
       fmt::print("  {:<5} {} ({} CU)\n", d.info().label(), d.name(), d.info().compute_units);
     }
     for (const std::string& w : bench.rt.warnings()) fmt::print("  warning: {}\n", w);
-    fmt::print("triad n = {}; mandelbrot {}x{}, max_iter {}; dispatch {} chunks; native: {} OpenMP threads\n\n",
-               a.n, a.width, a.height, Mandelbrot::max_iter, a.chunks, bench.threads);
+    fmt::print(
+        "triad n = {}; mandelbrot {}x{}, max_iter {}; dispatch {} chunks; native: {} OpenMP "
+        "threads\n\n",
+        a.n, a.width, a.height, Mandelbrot::max_iter, a.chunks, bench.threads);
 
     std::vector<Prepared> jobs;
     if (a.only.count("overhead") + a.only.count("efficiency") + a.only.count("roofline") > 0) {
@@ -727,16 +783,18 @@ int main(int argc, char** argv) {
     for (const Row& r : rows) fmt::print("{}", table_line(r));
     nlohmann::json results = nlohmann::json::array();
     for (const Row& r : rows) results.push_back(to_json(r));
-    const nlohmann::json report{{"benchmark", "engine"},
-                                {"runs", a.runs},
-                                {"selector", a.devices},
-                                {"cpu_split", a.cpu_split},
-                                {"devices", devices_json(bench.rt)},
-                                {"triad_n", a.n},
-                                {"mandelbrot", {{"width", a.width}, {"height", a.height}, {"max_iter", Mandelbrot::max_iter}}},
-                                {"dispatch_chunks", a.chunks},
-                                {"openmp_threads", bench.threads},
-                                {"results", results}};
+    const nlohmann::json report{
+        {"benchmark", "engine"},
+        {"runs", a.runs},
+        {"selector", a.devices},
+        {"cpu_split", a.cpu_split},
+        {"devices", devices_json(bench.rt)},
+        {"triad_n", a.n},
+        {"mandelbrot",
+         {{"width", a.width}, {"height", a.height}, {"max_iter", Mandelbrot::max_iter}}},
+        {"dispatch_chunks", a.chunks},
+        {"openmp_threads", bench.threads},
+        {"results", results}};
     fmt::print("\n{}\n", report.dump(2));
     if (!a.json_path.empty()) std::ofstream(a.json_path) << report.dump(2) << "\n";
     return 0;
