@@ -105,6 +105,7 @@ class Executor {
     }
     buffers_.resize(plan.buffers.size());
     slots_.resize(plan.buffers.size());
+    identities_.resize(plan.buffers.size());
     for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
       const BufferPlan& bp = plan.buffers[b];
       const BufferArg& arg = bp.buffer;
@@ -119,6 +120,7 @@ class Executor {
         continue;
       }
       if (arg.role() == BufferArg::Role::reduce) {
+        identities_[b] = reduce_identity(arg.type(), arg.reduce_op());
         for (std::size_t s = 0; s < pipeline; ++s) {
           slots_[b].emplace_back(on_.context, CL_MEM_READ_WRITE, arg.bytes(), nullptr, &status);
           check(status, "clCreateBuffer", name());
@@ -164,7 +166,7 @@ class Executor {
       const BufferArg& arg = bp.buffer;
       cl::Event e;
       if (arg.role() == BufferArg::Role::reduce) {
-        const auto identity = reduce_identity(arg.type(), arg.reduce_op());
+        const std::vector<unsigned char>& identity = identities_[k];
         cl::Buffer& copy = slots_[k][f.slot];
         check(clEnqueueFillBuffer(wq_(), copy(), identity.data(), identity.size(), 0, arg.bytes(), 0,
                                   nullptr, &e()),
@@ -332,7 +334,8 @@ class Executor {
   cl::CommandQueue wq_, kq_, rq_;  // write lane, kernel lane, read lane
   cl::Kernel kernel_;
   std::vector<cl::Buffer> buffers_;             // per plan buffer (empty for reduce)
-  std::vector<std::vector<cl::Buffer>> slots_;  // reduce copies: per plan buffer, per slot
+  std::vector<std::vector<cl::Buffer>> slots_;  // reduce copies and windows: per buffer, per slot
+  std::vector<std::vector<unsigned char>> identities_;  // reduce buffers: the fill pattern
   std::vector<std::size_t> free_slots_;
   std::vector<cl::Event> whole_ready_;
   std::uint64_t whole_bytes_ = 0;

@@ -102,7 +102,6 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
       max_group = std::min(max_group, std::max<std::size_t>(d.info().max_work_group_size, 1));
     }
     plan.local = automatic_local(g, max_group);
-    plan.local_auto = true;
     plan.granule = (*plan.local)[g.dims() - 1];
   }
 

@@ -34,13 +34,12 @@ struct LaunchPlan {
   std::shared_ptr<const ProgramHandle> program;
   std::string kernel;
   NDRange global;
-  /// The work-group size every chunk is launched with: the caller's, or one Tessera picks
-  /// (`local_auto`) so that all chunks share it and drivers that specialise kernels per
-  /// work-group size (PoCL) compile once, not once per chunk size.
+  /// The work-group size every chunk is launched with: the caller's, or one Tessera picks so
+  /// that all chunks share it and drivers that specialise kernels per work-group size (PoCL)
+  /// compile once, not once per chunk size.
   std::optional<NDRange> local;
-  bool local_auto = false;
   std::size_t granule = 1;  ///< local size along the split dimension; chunks are multiples of it,
-                            ///< but for the last, which with local_auto may hold a remainder
+                            ///< but for the last, which with a picked size may hold a remainder
   std::vector<KernelArgValue> args;
   std::vector<BufferPlan> buffers;
 
