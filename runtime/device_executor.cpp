@@ -55,12 +55,20 @@ class Executor {
       if (in_flight_.empty()) break;
       complete();
     }
-    if (ready_) publish_host_outputs();
+    if (!ready_) return;
+    publish_host_outputs();
+    // Clean finish: the queues and the kernel object serve the program's next run.
+    on_.pool->give_back(lanes_);
+    on_.pool->give_back(run_.plan.kernel, std::move(kernel_));
+    const DeviceRunStats& s = run_.devices[d_];
+    if (s.busy_s > 0 && !run_.ledger.cancelled()) {
+      run_.plan.program->history.record(run_.plan.kernel, d_, static_cast<double>(s.items) / s.busy_s);
+    }
   }
 
   // After an error: wait for everything enqueued, so no command touches host memory later.
   void drain() noexcept {
-    for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) {
+    for (cl::CommandQueue* q : {&lanes_.write, &lanes_.kernel, &lanes_.read}) {
       if ((*q)() != nullptr) q->finish();
     }
   }
@@ -82,18 +90,15 @@ class Executor {
     std::vector<View> views;  // per plan buffer: where its bytes are on the device for this chunk
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
+    double issued_s = 0;  // seconds since the run's start
   };
 
   const std::string& name() const { return info_.name; }
 
   void setup(std::size_t pipeline) {
     cl_int status = CL_SUCCESS;
-    for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) {
-      *q = cl::CommandQueue(on_.context, on_.device.handle().device, CL_QUEUE_PROFILING_ENABLE, &status);
-      check(status, "clCreateCommandQueue", name());
-    }
-    kernel_ = cl::Kernel(on_.program, run_.plan.kernel.c_str(), &status);
-    check(status, "clCreateKernel", name());
+    lanes_ = on_.pool->take_lanes();
+    kernel_ = on_.pool->take_kernel(run_.plan.kernel);
 
     const LaunchPlan& plan = run_.plan;
     for (std::size_t i = 0; i < plan.args.size(); ++i) {
@@ -148,6 +153,7 @@ class Executor {
     const std::size_t extent = plan.global.split_extent();
     const std::size_t a = c.offset, b = c.offset + c.size;
     InFlight f{c};
+    f.issued_s = run_.seconds_since_start();
     f.slot = free_slots_.back();
     free_slots_.pop_back();
     std::vector<cl::Event> inputs;
@@ -288,6 +294,9 @@ class Executor {
     r.bytes_in = f.bytes_in;
     r.bytes_out = f.bytes_out;
     r.host_done_s = run_.seconds_since_start();
+    // The device's pace for the scheduler: kernel time when profiled, else time since issue.
+    const double kernel_s = r.end_ns > r.start_ns ? static_cast<double>(r.end_ns - r.start_ns) * 1e-9 : 0.0;
+    run_.ledger.report(d_, f.chunk.size, kernel_s > 0 ? kernel_s : r.host_done_s - f.issued_s);
 
     DeviceRunStats& s = run_.devices[d_];
     ++s.chunks;
@@ -331,7 +340,10 @@ class Executor {
   bool zero_copy_;
   bool ready_ = false;
 
-  cl::CommandQueue wq_, kq_, rq_;  // write lane, kernel lane, read lane
+  Lanes lanes_;
+  cl::CommandQueue& wq_ = lanes_.write;
+  cl::CommandQueue& kq_ = lanes_.kernel;
+  cl::CommandQueue& rq_ = lanes_.read;
   cl::Kernel kernel_;
   std::vector<cl::Buffer> buffers_;             // per plan buffer (empty for reduce)
   std::vector<std::vector<cl::Buffer>> slots_;  // reduce copies and windows: per buffer, per slot

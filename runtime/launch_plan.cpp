@@ -84,6 +84,12 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
   for (std::size_t d = 0; d < g.dims(); ++d) {
     if (g[d] == 0) invalid(fmt::format("kernel '{}': the global range {} is empty", sig.name, g.to_string()));
   }
+  // The largest work-group the kernel runs with on every device (CL_KERNEL_WORK_GROUP_SIZE:
+  // a heavy kernel may get less than the device's maximum).
+  std::size_t max_group = 4096;
+  for (const auto& on : plan.program->on_device) {
+    max_group = std::min(max_group, std::max<std::size_t>(on.pool->work_group_size(plan.kernel), 1));
+  }
   if (const auto& l = launch.local()) {
     if (l->dims() != g.dims()) {
       invalid(fmt::format("kernel '{}': local size {} has {} dimension(s), the global range {} has {}",
@@ -95,12 +101,13 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
                             sig.name, l->to_string(), g.to_string()));
       }
     }
+    if (l->total() > max_group) {
+      invalid(fmt::format("kernel '{}': local size {} has {} work-items; the kernel runs at most {} per "
+                          "work-group on its devices",
+                          sig.name, l->to_string(), l->total(), max_group));
+    }
     plan.granule = (*l)[g.dims() - 1];
   } else {
-    std::size_t max_group = 4096;
-    for (const Device& d : plan.program->devices) {
-      max_group = std::min(max_group, std::max<std::size_t>(d.info().max_work_group_size, 1));
-    }
     plan.local = automatic_local(g, max_group);
     plan.granule = (*plan.local)[g.dims() - 1];
   }

@@ -389,7 +389,10 @@ Program Runtime::compile(const Source& source, std::string_view options,
   for (std::size_t d = 0; d < state_->devices.size(); ++d) {
     if (handle->builds[d].origin == BuildOrigin::failed) continue;
     handle->devices.push_back(state_->devices[d]);
-    handle->on_device.push_back({state_->devices[d], state_->contexts[d], programs[d]});
+    handle->on_device.push_back(
+        {state_->devices[d], state_->contexts[d], programs[d],
+         std::make_shared<detail::DevicePool>(state_->contexts[d], state_->devices[d].handle().device,
+                                              programs[d], state_->devices[d].info().name)});
   }
   handle->stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,10 +1,13 @@
 #pragma once
 // Internal: the OpenCL objects behind a tessera::Program.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cl.hpp"
+#include "device_pool.hpp"
+#include "perf_history.hpp"
 #include "tessera/program.hpp"
 
 namespace tessera::detail {
@@ -14,6 +17,7 @@ struct ProgramHandle {
     Device device;
     cl::Context context;
     cl::Program program;
+    std::shared_ptr<DevicePool> pool;  ///< queues and kernels its runs reuse
   };
 
   std::string name;
@@ -23,6 +27,7 @@ struct ProgramHandle {
   std::vector<std::string> warnings;
   BuildStats stats;
   std::vector<KernelSignature> kernels;  ///< sorted by name
+  mutable PerfHistory history;           ///< what its runs measured
 };
 
 }  // namespace tessera::detail

@@ -21,8 +21,14 @@ struct ReduceResult {
   std::vector<unsigned char> data;
 };
 
+/// Device powers a run starts from (see ChunkLedger).
+struct StartingPower {
+  std::vector<double> power;
+  bool measured = false;
+};
+
 struct RunState {
-  RunState(LaunchPlan p, Schedule s, std::vector<double> power, std::vector<std::size_t> limits);
+  RunState(LaunchPlan p, Schedule s, StartingPower power, std::vector<std::size_t> limits);
 
   LaunchPlan plan;
   Schedule schedule;

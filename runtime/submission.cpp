@@ -11,12 +11,12 @@
 namespace tessera {
 namespace detail {
 
-RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
-                   std::vector<std::size_t> limits)
+RunState::RunState(LaunchPlan p, Schedule s, StartingPower power, std::vector<std::size_t> limits)
     : plan(std::move(p)),
       schedule(s),
       max_chunk(std::move(limits)),
-      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power), max_chunk),
+      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power.power), max_chunk,
+             power.measured),
       start(std::chrono::steady_clock::now()) {}
 
 double RunState::seconds_since_start() const {
@@ -39,14 +39,24 @@ void RunState::join() {
 
 namespace {
 
-// Device power for scheduling until measured: compute units times clock.
-std::vector<double> estimated_power(const std::vector<Device>& devices) {
-  std::vector<double> power;
+// Device powers a run starts from: what earlier runs of the kernel measured on every device
+// (indices per second), or else compute units x clock.
+StartingPower starting_power(const LaunchPlan& plan) {
+  const auto& devices = plan.program->devices;
+  StartingPower out{{}, true};
+  const auto items_per_index = static_cast<double>(plan.global.items_per_index());
+  for (std::size_t d = 0; d < devices.size() && out.measured; ++d) {
+    const auto rate = plan.program->history.rate(plan.kernel, d);
+    if (rate) out.power.push_back(*rate / items_per_index);
+    out.measured = rate.has_value();
+  }
+  if (out.measured) return out;
+  out.power.clear();
   for (const Device& d : devices) {
     const auto& i = d.info();
-    power.push_back(std::max(1.0, static_cast<double>(i.compute_units) * std::max(1u, i.clock_mhz)));
+    out.power.push_back(std::max(1.0, static_cast<double>(i.compute_units) * std::max(1u, i.clock_mhz)));
   }
-  return power;
+  return out;
 }
 
 }  // namespace
@@ -67,7 +77,7 @@ double RunStats::balance() const noexcept {
 Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
   detail::LaunchPlan plan = detail::plan_launch(launch, schedule);
   const auto& devices = plan.program->devices;
-  auto power = detail::estimated_power(devices);
+  auto power = detail::starting_power(plan);
   std::vector<std::size_t> limits;
   const std::uint64_t cap = state_->options.device_memory_limit;
   for (const Device& d : devices) {

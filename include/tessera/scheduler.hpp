@@ -14,13 +14,21 @@
 
 namespace tessera {
 
-/// What a policy may look at when it decides.
+/// What a policy may look at when it decides. Vectors hold one entry per device of the run.
 struct ScheduleState {
   std::size_t total = 0;      ///< indices of the split dimension in the launch
   std::size_t remaining = 0;  ///< indices not yet handed out
   std::size_t devices = 0;    ///< devices in the run
-  const std::vector<double>* power = nullptr;  ///< relative device speeds (any positive scale)
-  const std::vector<std::size_t>* chunks_taken = nullptr;  ///< per device
+  std::size_t granule = 1;    ///< decisions are rounded up to multiples of it (whole work-groups)
+  /// Device speeds on one common scale: indices per second measured in this run, or from the
+  /// program's earlier runs of the kernel, or (until a device is measured) estimated from
+  /// compute units x clock and rescaled to the measured devices. Any positive scale.
+  const std::vector<double>* power = nullptr;
+  const std::vector<bool>* measured = nullptr;  ///< whether power[i] comes from measurement
+  const std::vector<std::size_t>* chunks_taken = nullptr;
+  const std::vector<std::size_t>* outstanding = nullptr;  ///< indices handed out, not finished
+  /// False for a device that has left the run: it was refused a chunk with none outstanding.
+  const std::vector<bool>* active = nullptr;
 };
 
 namespace policy {
@@ -45,6 +53,11 @@ struct Dynamic {
 
 /// Guided self-scheduling weighted by power:
 /// chunk = max(min_chunk, remaining * power_i / (k * sum(power))).
+/// A device slower than the fastest never starts a chunk it is not expected to finish before
+/// the other devices would finish all the rest without it (with a safety factor of 1.5 on a
+/// measured power, 4 on an estimate): so a very slow device takes a share it can finish, or
+/// nothing, and never makes the others wait at the end. The fastest device still in the run is
+/// never refused.
 struct HGuided {
   std::size_t min_chunk = 0;  ///< 0: total / (16 * devices), at least 1
   double k = 2.0;
