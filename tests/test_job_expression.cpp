@@ -106,8 +106,9 @@ TEST_CASE("overflow is an error, never a wrapped value") {
   CHECK(mul.offset() == 19);
   CHECK(error_of("9223372036854775807 + 1").offset() == 20);
   CHECK(error_of("-9223372036854775808 - 1").offset() == 21);
-  CHECK(std::string(error_of("-9223372036854775808 / -1").what()).find("outside the 64-bit range") !=
-        std::string::npos);
+  CHECK(
+      std::string(error_of("-9223372036854775808 / -1").what()).find("outside the 64-bit range") !=
+      std::string::npos);
   CHECK(error_of("-m", {{"m", INT64_MIN}}).offset() == 0);
   CHECK(error_of("w*h*h*h", {{"w", 1 << 20}, {"h", 1 << 20}}).offset() == 5);
 
@@ -149,11 +150,13 @@ TEST_CASE("syntax errors name the column and what was expected") {
       {"   ", 0, "empty expression"},
       {"w*/2", 2, "expected a number, a name, '-' or '(', found '/' at column 3 of \"w*/2\""},
       {"1 +", 3, "expected a number, a name, '-' or '(', found the end at column 4 of \"1 +\""},
-      {"(1+2", 4, "expected ')' to close the '(' at column 1, found the end at column 5 of \"(1+2\""},
+      {"(1+2", 4,
+       "expected ')' to close the '(' at column 1, found the end at column 5 of \"(1+2\""},
       {"(1 2)", 3, "expected an operator (+ - * / %) or ')', found '2' at column 4 of \"(1 2)\""},
       {"1+2)", 3, "')' without a matching '(' at column 4 of \"1+2)\""},
       {"2 n", 2, "expected an operator (+ - * / %) or the end, found 'n' at column 3 of \"2 n\""},
-      {"n $ 2", 2, "expected an operator (+ - * / %) or the end, found '$' at column 3 of \"n $ 2\""},
+      {"n $ 2", 2,
+       "expected an operator (+ - * / %) or the end, found '$' at column 3 of \"n $ 2\""},
       {"12abc", 0, "invalid number '12abc' (decimal integers only) at column 1 of \"12abc\""},
       {"0x10", 0, "invalid number '0x10' (decimal integers only) at column 1 of \"0x10\""},
       {"+1", 0, "expected a number, a name, '-' or '(', found '+' at column 1 of \"+1\""},
@@ -245,9 +248,8 @@ TEST_CASE("param errors name the param at fault") {
     CHECK(e.offset() == 2);
   }
   SUBCASE("an overflow through a chain of params") {
-    const auto e = params_error({{"a", std::int64_t{1} << 40},
-                                 {"b", std::string("a * a")},
-                                 {"c", std::string("b + 1")}});
+    const auto e = params_error(
+        {{"a", std::int64_t{1} << 40}, {"b", std::string("a * a")}, {"c", std::string("b + 1")}});
     CHECK(e.param() == "b");
     CHECK(e.offset() == 2);
   }

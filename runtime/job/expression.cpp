@@ -15,11 +15,21 @@ namespace {
 // Deeper nesting (parentheses or unary minus) is refused rather than risking the stack.
 constexpr int max_depth = 100;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_printable(char c) { return c >= 0x20 && c < 0x7f; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_name_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_name_char(char c) {
+  return is_name_start(c) || is_digit(c);
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_printable(char c) {
+  return c >= 0x20 && c < 0x7f;
+}
 
 // "column 3 of \"w*/2\"", or just "column 3" when the text is too long or unprintable to quote.
 std::string where(std::string_view text, std::size_t offset) {
@@ -116,7 +126,8 @@ class Expression::Parser {
 
   void unary(int depth) {
     if (depth >= max_depth) {
-      throw error(pos_, fmt::format("expression nested too deeply (more than {} levels)", max_depth));
+      throw error(pos_,
+                  fmt::format("expression nested too deeply (more than {} levels)", max_depth));
     }
     skip_space();
     if (!at_end() && text_[pos_] == '-') {
@@ -178,11 +189,11 @@ class Expression::Parser {
     }
     constexpr std::uint64_t limit = std::uint64_t{1} << 63;  // |INT64_MIN|
     if (magnitude > limit - (negative ? 0 : 1)) {
-      throw error(start, fmt::format("number {}{} is outside the 64-bit range",
-                                     negative ? "-" : "", token));
+      throw error(start, fmt::format("number {}{} is outside the 64-bit range", negative ? "-" : "",
+                                     token));
     }
-    const std::int64_t value = negative ? static_cast<std::int64_t>(0 - magnitude)
-                                        : static_cast<std::int64_t>(magnitude);
+    const std::int64_t value =
+        negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
     emit(OpKind::literal, value, start);
   }
 

@@ -1,0 +1,90 @@
+// Output files written to a temporary file and renamed into place.
+
+#include "job/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace tessera::detail {
+namespace {
+
+std::atomic<unsigned> temp_counter{0};
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
+  // ".NAME.tmp-PID-N" beside the destination; a name left by a crashed process of the same pid
+  // exists already (O_EXCL), so the next number is tried.
+  const std::string stem = "." + path_.filename().string() + ".tmp-" + std::to_string(::getpid());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto candidate = path_.parent_path() / (stem + "-" + std::to_string(temp_counter++));
+    fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      temp_path_ = std::move(candidate);
+      return;
+    }
+    if (errno != EEXIST) break;
+  }
+  fail(errno);
+}
+
+AtomicFile::~AtomicFile() {
+  discard();
+}
+
+void AtomicFile::write(std::span<const unsigned char> bytes) {
+  if (fd_ < 0) fail(EBADF);
+  const unsigned char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ::ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(errno);
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void AtomicFile::write(std::string_view text) {
+  write(std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+}
+
+void AtomicFile::commit() {
+  if (fd_ < 0) fail(EBADF);
+  if (::fsync(fd_) != 0) fail(errno);
+  const int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) fail(errno);
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
+  temp_path_.clear();
+}
+
+void AtomicFile::fail(int error) {
+  discard();
+  throw std::system_error(error, std::generic_category(), "cannot write '" + path_.string() + "'");
+}
+
+void AtomicFile::discard() noexcept {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+  if (!temp_path_.empty()) {
+    ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
+}
+
+void write_file_atomically(const std::filesystem::path& path,
+                           std::span<const unsigned char> bytes) {
+  AtomicFile out(path);
+  out.write(bytes);
+  out.commit();
+}
+
+}  // namespace tessera::detail
