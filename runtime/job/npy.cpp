@@ -225,6 +225,18 @@ class HeaderParser {
   std::size_t pos_ = 0;
 };
 
+// Whether the byte size of the nonzero dimensions fits in size_t (a zero dimension makes an
+// empty array, but the other dimensions must still be sane).
+bool sane_shape(ElementType type, std::span<const std::size_t> shape) {
+  std::size_t bytes = size_of(type);
+  for (const std::size_t d : shape) {
+    if (d == 0) continue;
+    if (bytes > SIZE_MAX / d) return false;
+    bytes *= d;
+  }
+  return true;
+}
+
 // Magic, version and header length at the start of `bytes`: returns the data offset.
 std::size_t header_extent(std::span<const unsigned char> bytes, std::string_view name,
                           int& version) {
@@ -295,13 +307,11 @@ std::string encode_header(ElementType type, std::span<const std::size_t> shape) 
 
 void check_encodable(ElementType type, std::span<const std::size_t> shape,
                      std::span<const unsigned char> bytes) {
-  std::size_t count = 1;
-  for (const std::size_t d : shape) {
-    if (d != 0 && count > SIZE_MAX / size_of(type) / d) {
-      throw std::invalid_argument(fmt::format(".npy shape {} is too large", shape_list(shape)));
-    }
-    count *= d;
+  if (!sane_shape(type, shape)) {
+    throw std::invalid_argument(fmt::format(".npy shape {} is too large", shape_list(shape)));
   }
+  std::size_t count = 1;
+  for (const std::size_t d : shape) count *= d;
   if (count * size_of(type) != bytes.size()) {
     throw std::invalid_argument(fmt::format(".npy shape {} of {} needs {} bytes, not {}",
                                             shape_list(shape), numpy_name(type),
@@ -362,14 +372,8 @@ NpyHeader parse_npy_header(std::span<const unsigned char> bytes, std::string_vie
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()) + prefix,
                               header.data_offset - prefix);
   HeaderParser(text, name).parse(header);
-  // Element count and byte size within size_t; a zero dimension makes an empty array, but the
-  // other dimensions must still be sane.
-  std::size_t count = 1;
-  for (const std::size_t d : header.shape) {
-    if (d != 0 && count > SIZE_MAX / size_of(header.type) / d) {
-      fail(name, fmt::format("shape {} is too large", shape_tuple(header.shape)));
-    }
-    if (d != 0) count *= d;
+  if (!sane_shape(header.type, header.shape)) {
+    fail(name, fmt::format("shape {} is too large", shape_tuple(header.shape)));
   }
   return header;
 }
