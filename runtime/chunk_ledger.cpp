@@ -5,16 +5,11 @@
 namespace tessera::detail {
 
 ChunkLedger::ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule,
-                         std::vector<double> power, std::vector<std::size_t> max_chunk,
-                         bool measured)
+                         std::vector<double> power, std::vector<std::size_t> max_chunk)
     : schedule_(std::move(schedule)),
       total_(total),
       granule_(std::max<std::size_t>(granule, 1)),
-      initial_(power),
       power_(std::move(power)),
-      measured_(power_.size(), measured),
-      done_(power_.size(), 0),
-      busy_s_(power_.size(), 0.0),
       outstanding_(power_.size(), 0),
       active_(power_.size(), true),
       chunks_taken_(power_.size(), 0),
@@ -23,39 +18,9 @@ ChunkLedger::ChunkLedger(Schedule schedule, std::size_t total, std::size_t granu
   max_chunk_.resize(power_.size(), 0);
 }
 
-void ChunkLedger::report(std::size_t device, std::size_t indices, double seconds) {
+void ChunkLedger::report(std::size_t device, std::size_t indices) {
   std::lock_guard lock(mutex_);
   outstanding_[device] -= std::min(outstanding_[device], indices);
-  if (seconds <= 0 || indices == 0) return;
-  done_[device] += indices;
-  busy_s_[device] += seconds;
-  rescale();
-}
-
-std::vector<double> ChunkLedger::power() const {
-  std::lock_guard lock(mutex_);
-  return power_;
-}
-
-void ChunkLedger::rescale() {
-  // Devices timed in this run: indices per busy second. The others keep their starting power,
-  // brought to that scale by the mean ratio measured / starting power of the timed devices.
-  double ratio_sum = 0;
-  std::size_t timed = 0;
-  for (std::size_t i = 0; i < power_.size(); ++i) {
-    if (done_[i] == 0) continue;
-    ratio_sum += static_cast<double>(done_[i]) / busy_s_[i] / initial_[i];
-    ++timed;
-  }
-  const double scale = ratio_sum / static_cast<double>(timed);
-  for (std::size_t i = 0; i < power_.size(); ++i) {
-    if (done_[i] > 0) {
-      power_[i] = static_cast<double>(done_[i]) / busy_s_[i];
-      measured_[i] = true;
-    } else {
-      power_[i] = initial_[i] * scale;
-    }
-  }
 }
 
 std::optional<Chunk> ChunkLedger::take(std::size_t device) {
@@ -64,7 +29,7 @@ std::optional<Chunk> ChunkLedger::take(std::size_t device) {
   const std::size_t remaining = total_ - next_;
   if (remaining == 0) return std::nullopt;
   const ScheduleState state{total_,   remaining,      power_.size(),  granule_,
-                            &power_,  &measured_,     &chunks_taken_, &outstanding_,
+                            &power_,  &chunks_taken_, &outstanding_,
                             &active_};
   std::size_t size = owed_[device] > 0 ? owed_[device] : schedule_.next_chunk(state, device);
   if (size == 0) {

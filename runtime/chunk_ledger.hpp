@@ -18,12 +18,11 @@ class ChunkLedger {
  public:
   /// `granule`: chunk sizes are multiples of it (the local size along the split dimension),
   /// except the last chunk, which also takes the remainder total % granule.
-  /// `power`: device speeds, one per device, to start from: indices per second when
-  /// `measured` (from earlier runs), else estimates on any scale. `max_chunk`: per device, the largest
+  /// `power`: device speeds, one per device, on any positive scale. `max_chunk`: per device, the largest
   /// chunk it can hold (0: no bound); a policy's larger decision is handed out in pieces of
   /// that size, the rest owed to the same device.
   ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule, std::vector<double> power,
-              std::vector<std::size_t> max_chunk = {}, bool measured = false);
+              std::vector<std::size_t> max_chunk = {});
 
   /// The next chunk for `device`, or nothing when the range is exhausted, the policy has
   /// nothing for this device, or the run was cancelled. A device refused with no chunk
@@ -31,13 +30,8 @@ class ChunkLedger {
   /// refused, so the range is always covered.
   std::optional<Chunk> take(std::size_t device);
 
-  /// `device` finished `indices` handed out earlier, busy for `seconds` (0: not timed). From
-  /// then on the device's power is what it measured in this run, and the devices not yet
-  /// measured are rescaled to the same scale.
-  void report(std::size_t device, std::size_t indices, double seconds);
-
-  /// Current powers (for tests and statistics).
-  std::vector<double> power() const;
+  /// `device` finished `indices` handed out to it earlier.
+  void report(std::size_t device, std::size_t indices);
 
   void cancel() noexcept { cancelled_.store(true); }
   bool cancelled() const noexcept { return cancelled_.load(); }
@@ -48,14 +42,8 @@ class ChunkLedger {
   std::size_t granule_;
   std::atomic<bool> cancelled_{false};
 
-  void rescale();  // power_ from initial_, done_ and busy_s_; mutex_ held
-
   mutable std::mutex mutex_;
-  std::vector<double> initial_;  // powers given at construction
   std::vector<double> power_;
-  std::vector<bool> measured_;   // power_[i] measured (in this run, or given as measured)
-  std::vector<std::size_t> done_;  // indices finished and timed in this run
-  std::vector<double> busy_s_;
   std::vector<std::size_t> outstanding_;
   std::vector<bool> active_;  // false once refused a chunk with none outstanding
   std::size_t next_ = 0;

@@ -61,8 +61,9 @@ class Executor {
     on_.pool->give_back(lanes_);
     on_.pool->give_back(run_.plan.kernel, std::move(kernel_));
     const DeviceRunStats& s = run_.devices[d_];
-    if (s.busy_s > 0 && !run_.ledger.cancelled()) {
-      run_.plan.program->history.record(run_.plan.kernel, d_, static_cast<double>(s.items) / s.busy_s);
+    if (calibrated_static(run_.schedule) && s.busy_s > 0 && !run_.ledger.cancelled()) {
+      run_.plan.program->history.record(run_.plan.kernel, run_.plan.global.to_string(), d_,
+                                        static_cast<double>(s.items) / s.busy_s);
     }
   }
 
@@ -90,7 +91,6 @@ class Executor {
     std::vector<View> views;  // per plan buffer: where its bytes are on the device for this chunk
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
-    double issued_s = 0;  // seconds since the run's start
   };
 
   const std::string& name() const { return info_.name; }
@@ -153,7 +153,6 @@ class Executor {
     const std::size_t extent = plan.global.split_extent();
     const std::size_t a = c.offset, b = c.offset + c.size;
     InFlight f{c};
-    f.issued_s = run_.seconds_since_start();
     f.slot = free_slots_.back();
     free_slots_.pop_back();
     std::vector<cl::Event> inputs;
@@ -294,9 +293,7 @@ class Executor {
     r.bytes_in = f.bytes_in;
     r.bytes_out = f.bytes_out;
     r.host_done_s = run_.seconds_since_start();
-    // The device's pace for the scheduler: kernel time when profiled, else time since issue.
-    const double kernel_s = r.end_ns > r.start_ns ? static_cast<double>(r.end_ns - r.start_ns) * 1e-9 : 0.0;
-    run_.ledger.report(d_, f.chunk.size, kernel_s > 0 ? kernel_s : r.host_done_s - f.issued_s);
+    run_.ledger.report(d_, f.chunk.size);
 
     DeviceRunStats& s = run_.devices[d_];
     ++s.chunks;

@@ -21,14 +21,12 @@ struct ReduceResult {
   std::vector<unsigned char> data;
 };
 
-/// Device powers a run starts from (see ChunkLedger).
-struct StartingPower {
-  std::vector<double> power;
-  bool measured = false;
-};
+/// Whether `schedule` is `static` weighted by measurement (no weights given): its runs record
+/// the devices' pace in the program's PerfHistory and start from it.
+bool calibrated_static(const Schedule& schedule);
 
 struct RunState {
-  RunState(LaunchPlan p, Schedule s, StartingPower power, std::vector<std::size_t> limits);
+  RunState(LaunchPlan p, Schedule s, std::vector<double> power, std::vector<std::size_t> limits);
 
   LaunchPlan plan;
   Schedule schedule;

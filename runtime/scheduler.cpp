@@ -39,33 +39,37 @@ std::size_t Dynamic::next_chunk(const ScheduleState&, std::size_t) const {
 
 std::size_t HGuided::next_chunk(const ScheduleState& s, std::size_t d) const {
   const std::vector<double>& p = *s.power;
-  const std::size_t floor_chunk =
-      min_chunk > 0 ? min_chunk : std::max<std::size_t>(1, s.total / (16 * std::max<std::size_t>(s.devices, 1)));
-  const double guided = static_cast<double>(s.remaining) * share(p, d) / std::max(k, 1.0);
-  std::size_t chunk = std::max(floor_chunk, static_cast<std::size_t>(guided));
-  // Refuse only a device slower than another one still in the run.
   const std::vector<bool>& active = *s.active;
-  bool slower = false;
+  // Sums over the devices still in the run (a device that left has no say in the shares).
+  std::size_t peers = 1;  // devices in the run at least 1/16 as fast as this one, itself included
+  bool slower = false;    // than another device in the run
   double total_power = p[d];
   double others_work = static_cast<double>(s.remaining);  // if this device takes nothing more
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (i == d || !active[i]) continue;
+    if (16 * p[i] >= p[d]) ++peers;
     slower = slower || p[i] > p[d];
     total_power += p[i];
     others_work += static_cast<double>((*s.outstanding)[i]);
   }
-  if (!slower) return chunk;
+  const std::size_t floor_chunk =
+      min_chunk > 0 ? min_chunk : std::max<std::size_t>(1, s.total / (16 * peers));
+  // A power share above an equal one among peers is not trusted: a device whose power is
+  // overrated would otherwise take a chunk that makes the others wait.
+  const double weight = std::min(total_power > 0 ? p[d] / total_power : 0.0, 1.0 / static_cast<double>(peers));
+  const double guided = static_cast<double>(s.remaining) * weight / std::max(k, 1.0);
+  std::size_t chunk = std::max(floor_chunk, static_cast<std::size_t>(guided));
+  if (!slower) return chunk;  // the fastest device in the run is never refused
   if (p[d] <= 0) return 0;
-  const double others_power = total_power - p[d];
-  const double own = static_cast<double>((*s.outstanding)[d]);
-  // The chunk after which this device and the others would finish together.
-  const double even = (p[d] * others_work - own * others_power) / total_power;
-  const std::size_t granule = std::max<std::size_t>(s.granule, 1);
-  chunk = std::min(chunk, std::max(granule, static_cast<std::size_t>(std::max(even, 0.0))));
-  chunk = (chunk + granule - 1) / granule * granule;
-  const double caution = (*s.measured)[d] ? 1.5 : 4.0;
-  const double finish = caution * (own + static_cast<double>(chunk)) / p[d];
-  return finish <= others_work / others_power ? chunk : 0;
+
+  // When the others would be done with everything left if this device took nothing more; it
+  // takes only what it finishes by then at half its estimated power, in whole granules.
+  const double horizon = others_work / (total_power - p[d]);
+  const double budget = p[d] * horizon / 2.0 - static_cast<double>((*s.outstanding)[d]);
+  const auto granule = static_cast<double>(std::max<std::size_t>(s.granule, 1));
+  if (budget < granule) return 0;
+  const auto affordable = static_cast<std::size_t>(std::floor(budget / granule) * granule);
+  return std::min(chunk, affordable);
 }
 
 }  // namespace policy

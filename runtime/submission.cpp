@@ -11,12 +11,12 @@
 namespace tessera {
 namespace detail {
 
-RunState::RunState(LaunchPlan p, Schedule s, StartingPower power, std::vector<std::size_t> limits)
+RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
+                   std::vector<std::size_t> limits)
     : plan(std::move(p)),
       schedule(s),
       max_chunk(std::move(limits)),
-      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power.power), max_chunk,
-             power.measured),
+      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power), max_chunk),
       start(std::chrono::steady_clock::now()) {}
 
 double RunState::seconds_since_start() const {
@@ -37,26 +37,34 @@ void RunState::join() {
   joined = true;
 }
 
+bool calibrated_static(const Schedule& schedule) {
+  const auto* s = std::get_if<policy::Static>(&schedule.policy());
+  return s != nullptr && s->weights.empty();
+}
+
 namespace {
 
-// Device powers a run starts from: what earlier runs of the kernel measured on every device
-// (indices per second), or else compute units x clock.
-StartingPower starting_power(const LaunchPlan& plan) {
+// Device powers a run starts from: for `static` without weights, what its earlier runs of the
+// same launch measured on every device (indices per second); else compute units x clock.
+std::vector<double> starting_power(const LaunchPlan& plan, const Schedule& schedule) {
   const auto& devices = plan.program->devices;
-  StartingPower out{{}, true};
-  const auto items_per_index = static_cast<double>(plan.global.items_per_index());
-  for (std::size_t d = 0; d < devices.size() && out.measured; ++d) {
-    const auto rate = plan.program->history.rate(plan.kernel, d);
-    if (rate) out.power.push_back(*rate / items_per_index);
-    out.measured = rate.has_value();
+  if (calibrated_static(schedule)) {
+    std::vector<double> measured;
+    const auto items_per_index = static_cast<double>(plan.global.items_per_index());
+    const std::string range = plan.global.to_string();
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+      const auto rate = plan.program->history.rate(plan.kernel, range, d);
+      if (!rate) break;
+      measured.push_back(*rate / items_per_index);
+    }
+    if (measured.size() == devices.size()) return measured;
   }
-  if (out.measured) return out;
-  out.power.clear();
+  std::vector<double> estimated;
   for (const Device& d : devices) {
     const auto& i = d.info();
-    out.power.push_back(std::max(1.0, static_cast<double>(i.compute_units) * std::max(1u, i.clock_mhz)));
+    estimated.push_back(std::max(1.0, static_cast<double>(i.compute_units) * std::max(1u, i.clock_mhz)));
   }
-  return out;
+  return estimated;
 }
 
 }  // namespace
@@ -77,7 +85,7 @@ double RunStats::balance() const noexcept {
 Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
   detail::LaunchPlan plan = detail::plan_launch(launch, schedule);
   const auto& devices = plan.program->devices;
-  auto power = detail::starting_power(plan);
+  auto power = detail::starting_power(plan, schedule);
   std::vector<std::size_t> limits;
   const std::uint64_t cap = state_->options.device_memory_limit;
   for (const Device& d : devices) {

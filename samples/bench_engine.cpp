@@ -7,6 +7,9 @@
 //                for hguided, dynamic(extent / 64) and static
 //   dispatch   = chunks per second through tessera (empty kernel, dynamic(1), one-item chunks) /
 //                chunks per second of a plain enqueue-and-finish loop on device 0
+//   slow       = efficiency with a very slow device added (--slow, default Oclgrind): T(hguided,
+//                the devices) / T(hguided, the devices + the slow one); 1 means the slow device
+//                cost nothing
 //   roofline   = tessera throughput (hguided, every device) / native C++ OpenMP throughput
 //
 // Each measure is a ratio of medians over --runs repetitions; within a repetition every compared
@@ -15,7 +18,7 @@
 // a wrong result is an error (exit 1).
 //
 //   bench_engine [--runs N] [--n N] [--size WxH] [--chunks K] [--devices SEL] [--cpu-split N]
-//                [--only overhead,efficiency,dispatch,roofline] [--json FILE]
+//                [--slow SEL] [--only overhead,efficiency,slow,dispatch,roofline] [--json FILE]
 //
 // Meant for two 1-CU devices:
 //   POCL_DEVICES="pthread pthread" POCL_MAX_PTHREAD_COUNT=1 bench_engine
@@ -39,6 +42,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <optional>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -50,7 +54,7 @@ namespace {
 
 using tessera::bench::median;
 
-const std::set<std::string> all_measures{"overhead", "efficiency", "dispatch", "roofline"};
+const std::set<std::string> all_measures{"overhead", "efficiency", "slow", "dispatch", "roofline"};
 
 struct Args {
   int runs = 5;
@@ -59,6 +63,7 @@ struct Args {
   std::size_t height = 2048;
   std::size_t chunks = 20000;  // dispatch: one-item chunks
   std::string devices = "all,-name=oclgrind";
+  std::string slow = "name=oclgrind";  // the very slow device the "slow" measure adds
   unsigned cpu_split = 0;
   std::string json_path;
   std::set<std::string> only = all_measures;
@@ -96,6 +101,7 @@ Args parse(int argc, char** argv) {
       a.height = std::stoull(v.substr(x + 1));
     } else if (arg == "--chunks") a.chunks = std::stoull(value());
     else if (arg == "--devices") a.devices = value();
+    else if (arg == "--slow") a.slow = value();
     else if (arg == "--cpu-split") a.cpu_split = static_cast<unsigned>(std::stoul(value()));
     else if (arg == "--json") a.json_path = value();
     else if (arg == "--only") a.only = parse_measures(value());
@@ -495,10 +501,12 @@ struct Prepared {
   PlainLaunch plain;
 };
 
-Prepared prepare(const Bench& b, std::unique_ptr<Job> job) {
-  tessera::Program program = b.rt.compile(tessera::Source::builtin(job->name()));
-  if (!(program.devices().front() == b.rt.devices().front())) {
-    throw std::runtime_error(fmt::format("{} did not build on device 0", job->name()));
+// The job compiled and launched on `rt`'s devices; its reference output comes from the plain
+// program on the bench's device 0.
+Prepared prepare(const Bench& b, const tessera::Runtime& rt, std::unique_ptr<Job> job) {
+  tessera::Program program = rt.compile(tessera::Source::builtin(job->name()));
+  if (program.devices().size() != rt.devices().size()) {
+    throw std::runtime_error(fmt::format("{} did not build on every device", job->name()));
   }
   tessera::Launch launch = job->tessera_launch(program);
   PlainLaunch plain = job->plain_launch(b.plain);
@@ -507,6 +515,8 @@ Prepared prepare(const Bench& b, std::unique_ptr<Job> job) {
   job->adopt_reference();
   return {std::move(job), std::move(program), std::move(launch), std::move(plain)};
 }
+
+Prepared prepare(const Bench& b, std::unique_ptr<Job> job) { return prepare(b, b.rt, std::move(job)); }
 
 std::string schedule_label(const tessera::Schedule& s) {
   if (const auto* d = std::get_if<tessera::policy::Dynamic>(&s.policy())) {
@@ -627,6 +637,58 @@ std::vector<Row> efficiency(const Bench& b, Prepared& p) {
                     .goal = {.at_most = false, .limit = 0.95},
                     .note = fmt::format("alone: {:.4f} s", fmt::join(alone, " ")),
                     .detail = {{"tessera_samples", t[devices + k]}, {"alone_s", alone}}});
+  }
+  return rows;
+}
+
+// slow: hguided over the bench's devices, against hguided over them plus a very slow device.
+// Both runtimes run their own copy of the job (Oclgrind holds 128 MiB: the triad is capped at
+// 8 Mi elements (96 MiB) here).
+std::vector<Row> slow_device(const Bench& b) {
+  std::vector<Row> rows;
+  // The bench's devices by discovery index (so that exclusions in --devices do not apply to
+  // the slow device), plus the slow one.
+  std::set<std::size_t> roots;
+  for (const tessera::Device& d : b.rt.devices()) roots.insert(d.info().index);
+  std::optional<tessera::Runtime> with_slow;
+  try {
+    with_slow.emplace(tessera::RuntimeOptions{
+        .devices = fmt::format("{},{}", fmt::join(roots, ","), b.args.slow), .cpu_split = b.args.cpu_split});
+  } catch (const tessera::Error& e) {
+    fmt::print("slow: skipped, the slow device '{}' is not available: {}\n", b.args.slow, e.what());
+    return rows;
+  }
+  if (with_slow->devices().size() <= b.rt.devices().size()) {
+    fmt::print("slow: skipped, '{}' selects no further device\n", b.args.slow);
+    return rows;
+  }
+  const std::size_t n = std::min<std::size_t>(b.args.n, std::size_t{1} << 23);
+  const std::vector<std::function<std::unique_ptr<Job>()>> makers{
+      [n] { return std::make_unique<Triad>(n); },
+      [&b] { return std::make_unique<Mandelbrot>(b.args.width, b.args.height); }};
+  for (const auto& make : makers) {
+    Prepared without = prepare(b, b.rt, make());
+    Prepared with = prepare(b, *with_slow, make());
+    const auto t = interleave({tessera_variant(b.rt, without, tessera::Schedule::hguided()),
+                               tessera_variant(*with_slow, with, tessera::Schedule::hguided())},
+                              b.args.runs);
+    const Timed last = timed_run(*with_slow, with.launch, tessera::Schedule::hguided());
+    const auto added = [&b](const tessera::DeviceRunStats& d) {
+      const auto& base = b.rt.devices();
+      return std::none_of(base.begin(), base.end(), [&d](const tessera::Device& x) { return x == d.device; });
+    };
+    const tessera::DeviceRunStats& slowest =
+        *std::find_if(last.stats.devices.begin(), last.stats.devices.end(), added);
+    const double ts = median(t[1]), bs = median(t[0]);
+    rows.push_back({.measure = "slow",
+                    .variant = fmt::format("{} hguided", without.job->name()),
+                    .tessera_s = ts,
+                    .baseline_s = bs,
+                    .value = bs / ts,
+                    .goal = {.at_most = false, .limit = 0.95},
+                    .note = fmt::format("+ {}: {} chunks, {} items in a last run", slowest.device.name(),
+                                        slowest.chunks, slowest.items),
+                    .detail = {{"tessera_samples", t[1]}, {"baseline_samples", t[0]}, {"n", n}}});
   }
   return rows;
 }
@@ -773,6 +835,9 @@ int main(int argc, char** argv) {
       for (Prepared& p : jobs) {
         for (Row& r : efficiency(bench, p)) rows.push_back(std::move(r));
       }
+    }
+    if (a.only.count("slow") > 0) {
+      for (Row& r : slow_device(bench)) rows.push_back(std::move(r));
     }
     if (a.only.count("dispatch") > 0) rows.push_back(dispatch(bench));
     if (a.only.count("roofline") > 0) {

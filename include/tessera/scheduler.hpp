@@ -20,11 +20,9 @@ struct ScheduleState {
   std::size_t remaining = 0;  ///< indices not yet handed out
   std::size_t devices = 0;    ///< devices in the run
   std::size_t granule = 1;    ///< decisions are rounded up to multiples of it (whole work-groups)
-  /// Device speeds on one common scale: indices per second measured in this run, or from the
-  /// program's earlier runs of the kernel, or (until a device is measured) estimated from
-  /// compute units x clock and rescaled to the measured devices. Any positive scale.
+  /// Device speeds: for `static` without weights, indices per second its earlier runs of the
+  /// launch measured; else estimates from compute units x clock. Any positive scale.
   const std::vector<double>* power = nullptr;
-  const std::vector<bool>* measured = nullptr;  ///< whether power[i] comes from measurement
   const std::vector<std::size_t>* chunks_taken = nullptr;
   const std::vector<std::size_t>* outstanding = nullptr;  ///< indices handed out, not finished
   /// False for a device that has left the run: it was refused a chunk with none outstanding.
@@ -39,7 +37,10 @@ struct Single {
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;
 };
 
-/// One chunk per device, proportional to `weights` (default: device powers).
+/// One chunk per device, proportional to `weights`. Without weights: the first run of a launch
+/// (kernel and global range) uses estimated powers (compute units x clock); every later run of
+/// it re-weights the devices by the pace each kept on its own chunk in the runs before
+/// (work-items per busy second, averaged over runs), so repeated runs converge to balance.
 struct Static {
   std::vector<double> weights;
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;
@@ -52,15 +53,17 @@ struct Dynamic {
 };
 
 /// Guided self-scheduling weighted by power:
-/// chunk = max(min_chunk, remaining * power_i / (k * sum(power))).
-/// A device slower than the fastest never starts a chunk it is not expected to finish before
-/// the other devices would finish all the rest without it (with a safety factor of 1.5 on a
-/// measured power, 4 on an estimate): so a very slow device takes a share it can finish, or
-/// nothing, and never makes the others wait at the end. The fastest device still in the run is
-/// never refused.
+/// chunk = max(min_chunk, remaining * min(power_i / sum(power), 1 / devices) / k)
+/// (a share above an equal one is not trusted: it would let an overrated device make the others
+/// wait). A device slower than another one still in the run never starts a chunk it is not
+/// expected to finish before the others would finish all the rest without it (with a safety
+/// factor of 2 on its power): a very slow device takes a share it
+/// can finish, or nothing, and never makes the others wait at the end. Powers come from
+/// estimates, not from measurement within the run: on irregular kernels the pace of a chunk
+/// says more about where it lies than about the device.
 struct HGuided {
   std::size_t min_chunk = 0;  ///< 0: total / (16 * devices), at least 1
-  double k = 2.0;
+  double k = 4.0;  ///< larger: smaller chunks, more of them; 4 keeps irregular kernels balanced
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;
 };
 
@@ -75,7 +78,7 @@ class Schedule {
     return Schedule(policy::Static{std::move(weights)});
   }
   static Schedule dynamic(std::size_t chunk) { return Schedule(policy::Dynamic{chunk}); }
-  static Schedule hguided(std::size_t min_chunk = 0, double k = 2.0) {
+  static Schedule hguided(std::size_t min_chunk = 0, double k = 4.0) {
     return Schedule(policy::HGuided{min_chunk, k});
   }
 
