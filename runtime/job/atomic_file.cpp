@@ -3,6 +3,7 @@
 #include "job/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,9 +23,10 @@ std::atomic<unsigned> temp_counter{0};
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   // ".NAME.tmp-PID-N" beside the destination; a name left by a crashed process of the same pid
   // exists already (O_EXCL), so the next number is tried.
-  const std::string stem = "." + path_.filename().string() + ".tmp-" + std::to_string(::getpid());
+  const std::string name = path_.filename().string();
   for (int attempt = 0; attempt < 100; ++attempt) {
-    auto candidate = path_.parent_path() / (stem + "-" + std::to_string(temp_counter++));
+    auto candidate =
+        path_.parent_path() / fmt::format(".{}.tmp-{}-{}", name, ::getpid(), temp_counter++);
     fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ >= 0) {
       temp_path_ = std::move(candidate);
@@ -69,7 +71,8 @@ void AtomicFile::commit() {
 
 void AtomicFile::fail(int error) {
   discard();
-  throw std::system_error(error, std::generic_category(), "cannot write '" + path_.string() + "'");
+  throw std::system_error(error, std::generic_category(),
+                          fmt::format("cannot write '{}'", path_.string()));
 }
 
 void AtomicFile::discard() noexcept {
