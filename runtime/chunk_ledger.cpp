@@ -5,10 +5,12 @@
 namespace tessera::detail {
 
 ChunkLedger::ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule,
-                         std::vector<double> power, std::vector<std::size_t> max_chunk)
+                         std::vector<double> power, std::vector<std::size_t> max_chunk,
+                         std::size_t items_per_index)
     : schedule_(std::move(schedule)),
       total_(total),
       granule_(std::max<std::size_t>(granule, 1)),
+      items_per_index_(std::max<std::size_t>(items_per_index, 1)),
       power_(std::move(power)),
       outstanding_(power_.size(), 0),
       active_(power_.size(), true),
@@ -28,8 +30,8 @@ std::optional<Chunk> ChunkLedger::take(std::size_t device) {
   std::lock_guard lock(mutex_);
   const std::size_t remaining = total_ - next_;
   if (remaining == 0) return std::nullopt;
-  const ScheduleState state{total_,   remaining,      power_.size(),  granule_,
-                            &power_,  &chunks_taken_, &outstanding_,
+  const ScheduleState state{total_,         remaining,     power_.size(), granule_,
+                            items_per_index_, &power_,       &chunks_taken_, &outstanding_,
                             &active_};
   std::size_t size = owed_[device] > 0 ? owed_[device] : schedule_.next_chunk(state, device);
   if (size == 0) {

@@ -22,7 +22,7 @@ class ChunkLedger {
   /// chunk it can hold (0: no bound); a policy's larger decision is handed out in pieces of
   /// that size, the rest owed to the same device.
   ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule, std::vector<double> power,
-              std::vector<std::size_t> max_chunk = {});
+              std::vector<std::size_t> max_chunk = {}, std::size_t items_per_index = 1);
 
   /// The next chunk for `device`, or nothing when the range is exhausted, the policy has
   /// nothing for this device, or the run was cancelled. A device refused with no chunk
@@ -40,6 +40,7 @@ class ChunkLedger {
   Schedule schedule_;
   std::size_t total_;
   std::size_t granule_;
+  std::size_t items_per_index_;
   std::atomic<bool> cancelled_{false};
 
   mutable std::mutex mutex_;

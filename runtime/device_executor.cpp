@@ -43,19 +43,19 @@ class Executor {
         info_(on_.device.info()),
         zero_copy_(info_.unified_memory) {}
 
-  void run() {
+  void run(const Chunk& first) {
     const std::size_t pipeline = std::max<std::size_t>(run_.schedule.pipeline, 1);
+    setup(pipeline);
+    issue(first);
     while (true) {
       while (in_flight_.size() < pipeline) {
         const auto chunk = run_.ledger.take(d_);
         if (!chunk) break;
-        if (!ready_) setup(pipeline);
         issue(*chunk);
       }
       if (in_flight_.empty()) break;
       complete();
     }
-    if (!ready_) return;
     publish_host_outputs();
     // Clean finish: the queues and the kernel object serve the program's next run.
     on_.pool->give_back(lanes_);
@@ -145,7 +145,6 @@ class Executor {
       }
     }
     for (std::size_t s = 0; s < pipeline; ++s) free_slots_.push_back(s);
-    ready_ = true;
   }
 
   void issue(const Chunk& c) {
@@ -335,7 +334,6 @@ class Executor {
   const ProgramHandle::OnDevice& on_;
   const DeviceInfo& info_;
   bool zero_copy_;
-  bool ready_ = false;
 
   Lanes lanes_;
   cl::CommandQueue& wq_ = lanes_.write;
@@ -353,11 +351,11 @@ class Executor {
 
 }  // namespace
 
-void run_device(RunState& run, std::size_t device) noexcept {
+void run_device(RunState& run, std::size_t device, const Chunk& first) noexcept {
   std::optional<Executor> executor;
   try {
     executor.emplace(run, device);
-    executor->run();
+    executor->run(first);
   } catch (...) {
     run.fail(std::current_exception());
     if (executor) {

@@ -11,9 +11,10 @@
 
 namespace tessera::detail {
 
-/// Runs device `device` (an index into the program's devices) of `run` until the ledger has
-/// nothing more for it. Errors are passed to RunState::fail, never thrown out; every command
-/// enqueued has finished when it returns.
-void run_device(RunState& run, std::size_t device) noexcept;
+/// Runs device `device` (an index into the program's devices) of `run`, starting with `first`
+/// (a chunk the ledger already gave it), until the ledger has nothing more for it. Errors are
+/// passed to RunState::fail, never thrown out; every command enqueued has finished when it
+/// returns.
+void run_device(RunState& run, std::size_t device, const Chunk& first) noexcept;
 
 }  // namespace tessera::detail

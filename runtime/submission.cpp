@@ -16,7 +16,8 @@ RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
     : plan(std::move(p)),
       schedule(s),
       max_chunk(std::move(limits)),
-      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power), max_chunk),
+      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power), max_chunk,
+             plan.global.items_per_index()),
       start(std::chrono::steady_clock::now()) {}
 
 double RunState::seconds_since_start() const {
@@ -82,12 +83,16 @@ double RunStats::balance() const noexcept {
   return n == 0 || worst <= 0 ? 0.0 : sum / static_cast<double>(n) / worst;
 }
 
-Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
+namespace detail {
+
+std::shared_ptr<RunState> prepare_run(const Runtime::State& runtime, const Launch& launch,
+                                      const Schedule& schedule) {
+  const auto submitted = std::chrono::steady_clock::now();  // wall_s includes validation
   detail::LaunchPlan plan = detail::plan_launch(launch, schedule);
   const auto& devices = plan.program->devices;
   auto power = detail::starting_power(plan, schedule);
   std::vector<std::size_t> limits;
-  const std::uint64_t cap = state_->options.device_memory_limit;
+  const std::uint64_t cap = runtime.options.device_memory_limit;
   for (const Device& d : devices) {
     const auto& i = d.info();
     limits.push_back(detail::max_chunk_for(plan, i, cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
@@ -101,15 +106,46 @@ Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const
     s.zero_copy = d.info().unified_memory;
     state->devices.push_back(s);
   }
-  state->start = std::chrono::steady_clock::now();
-  for (std::size_t d = 0; d < devices.size(); ++d) {
-    state->threads.emplace_back([s = state.get(), d] { detail::run_device(*s, d); });
+  state->start = submitted;
+  return state;
+}
+
+namespace {
+
+// Starts the devices of `run`: each is asked for its first chunk here, and only those given
+// one get a thread (a device the policy has nothing for costs nothing). With `keep_one`, the
+// last of them is not started but returned, for the calling thread to run.
+std::optional<std::pair<std::size_t, Chunk>> start_devices(RunState& run, bool keep_one) {
+  std::vector<std::pair<std::size_t, Chunk>> first;
+  for (std::size_t d = 0; d < run.devices.size(); ++d) {
+    if (auto c = run.ledger.take(d)) first.emplace_back(d, *c);
   }
+  std::optional<std::pair<std::size_t, Chunk>> kept;
+  if (keep_one && !first.empty()) {
+    kept = first.back();
+    first.pop_back();
+  }
+  for (const auto& [d, chunk] : first) {
+    run.threads.emplace_back([s = &run, d = d, c = chunk] { run_device(*s, d, c); });
+  }
+  return kept;
+}
+
+}  // namespace
+}  // namespace detail
+
+Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
+  auto state = detail::prepare_run(*state_, launch, schedule);
+  detail::start_devices(*state, false);
   return Submission(std::move(state));
 }
 
 RunStats Runtime::run(const Launch& launch, const Schedule& schedule) const {
-  return submit(launch, schedule).wait();
+  auto state = detail::prepare_run(*state_, launch, schedule);
+  if (const auto kept = detail::start_devices(*state, true)) {
+    detail::run_device(*state, kept->first, kept->second);  // on this thread: one thread fewer
+  }
+  return Submission(std::move(state)).wait();
 }
 
 Submission::Submission(std::shared_ptr<detail::RunState> state) : state_(std::move(state)) {}

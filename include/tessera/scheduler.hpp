@@ -20,6 +20,7 @@ struct ScheduleState {
   std::size_t remaining = 0;  ///< indices not yet handed out
   std::size_t devices = 0;    ///< devices in the run
   std::size_t granule = 1;    ///< decisions are rounded up to multiples of it (whole work-groups)
+  std::size_t items_per_index = 1;  ///< work-items in one index of the split dimension
   /// Device speeds: for `static` without weights, indices per second its earlier runs of the
   /// launch measured; else estimates from compute units x clock. Any positive scale.
   const std::vector<double>* power = nullptr;
@@ -62,7 +63,9 @@ struct Dynamic {
 /// estimates, not from measurement within the run: on irregular kernels the pace of a chunk
 /// says more about where it lies than about the device.
 struct HGuided {
-  std::size_t min_chunk = 0;  ///< 0: total / (16 * devices), at least 1
+  /// 0: total / (16 * devices), and at least 4096 work-items (a smaller chunk costs more to
+  /// hand out than it saves)
+  std::size_t min_chunk = 0;
   double k = 4.0;  ///< larger: smaller chunks, more of them; 4 keeps irregular kernels balanced
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;
 };
