@@ -4,20 +4,20 @@
 
 namespace tessera::detail {
 
-ChunkLedger::ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule,
-                         std::vector<double> power, std::vector<std::size_t> max_chunk,
-                         std::size_t items_per_index)
+ChunkLedger::ChunkLedger(Schedule schedule, Setup setup)
     : schedule_(std::move(schedule)),
-      total_(total),
-      granule_(std::max<std::size_t>(granule, 1)),
-      items_per_index_(std::max<std::size_t>(items_per_index, 1)),
-      power_(std::move(power)),
+      total_(setup.total),
+      granule_(std::max<std::size_t>(setup.granule, 1)),
+      items_per_index_(std::max<std::size_t>(setup.items_per_index, 1)),
+      zero_copy_(std::move(setup.zero_copy)),
+      power_(std::move(setup.power)),
       outstanding_(power_.size(), 0),
       active_(power_.size(), true),
       chunks_taken_(power_.size(), 0),
-      max_chunk_(std::move(max_chunk)),
+      max_chunk_(std::move(setup.max_chunk)),
       owed_(power_.size(), 0) {
   max_chunk_.resize(power_.size(), 0);
+  zero_copy_.resize(power_.size(), false);
 }
 
 void ChunkLedger::report(std::size_t device, std::size_t indices) {
@@ -32,7 +32,7 @@ std::optional<Chunk> ChunkLedger::take(std::size_t device) {
   if (remaining == 0) return std::nullopt;
   const ScheduleState state{total_,         remaining,     power_.size(), granule_,
                             items_per_index_, &power_,       &chunks_taken_, &outstanding_,
-                            &active_};
+                            &active_,         &zero_copy_};
   std::size_t size = owed_[device] > 0 ? owed_[device] : schedule_.next_chunk(state, device);
   if (size == 0) {
     const bool last = std::count(active_.begin(), active_.end(), true) == 1 && active_[device];

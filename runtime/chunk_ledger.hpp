@@ -16,13 +16,21 @@ namespace tessera::detail {
 
 class ChunkLedger {
  public:
-  /// `granule`: chunk sizes are multiples of it (the local size along the split dimension),
-  /// except the last chunk, which also takes the remainder total % granule.
-  /// `power`: device speeds, one per device, on any positive scale. `max_chunk`: per device, the largest
-  /// chunk it can hold (0: no bound); a policy's larger decision is handed out in pieces of
-  /// that size, the rest owed to the same device.
-  ChunkLedger(Schedule schedule, std::size_t total, std::size_t granule, std::vector<double> power,
-              std::vector<std::size_t> max_chunk = {}, std::size_t items_per_index = 1);
+  /// What the ledger knows of a launch and its devices (vectors: one entry per device).
+  struct Setup {
+    std::size_t total = 0;  ///< indices of the split dimension
+    /// Chunk sizes are multiples of it (the local size along the split dimension), except the
+    /// last chunk, which also takes the remainder total % granule.
+    std::size_t granule = 1;
+    std::size_t items_per_index = 1;
+    std::vector<double> power;  ///< device speeds, any positive scale
+    /// The largest chunk a device can hold (0: no bound); a policy's larger decision is handed
+    /// out in pieces of that size, the rest owed to the same device.
+    std::vector<std::size_t> max_chunk;
+    std::vector<bool> zero_copy;  ///< the device works on host memory in place
+  };
+
+  ChunkLedger(Schedule schedule, Setup setup);
 
   /// The next chunk for `device`, or nothing when the range is exhausted, the policy has
   /// nothing for this device, or the run was cancelled. A device refused with no chunk
@@ -41,6 +49,7 @@ class ChunkLedger {
   std::size_t total_;
   std::size_t granule_;
   std::size_t items_per_index_;
+  std::vector<bool> zero_copy_;
   std::atomic<bool> cancelled_{false};
 
   mutable std::mutex mutex_;

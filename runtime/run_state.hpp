@@ -21,6 +21,9 @@ struct ReduceResult {
   std::vector<unsigned char> data;
 };
 
+/// Per device of the plan's program: whether it works on host memory in place.
+std::vector<bool> zero_copy_devices(const LaunchPlan& plan);
+
 /// Whether `schedule` is `static` weighted by measurement (no weights given): its runs record
 /// the devices' pace in the program's PerfHistory and start from it.
 bool calibrated_static(const Schedule& schedule);

@@ -52,6 +52,7 @@ std::size_t HGuided::next_chunk(const ScheduleState& s, std::size_t d) const {
     total_power += p[i];
     others_work += static_cast<double>((*s.outstanding)[i]);
   }
+  if (total_power == p[d] && (*s.zero_copy)[d]) return s.remaining;  // alone, nothing to overlap
   const std::size_t least = (4096 + s.items_per_index - 1) / std::max<std::size_t>(s.items_per_index, 1);
   const std::size_t floor_chunk = min_chunk > 0 ? min_chunk : std::max(least, s.total / (16 * peers));
   // A power share above an equal one among peers is not trusted: a device whose power is

@@ -16,9 +16,19 @@ RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
     : plan(std::move(p)),
       schedule(s),
       max_chunk(std::move(limits)),
-      ledger(std::move(s), plan.global.split_extent(), plan.granule, std::move(power), max_chunk,
-             plan.global.items_per_index()),
+      ledger(std::move(s), {.total = plan.global.split_extent(),
+                            .granule = plan.granule,
+                            .items_per_index = plan.global.items_per_index(),
+                            .power = std::move(power),
+                            .max_chunk = max_chunk,
+                            .zero_copy = zero_copy_devices(plan)}),
       start(std::chrono::steady_clock::now()) {}
+
+std::vector<bool> zero_copy_devices(const LaunchPlan& plan) {
+  std::vector<bool> out;
+  for (const Device& d : plan.program->devices) out.push_back(d.info().unified_memory);
+  return out;
+}
 
 double RunState::seconds_since_start() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

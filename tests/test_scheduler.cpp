@@ -30,9 +30,9 @@ struct Simulated {
 // up to `pipeline` taken ahead. The ledger is told the estimated `power` (which may be wrong).
 Simulated simulate(const Schedule& schedule, std::size_t total, std::size_t granule,
                    const std::vector<double>& speed, std::vector<double> power = {},
-                   std::size_t pipeline = 2) {
+                   std::size_t pipeline = 2, std::vector<bool> zero_copy = {}) {
   if (power.empty()) power = speed;
-  ChunkLedger ledger(schedule, total, granule, power);
+  ChunkLedger ledger(schedule, {.total = total, .granule = granule, .power = power, .zero_copy = zero_copy});
   const std::size_t n = speed.size();
   struct Device {
     std::vector<Chunk> queue;  // taken, not finished (the first is running)
@@ -203,4 +203,17 @@ TEST_CASE("the pace history static re-weights by: per kernel, range and device, 
   CHECK(*history.rate("k", "[100]", 1) == doctest::Approx(10.0));
   CHECK_FALSE(history.rate("k", "[200]", 0));
   CHECK_FALSE(history.rate("other", "[100]", 0));
+}
+
+TEST_CASE("hguided: a device alone in the run cuts chunks only when they overlap transfers") {
+  const Simulated zero_copy = simulate(Schedule::hguided(), 100000, 8, {1000}, {}, 2, {true});
+  CHECK(zero_copy.chunks.size() == 1);
+  const Simulated moving = simulate(Schedule::hguided(), 100000, 8, {1000}, {}, 2, {false});
+  CHECK(moving.chunks.size() > 4);
+  check_coverage(moving, 100000);
+  // Once a far too slow device has left (after device 0 took its first two chunks, asking
+  // first), the other takes the rest at once.
+  const Simulated pair = simulate(Schedule::hguided(), 100000, 8, {1000, 0.01}, {}, 2, {true, true});
+  CHECK(pair.chunks.size() == 3);
+  CHECK(indices_of(pair, 0) == 100000);
 }

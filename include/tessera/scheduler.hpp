@@ -28,6 +28,9 @@ struct ScheduleState {
   const std::vector<std::size_t>* outstanding = nullptr;  ///< indices handed out, not finished
   /// False for a device that has left the run: it was refused a chunk with none outstanding.
   const std::vector<bool>* active = nullptr;
+  /// True for a device that works on host memory in place: cutting its work into chunks
+  /// overlaps no transfers.
+  const std::vector<bool>* zero_copy = nullptr;
 };
 
 namespace policy {
@@ -61,7 +64,8 @@ struct Dynamic {
 /// factor of 2 on its power): a very slow device takes a share it
 /// can finish, or nothing, and never makes the others wait at the end. Powers come from
 /// estimates, not from measurement within the run: on irregular kernels the pace of a chunk
-/// says more about where it lies than about the device.
+/// says more about where it lies than about the device. A zero-copy device left alone in the
+/// run takes all the rest at once (chunks would overlap nothing).
 struct HGuided {
   /// 0: total / (16 * devices), and at least 4096 work-items (a smaller chunk costs more to
   /// hand out than it saves)
