@@ -185,7 +185,7 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
 
   const std::size_t devices = plan.program->devices.size();
   if (const auto* single = std::get_if<policy::Single>(&schedule.policy())) {
-    if (single->device >= devices) {
+    if (single->device != policy::Single::fastest && single->device >= devices) {
       invalid(fmt::format("schedule single: device {} does not exist (the program has {} device(s))",
                           single->device, devices));
     }

@@ -18,7 +18,10 @@ double share(const std::vector<double>& weights, std::size_t device) {
 }  // namespace
 
 std::size_t Single::next_chunk(const ScheduleState& s, std::size_t d) const {
-  return d == device ? s.remaining : 0;
+  const std::vector<double>& p = *s.power;
+  const std::size_t chosen =
+      device != fastest ? device : static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+  return d == chosen ? s.remaining : 0;
 }
 
 std::size_t Static::next_chunk(const ScheduleState& s, std::size_t d) const {

@@ -306,9 +306,11 @@ TEST_CASE("cancellation stops early and leaves unfinished chunks' data untouched
   auto& f = fixture();
   const std::size_t n = 200000;
   std::vector<int> out(n, 424242);
+  // One-item chunks (local size 1): the whole run would take seconds, so the cancel below
+  // lands early even when this thread is descheduled for a while.
   auto submission = f.rt.submit(
-      tessera::Launch{f.program, "fill", tessera::NDRange{n}}.arg(tessera::write(out)),
-      Schedule::dynamic(64));
+      tessera::Launch{f.program, "fill", tessera::NDRange{n}, tessera::NDRange{1}}.arg(tessera::write(out)),
+      Schedule::dynamic(1));
   submission.cancel();
   const auto stats = submission.wait();
   std::vector<bool> ran(n, false);

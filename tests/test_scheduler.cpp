@@ -122,6 +122,12 @@ TEST_CASE("single and static give what they are asked") {
   CHECK(indices_of(single, 1) == 1000);
   CHECK(single.chunks.size() == 1);
 
+  // By default the fastest device by power, the first of equals.
+  const Simulated fastest = simulate(Schedule::single(), 1000, 1, {1, 3, 2});
+  CHECK(indices_of(fastest, 1) == 1000);
+  const Simulated first_of_equals = simulate(Schedule::single(), 1000, 1, {2, 2});
+  CHECK(indices_of(first_of_equals, 0) == 1000);
+
   const Simulated weighted = simulate(Schedule::static_split({3, 1}), 1000, 10, {1, 1});
   REQUIRE(weighted.chunks.size() == 2);
   CHECK(indices_of(weighted, 0) == 750);

@@ -35,9 +35,11 @@ struct ScheduleState {
 
 namespace policy {
 
-/// The whole range on one device.
+/// The whole range on one device: `device`, or by default the fastest by power (the first of
+/// equals).
 struct Single {
-  std::size_t device = 0;
+  static constexpr std::size_t fastest = static_cast<std::size_t>(-1);
+  std::size_t device = fastest;
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;
 };
 
@@ -80,7 +82,9 @@ class Schedule {
  public:
   using Policy = std::variant<policy::Single, policy::Static, policy::Dynamic, policy::HGuided>;
 
-  static Schedule single(std::size_t device = 0) { return Schedule(policy::Single{device}); }
+  static Schedule single(std::size_t device = policy::Single::fastest) {
+    return Schedule(policy::Single{device});
+  }
   static Schedule static_split(std::vector<double> weights = {}) {
     return Schedule(policy::Static{std::move(weights)});
   }
