@@ -1,0 +1,67 @@
+#pragma once
+// Internal: reading and validating job files (the "Job file" contract of the design).
+//
+//   JobSpec job = load_job_spec("jobs/saxpy.toml", {{"n", 4096}});   // --set n=4096
+//
+// Every mistake is a JobError whose what() is one line, compiler style, without the "error: "
+// the caller puts before it:
+//
+//   jobs/saxpy.toml:12:8: buffers.x.type: unknown type 'flaot'; did you mean 'float'?
+//
+// The place is that of the offending key or value; for a mistake inside an expression string it
+// is the character at fault inside the string. Nothing is printed; nothing is written.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "job/job_spec.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera::detail {
+
+/// A job file that cannot be read or is not a valid job.
+///
+/// what(): "FILE:LINE:COL: KEY: REASON"; without a place (line 0: the file cannot be read, a
+/// --set names no param) "FILE: KEY: REASON"; without a key (a TOML syntax error)
+/// "FILE:LINE:COL: REASON". code() is Errc::io for files that cannot be read, else
+/// Errc::invalid_argument.
+class JobError : public Error {
+ public:
+  JobError(Errc code, std::string file, SourcePos pos, std::string key, std::string reason);
+
+  const std::string& file() const noexcept { return file_; }
+  std::uint32_t line() const noexcept { return pos_.line; }
+  std::uint32_t column() const noexcept { return pos_.column; }
+  /// The dotted key path: "buffers.x.type", "steps[0].args[1].buffer" (indices from 0).
+  const std::string& key() const noexcept { return key_; }
+  /// The message alone, without file, place and key.
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string file_;
+  SourcePos pos_;
+  std::string key_;
+  std::string reason_;
+};
+
+/// --set NAME=VALUE overrides: each replaces the [params] entry NAME before params are resolved.
+using ParamOverrides = std::map<std::string, std::int64_t, std::less<>>;
+
+/// Reads and validates the job file `file`. Relative paths inside it are resolved against its
+/// folder, and messages name it as given. Throws JobError.
+JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& overrides = {});
+
+/// Validates `text` as if it were the job file `file` (which is not read; relative paths inside
+/// the text are still resolved against its folder, and the files they name must exist). For
+/// tests and fuzzing. Throws JobError, and nothing else but std::bad_alloc.
+JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
+                       const ParamOverrides& overrides = {});
+
+/// The element type called `name` in OpenCL C ("float", "uchar", ...), or none.
+std::optional<ElementType> element_type_named(std::string_view name) noexcept;
+
+}  // namespace tessera::detail
