@@ -10,7 +10,7 @@ packages=(
   # OpenCL: ICD loader, C and C++ headers, platforms (PoCL for CPUs, Oclgrind simulator), clinfo
   ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd oclgrind clinfo
   # libraries
-  libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libxxhash-dev
+  libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libpng-dev
   # tests
   doctest-dev
   # sanitizer runtimes for the clang presets and fuzzers

@@ -55,6 +55,11 @@ class Launch {
     args_.emplace_back(std::move(s));
     return *this;
   }
+  /// A scalar argument given as bytes (for callers that know the type only at run time).
+  Launch& arg(ScalarArg value) {
+    args_.emplace_back(std::move(value));
+    return *this;
+  }
   Launch& arg(BufferArg buffer) {
     args_.emplace_back(buffer);
     return *this;

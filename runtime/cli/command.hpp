@@ -21,5 +21,7 @@ void report_warnings(const Runtime& runtime);
 
 void add_devices_command(CLI::App& app, Action& action);
 void add_build_command(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
+void add_validate_command(CLI::App& app, Action& action);
 
 }  // namespace tessera::cli

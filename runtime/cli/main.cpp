@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   Action action;
   add_devices_command(app, action);
   add_build_command(app, action);
+  add_run_command(app, action);
+  add_validate_command(app, action);
 
   if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
     fmt::print(stderr, "error: unknown command '{}'\nRun 'tessera --help' for usage.\n", argv[1]);

@@ -23,6 +23,7 @@
 
 #include "builtin_kernels.hpp"
 #include "job/npy.hpp"
+#include "job/toml_screen.hpp"
 #include "suggest.hpp"
 #include "tessera/selector.hpp"
 
@@ -1116,6 +1117,10 @@ std::optional<ElementType> element_type_named(std::string_view name) noexcept {
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
                        const ParamOverrides& overrides) {
   const std::string name = file.string();
+  if (const auto bad = find_non_ascii_outside_strings(text)) {
+    throw JobError(Errc::invalid_argument, name, SourcePos{bad->line, bad->column}, "",
+                   "a character outside ASCII outside a string or comment (TOML allows them only there)");
+  }
   toml::parse_result parsed = toml::parse(text, std::string_view(name));
   if (!parsed) {
     const toml::parse_error& e = parsed.error();

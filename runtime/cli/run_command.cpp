@@ -1,0 +1,351 @@
+// tessera run JOB.toml... [--devices SEL] [--cpu-split N] [--scheduler S] [--set k=v]...
+//                         [--dry-run] [--verify] [--report F.json] [--quiet]
+// tessera validate JOB.toml... [--set k=v]...
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "command.hpp"
+#include "exit_code.hpp"
+#include "job/atomic_file.hpp"
+#include "job/interrupter.hpp"
+#include "job/job_loader.hpp"
+#include "job/job_runner.hpp"
+#include "log.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera::cli {
+namespace {
+
+using detail::JobSpec;
+
+struct Options {
+  RuntimeOptions runtime;
+  std::vector<std::string> jobs;
+  std::vector<std::string> sets;
+  std::string scheduler;
+  std::string report;
+  bool dry_run = false;
+  bool verify = false;
+  bool quiet = false;
+};
+
+detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
+  detail::ParamOverrides out;
+  for (const std::string& s : sets) {
+    const auto eq = s.find('=');
+    std::size_t used = 0;
+    std::int64_t value = 0;
+    bool ok = eq != std::string::npos && eq > 0 && eq + 1 < s.size();
+    if (ok) {
+      try {
+        value = std::stoll(s.substr(eq + 1), &used);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok || used != s.size() - eq - 1) {
+      throw Error(Errc::invalid_argument, fmt::format("--set '{}': expected NAME=INTEGER, for example n=4096", s));
+    }
+    out[s.substr(0, eq)] = value;
+  }
+  return out;
+}
+
+// Every job, validated before any runs. Throws JobError.
+std::vector<JobSpec> load_all(const Options& options) {
+  const detail::ParamOverrides overrides = parse_sets(options.sets);
+  std::vector<JobSpec> specs;
+  for (const std::string& file : options.jobs) specs.push_back(detail::load_job_spec(file, overrides));
+  return specs;
+}
+
+// SIGINT turns into an interrupt request on a watcher thread (the signal is blocked in every
+// other thread, which inherit the mask from the constructor on): no further chunk starts and the
+// chunks in flight drain. A kernel cannot be stopped once running, so when draining takes longer
+// than `grace`, or at a second SIGINT, the process leaves at once with 130 — unless it is writing
+// outputs (a critical section), which it then finishes first. Nothing is written after an
+// interrupt either way.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(detail::Interrupter& interrupter) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this, &interrupter] { watch(interrupter); });
+  }
+  ~SignalWatcher() {
+    stop_.store(true);
+    thread_.join();
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  /// While one lives, an interrupt never ends the process early (outputs are being written).
+  class Critical {
+   public:
+    explicit Critical(SignalWatcher& w) : w_(w) { w_.critical_.store(true); }
+    ~Critical() { w_.critical_.store(false); }
+    Critical(const Critical&) = delete;
+    Critical& operator=(const Critical&) = delete;
+
+   private:
+    SignalWatcher& w_;
+  };
+
+ private:
+  static constexpr std::chrono::milliseconds grace{2000};
+
+  void watch(detail::Interrupter& interrupter) {
+    const timespec tick{0, 50'000'000};
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    while (!stop_.load()) {
+      if (sigtimedwait(&set_, nullptr, &tick) == SIGINT) {
+        if (deadline) deadline = std::chrono::steady_clock::now();  // a second SIGINT: now
+        else deadline = std::chrono::steady_clock::now() + grace;
+        interrupter.request();
+      }
+      if (deadline && std::chrono::steady_clock::now() >= *deadline && !critical_.load() && !stop_.load()) {
+        std::fputs("error: interrupted; chunks still running were abandoned; no output written\n", stderr);
+        std::_Exit(exit_interrupted);
+      }
+    }
+  }
+
+  sigset_t set_{};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> critical_{false};
+  std::thread thread_;
+};
+
+// Runtimes by (selector, cpu split): jobs that select the same devices share one, and with it
+// its programs' pools.
+class Runtimes {
+ public:
+  const Runtime& for_job(const Options& options, const JobSpec& job) {
+    RuntimeOptions o = options.runtime;
+    if (o.devices.empty()) o.devices = job.devices;
+    if (o.cpu_split == 0 && job.scheduler.cpu_split) o.cpu_split = static_cast<unsigned>(*job.scheduler.cpu_split);
+    const auto key = std::pair{o.devices, o.cpu_split};
+    auto it = runtimes_.find(key);
+    if (it == runtimes_.end()) {
+      it = runtimes_.emplace(key, std::make_unique<Runtime>(o)).first;
+      report_warnings(*it->second);
+    }
+    return *it->second;
+  }
+
+ private:
+  std::map<std::pair<std::string, unsigned>, std::unique_ptr<Runtime>> runtimes_;
+};
+
+std::uint64_t total_bytes(const JobSpec& job) {
+  std::uint64_t sum = 0;
+  for (const auto& b : job.buffers) sum += b.bytes();
+  return sum;
+}
+
+void print_plan(const Runtime& rt, const JobSpec& job, const Options& options) {
+  fmt::print("job '{}' ({}): scheduler {}, {} step(s), {} buffer(s), {:.1f} MiB of host data\n", job.name,
+             job.file, options.scheduler.empty() ? job.scheduler.name : options.scheduler, job.steps.size(),
+             job.buffers.size(), static_cast<double>(total_bytes(job)) / (1 << 20));
+  for (const Device& d : rt.devices()) {
+    const bool zero_copy = d.info().unified_memory;
+    fmt::print("  device {:<5} {:<36} {}\n", d.info().label(), d.name(),
+               zero_copy ? "host memory in place: moves nothing"
+                         : fmt::format("at most {:.1f} MiB on the device per step, transfers per chunk",
+                                       static_cast<double>(total_bytes(job)) / (1 << 20)));
+  }
+  for (std::size_t k = 0; k < job.steps.size(); ++k) {
+    const auto& s = job.steps[k];
+    std::uint64_t in = 0, out = 0;
+    for (const auto& a : s.args) {
+      const auto* ref = std::get_if<detail::BufferRef>(&a.arg);
+      if (ref == nullptr) continue;
+      const std::uint64_t bytes = job.buffers[ref->index].bytes();
+      if (ref->access != Access::write) in += bytes;
+      if (ref->access != Access::read) out += bytes;
+    }
+    fmt::print("  step {}: {} over [{}] x{}: {:.1f} MiB in, {:.1f} MiB out per repetition on devices that "
+               "copy (halo rows and whole buffers add to it)\n",
+               k, s.kernel, fmt::join(s.global, ", "), s.repeat, static_cast<double>(in) / (1 << 20),
+               static_cast<double>(out) / (1 << 20));
+  }
+}
+
+nlohmann::json report_json(const detail::JobReport& r, const std::vector<detail::CheckResult>& checks,
+                           const std::vector<std::filesystem::path>& outputs) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : r.steps) {
+    std::map<std::string, nlohmann::json> devices;
+    double wall = 0, balance_sum = 0;
+    std::size_t items = 0;
+    for (const RunStats& run : s.runs) {
+      wall += run.wall_s;
+      items += run.items;
+      balance_sum += run.balance();
+      for (const DeviceRunStats& d : run.devices) {
+        nlohmann::json& j = devices[d.device.info().label()];
+        if (j.is_null()) j = {{"device", d.device.name()}, {"chunks", 0}, {"items", 0}, {"busy_s", 0.0},
+                              {"bytes_in", 0}, {"bytes_out", 0}};
+        j["chunks"] = j["chunks"].get<std::size_t>() + d.chunks;
+        j["items"] = j["items"].get<std::size_t>() + d.items;
+        j["busy_s"] = j["busy_s"].get<double>() + d.busy_s;
+        j["bytes_in"] = j["bytes_in"].get<std::uint64_t>() + d.bytes_in;
+        j["bytes_out"] = j["bytes_out"].get<std::uint64_t>() + d.bytes_out;
+      }
+    }
+    nlohmann::json per_device = nlohmann::json::array();
+    for (auto& [label, j] : devices) {
+      j["label"] = label;
+      per_device.push_back(j);
+    }
+    steps.push_back({{"kernel", s.kernel},
+                     {"repetitions", s.runs.size()},
+                     {"wall_s", wall},
+                     {"items", items},
+                     {"throughput_items_per_s", wall > 0 ? static_cast<double>(items) / wall : 0.0},
+                     {"balance", s.runs.empty() ? 0.0 : balance_sum / static_cast<double>(s.runs.size())},
+                     {"devices", per_device}});
+  }
+  nlohmann::json check_list = nlohmann::json::array();
+  for (const auto& c : checks) check_list.push_back({{"buffer", c.buffer}, {"passed", c.passed}, {"message", c.message}});
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& p : outputs) files.push_back(p.string());
+  return {{"job", r.name}, {"scheduler", r.scheduler}, {"wall_s", r.wall_s}, {"steps", steps},
+          {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
+}
+
+int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, detail::Interrupter& interrupter) {
+  detail::JobRunOptions single{"single", &interrupter};
+  const detail::JobData reference = detail::run_job(rt, job, single);
+  if (reference.report.interrupted) return exit_interrupted;
+  int code = exit_ok;
+  for (std::size_t i = 0; i < job.buffers.size(); ++i) {
+    const bool output = job.buffers[i].output.has_value();
+    const bool any_output = std::any_of(job.buffers.begin(), job.buffers.end(), [](const auto& b) { return b.output.has_value(); });
+    if (any_output && !output) continue;  // every output, or every buffer when there is none
+    const auto d = detail::compare_buffers(job.buffers[i], data.buffers[i], reference.buffers[i]);
+    if (d.count == 0) continue;
+    fmt::print(stderr, "error: {}: --verify: buffer '{}': {} of {} elements differ from a single-device run; first at {}\n",
+               job.file, job.buffers[i].name, d.count, job.buffers[i].count(), d.first);
+    code = exit_check_failed;
+  }
+  return code;
+}
+
+int run_jobs(const Options& options) {
+  const std::vector<JobSpec> specs = load_all(options);
+  detail::Interrupter interrupter;
+  SignalWatcher watcher(interrupter);
+  Runtimes runtimes;
+  nlohmann::json reports = nlohmann::json::array();
+  int code = exit_ok;
+  for (const JobSpec& job : specs) {
+    const Runtime& rt = runtimes.for_job(options, job);
+    if (options.dry_run) {
+      print_plan(rt, job, options);
+      continue;
+    }
+    detail::JobRunOptions run_options;
+    if (!options.scheduler.empty()) run_options.scheduler = options.scheduler;
+    run_options.interrupt = &interrupter;
+    const detail::JobData data = detail::run_job(rt, job, run_options);
+    for (const auto& w : data.report.warnings) warn("{}", w);
+    if (data.report.interrupted) {
+      fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
+      return exit_interrupted;
+    }
+    if (options.verify) {
+      const int v = verify(rt, job, data, interrupter);
+      if (v == exit_interrupted) {
+        fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
+        return v;
+      }
+      if (v != exit_ok) {
+        code = v;
+        continue;  // a result that does not verify is not written
+      }
+    }
+    if (interrupter.requested()) {
+      fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
+      return exit_interrupted;
+    }
+    std::vector<std::filesystem::path> outputs;
+    {
+      const SignalWatcher::Critical writing(watcher);
+      outputs = detail::write_outputs(job, data);
+    }
+    const auto checks = detail::run_checks(job, data);
+    for (const auto& c : checks) {
+      if (c.passed) continue;
+      fmt::print(stderr, "error: {}: check of buffer '{}' failed: {}\n", job.file, c.buffer, c.message);
+      code = exit_check_failed;
+    }
+    if (!options.quiet) {
+      std::size_t items = 0;
+      for (const auto& s : data.report.steps) {
+        for (const auto& r : s.runs) items += r.items;
+      }
+      fmt::print("{}: {} work-items in {:.4f} s on {} device(s) ({}); {} output(s), {} check(s) passed\n",
+                 job.name, items, data.report.wall_s, rt.devices().size(), data.report.scheduler, outputs.size(),
+                 std::count_if(checks.begin(), checks.end(), [](const auto& c) { return c.passed; }));
+    }
+    reports.push_back(report_json(data.report, checks, outputs));
+  }
+  if (!options.report.empty() && !options.dry_run) {
+    const SignalWatcher::Critical writing(watcher);
+    const std::string text = reports.dump(2) + "\n";
+    detail::write_file_atomically(options.report,
+                                  std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+  }
+  return code;
+}
+
+int validate_jobs(const Options& options) {
+  for (const JobSpec& job : load_all(options)) {
+    if (!options.quiet) fmt::print("{}: valid ({} step(s), {} buffer(s))\n", job.file, job.steps.size(), job.buffers.size());
+  }
+  return exit_ok;
+}
+
+void add_job_arguments(CLI::App& command, Options& options) {
+  command.add_option("jobs", options.jobs, "Job files")->required()->type_name("JOB.toml");
+  command.add_option("--set", options.sets, "Override a [params] entry: --set n=4096")->type_name("NAME=INT");
+  command.add_flag("--quiet", options.quiet, "Print only errors");
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand("run", "Run TOML batch jobs across the selected devices");
+  add_job_arguments(*command, *options);
+  command->add_option("--scheduler", options->scheduler, "single, static, dynamic or hguided (overrides [job])")
+      ->type_name("S")
+      ->check(CLI::IsMember({"single", "static", "dynamic", "hguided", "adaptive"}));
+  command->add_flag("--dry-run", options->dry_run, "Validate and print the plan; run nothing");
+  command->add_flag("--verify", options->verify, "Re-run on one device and compare every output");
+  command->add_option("--report", options->report, "Write a JSON report")->type_name("F.json");
+  add_device_options(*command, options->runtime);
+  command->callback([options, &action] { action = [options] { return run_jobs(*options); }; });
+}
+
+void add_validate_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand("validate", "Check TOML job files without running them");
+  add_job_arguments(*command, *options);
+  command->callback([options, &action] { action = [options] { return validate_jobs(*options); }; });
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,328 @@
+#include "job/job_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <new>
+
+#include "job/atomic_file.hpp"
+#include "job/buffer_init.hpp"
+#include "job/colormap.hpp"
+#include "job/elements.hpp"
+#include "job/image.hpp"
+#include "job/npy.hpp"
+#include "tessera/launch.hpp"
+#include "tessera/source.hpp"
+
+namespace tessera::detail {
+
+HostArray::HostArray(std::size_t bytes) : bytes_(bytes) {
+  constexpr std::size_t page = 4096;
+  const std::size_t rounded = std::max<std::size_t>(page, (bytes + page - 1) / page * page);
+  data_.reset(static_cast<unsigned char*>(std::aligned_alloc(page, rounded)));
+  if (!data_) throw std::bad_alloc();
+}
+
+void HostArray::Free::operator()(unsigned char* p) const noexcept { std::free(p); }
+
+namespace {
+
+JobError job_error(const JobSpec& job, SourcePos pos, std::string key, std::string reason) {
+  return JobError(Errc::invalid_argument, job.file, pos, std::move(key), std::move(reason));
+}
+
+Schedule make_schedule(const JobSpec& job, const std::string& name, std::size_t extent,
+                       std::vector<std::string>& warnings) {
+  const SchedulerSpec& s = job.scheduler;
+  const bool own = name == s.name;  // the job's settings belong to the policy it names
+  Schedule schedule = Schedule::hguided();
+  if (name == "single") {
+    schedule = Schedule::single();  // the fastest device
+  } else if (name == "static") {
+    schedule = Schedule::static_split(own ? s.weights : std::vector<double>{});
+  } else if (name == "dynamic") {
+    schedule = Schedule::dynamic(own && s.chunk ? *s.chunk : std::max<std::size_t>(1, extent / 64));
+  } else if (name == "hguided") {
+    schedule = Schedule::hguided(own && s.min_chunk ? *s.min_chunk : 0);
+  } else if (name == "adaptive") {
+    throw job_error(job, s.pos, "job.scheduler",
+                    "the 'adaptive' scheduler is not available yet; use 'hguided'");
+  } else {
+    throw job_error(job, s.pos, "job.scheduler", fmt::format("unknown scheduler '{}'", name));
+  }
+  if (s.pipeline) schedule.pipeline = *s.pipeline;
+  if (s.retries && *s.retries > 0) {
+    warnings.push_back("job.retries: chunks are not retried on another device yet; a failed chunk fails the job");
+  }
+  return schedule;
+}
+
+Program build_program(const Runtime& rt, const JobSpec& job) {
+  const ProgramSpec& p = job.program;
+  const Source source = p.builtin.empty() ? Source::file(p.source) : Source::builtin(p.builtin);
+  return rt.compile(source, p.options, p.defines);
+}
+
+// A job scalar as the bytes of `type`.
+tessera::ScalarArg scalar_bytes(ElementType type, const Number& value) {
+  tessera::ScalarArg out{std::vector<unsigned char>(size_of(type)), std::string(to_string(type))};
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    set_element(type, out.bytes.data(), 0, *i);
+  } else {
+    set_element(type, out.bytes.data(), 0, std::get<double>(value));
+  }
+  return out;
+}
+
+NDRange range_of(const std::vector<std::size_t>& extents) {
+  if (extents.size() == 1) return NDRange{extents[0]};
+  if (extents.size() == 2) return NDRange{extents[0], extents[1]};
+  return NDRange{extents[0], extents[1], extents[2]};
+}
+
+// The launch of step `k` over the current buffers; mismatches with the kernel's signature are
+// JobErrors at the step's arguments.
+Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, JobData& data) {
+  const StepSpec& step = job.steps[k];
+  const std::string where = fmt::format("steps[{}]", k);
+  const KernelSignature* sig = nullptr;
+  try {
+    sig = &program.kernel(step.kernel);
+  } catch (const Error& e) {
+    throw job_error(job, step.kernel_pos, where + ".kernel", e.what());
+  }
+  if (sig->args.size() != step.args.size()) {
+    throw job_error(job, step.args_pos, where + ".args",
+                    fmt::format("kernel '{}' takes {} arguments, {} given: {}", sig->name, sig->args.size(),
+                                step.args.size(), sig->to_string()));
+  }
+  Launch launch{program, step.kernel, range_of(step.global),
+                step.local.empty() ? std::nullopt : std::optional<NDRange>(range_of(step.local))};
+  for (std::size_t i = 0; i < step.args.size(); ++i) {
+    const KernelArg& param = sig->args[i];
+    const ArgSpec& a = step.args[i];
+    const std::string key = fmt::format("{}.args[{}]", where, i);
+    if (const auto* s = std::get_if<ScalarArg>(&a.arg)) {
+      if (param.kind != ArgKind::scalar) {
+        throw job_error(job, a.pos, key,
+                        fmt::format("parameter {} '{}' of '{}' is a {} pointer ({}); a scalar was given", i,
+                                    param.name, sig->name, to_string(param.kind), param.type_name));
+      }
+      const auto type = s->type ? s->type : element_type_named(param.type_name);
+      if (!type) {
+        throw job_error(job, a.pos, key,
+                        fmt::format("parameter {} '{}' of '{}' is {}, which a job cannot give", i,
+                                    param.name, sig->name, param.type_name));
+      }
+      launch.arg(scalar_bytes(*type, s->value));
+      continue;
+    }
+    const auto& ref = std::get<BufferRef>(a.arg);
+    if (param.kind != ArgKind::global_buffer && param.kind != ArgKind::constant_buffer) {
+      throw job_error(job, a.pos, key,
+                      fmt::format("parameter {} '{}' of '{}' is {} ({}); buffer '{}' was given", i, param.name,
+                                  sig->name, param.kind == ArgKind::scalar ? "a scalar" : "a local pointer",
+                                  param.type_name, ref.buffer));
+    }
+    const BufferSpec& b = job.buffers[ref.index];
+    BufferArg arg(data.buffers[ref.index].data(), b.count(), b.type, ref.access);
+    switch (ref.role) {
+      case BufferRef::Role::split: break;
+      case BufferRef::Role::halo: arg.halo(ref.halo); break;
+      case BufferRef::Role::whole: arg.whole(); break;
+      case BufferRef::Role::reduce: arg.reduce(ref.reduce); break;
+    }
+    launch.arg(arg);
+  }
+  return launch;
+}
+
+// One run of a launch; false when an interrupt stopped it.
+bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, Interrupter* interrupt,
+              std::vector<RunStats>& runs) {
+  if (interrupt == nullptr) {
+    runs.push_back(rt.run(launch, schedule));
+    return true;
+  }
+  if (interrupt->requested()) return false;
+  Submission s = rt.submit(launch, schedule);
+  if (!interrupt->attach(s)) s.cancel();
+  RunStats stats;
+  try {
+    stats = s.wait();
+  } catch (...) {
+    interrupt->detach();
+    throw;
+  }
+  interrupt->detach();
+  runs.push_back(stats);
+  return !stats.cancelled;
+}
+
+}  // namespace
+
+JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  JobData data;
+  JobReport& report = data.report;
+  report.name = job.name;
+  report.scheduler = options.scheduler.value_or(job.scheduler.name);
+  for (const BufferSpec& b : job.buffers) {
+    HostArray& a = data.buffers.emplace_back(b.bytes());
+    initialise(b, a.data());
+  }
+  const Program program = build_program(rt, job);
+  report.warnings = program.warnings();
+  for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
+    const StepSpec& step = job.steps[k];
+    const Schedule schedule = make_schedule(job, report.scheduler, step.global.back(), report.warnings);
+    StepReport& sr = report.steps.emplace_back();
+    sr.kernel = step.kernel;
+    for (std::size_t r = 0; r < step.repeat; ++r) {
+      const Launch launch = make_launch(job, k, program, data);
+      try {
+        if (!run_once(rt, launch, schedule, options.interrupt, sr.runs)) {
+          report.interrupted = true;
+          break;
+        }
+      } catch (const JobError&) {
+        throw;
+      } catch (const Error& e) {
+        if (e.code() != Errc::invalid_argument) throw;
+        throw job_error(job, step.pos, fmt::format("steps[{}]", k), e.what());
+      }
+      if (step.swap) std::swap(data.buffers[step.swap->first], data.buffers[step.swap->second]);
+    }
+  }
+  report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return data;
+}
+
+std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobData& data) {
+  std::vector<std::filesystem::path> written;
+  for (std::size_t i = 0; i < job.buffers.size(); ++i) {
+    const BufferSpec& b = job.buffers[i];
+    if (!b.output) continue;
+    const HostArray& a = data.buffers[i];
+    const std::span<const unsigned char> bytes(a.data(), b.bytes());
+    switch (b.output->format) {
+      case OutputFormat::npy: write_npy(b.output->path, b.type, b.shape, bytes); break;
+      case OutputFormat::bin: write_file_atomically(b.output->path, bytes); break;
+      case OutputFormat::png:
+      case OutputFormat::ppm: {
+        const bool rgb = b.type == ElementType::u8 && b.shape.size() == 3 && (b.shape[2] == 3 || b.shape[2] == 4);
+        if (rgb) {
+          write_image(b.output->path,
+                      image_from_rgb(a.data(), b.shape[0], b.shape[1], static_cast<unsigned>(b.shape[2])));
+          break;
+        }
+        const ImageSpec image = b.image.value_or(ImageSpec{});
+        const auto map = colormap_named(image.colormap);
+        if (!map) {
+          throw job_error(job, image.pos, fmt::format("buffers.{}.image.colormap", b.name),
+                          fmt::format("colormap '{}' is not available (viridis, magma, gray)", image.colormap));
+        }
+        write_image(b.output->path, image_from_scalars(b.type, a.data(), b.shape[0], b.shape[1], *map, image.range));
+        break;
+      }
+    }
+    written.push_back(b.output->path);
+  }
+  return written;
+}
+
+namespace {
+
+bool close(double got, double want, double rtol, double atol) {
+  if (std::isnan(got) || std::isnan(want)) return std::isnan(got) && std::isnan(want);
+  return std::abs(got - want) <= atol + rtol * std::abs(want);
+}
+
+// The reference values of a file expectation, as doubles.
+std::vector<double> expected_values(const FileExpect& f, const BufferSpec& b) {
+  std::vector<double> out;
+  if (f.npy) {
+    const NpyArray a = read_npy(f.path);
+    const std::size_t n = a.data.size() / size_of(a.header.type);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(element_as_double(a.header.type, a.data.data(), i));
+    return out;
+  }
+  std::ifstream in(f.path, std::ios::binary);
+  const std::vector<unsigned char> raw{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::size_t n = raw.size() / size_of(b.type);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(element_as_double(b.type, raw.data(), i));
+  return out;
+}
+
+CheckResult check_file(const BufferSpec& b, const HostArray& a, const FileExpect& f) {
+  const std::vector<double> want = expected_values(f, b);
+  if (want.size() != b.count()) {
+    return {b.name, false, fmt::format("'{}' holds {} elements, buffer '{}' {}", f.path.string(), want.size(),
+                                       b.name, b.count())};
+  }
+  std::size_t bad = 0, first = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (close(element_as_double(b.type, a.data(), i), want[i], f.rtol, f.atol)) continue;
+    if (bad++ == 0) first = i;
+  }
+  if (bad == 0) {
+    return {b.name, true, fmt::format("matches '{}' (rtol {}, atol {})", f.path.filename().string(), f.rtol, f.atol)};
+  }
+  return {b.name, false,
+          fmt::format("{} of {} elements differ from '{}' (rtol {}, atol {}); first at {}: {} vs {}", bad,
+                      want.size(), f.path.filename().string(), f.rtol, f.atol, first,
+                      element_as_double(b.type, a.data(), first), want[first])};
+}
+
+CheckResult check_sum(const BufferSpec& b, const HostArray& a, const SumExpect& s) {
+  double sum = 0, carry = 0;  // Kahan summation: the order of a large sum matters otherwise
+  for (std::size_t i = 0; i < b.count(); ++i) {
+    const double y = element_as_double(b.type, a.data(), i) - carry;
+    const double t = sum + y;
+    carry = (t - sum) - y;
+    sum = t;
+  }
+  const bool ok = close(sum, s.sum, s.rtol, 0.0);
+  return {b.name, ok, fmt::format("sum {} {} {} (rtol {})", sum, ok ? "matches" : "differs from", s.sum, s.rtol)};
+}
+
+}  // namespace
+
+std::vector<CheckResult> run_checks(const JobSpec& job, const JobData& data) {
+  std::vector<CheckResult> out;
+  for (const CheckSpec& c : job.checks) {
+    const BufferSpec& b = job.buffers[c.index];
+    const HostArray& a = data.buffers[c.index];
+    out.push_back(std::visit(
+        [&](const auto& e) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(e)>, FileExpect>) {
+            return check_file(b, a, e);
+          } else {
+            return check_sum(b, a, e);
+          }
+        },
+        c.expect));
+  }
+  return out;
+}
+
+Difference compare_buffers(const BufferSpec& buffer, const HostArray& a, const HostArray& b) {
+  Difference d;
+  const std::size_t n = buffer.count();
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool same =
+        is_floating(buffer.type)
+            ? close(element_as_double(buffer.type, a.data(), i), element_as_double(buffer.type, b.data(), i), 1e-5, 1e-6)
+            : std::memcmp(a.data() + i * size_of(buffer.type), b.data() + i * size_of(buffer.type),
+                          size_of(buffer.type)) == 0;
+    if (same) continue;
+    if (d.count++ == 0) d.first = i;
+  }
+  return d;
+}
+
+}  // namespace tessera::detail

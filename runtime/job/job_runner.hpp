@@ -1,0 +1,97 @@
+#pragma once
+// Internal: running a validated job (job_spec.hpp) on a Runtime's devices: host buffers, the
+// program, every step with its repetitions and swaps, then outputs and checks as separate
+// steps, so that a caller can compare results (--verify) before anything is written.
+//
+//   JobData data = run_job(rt, spec, {});
+//   write_outputs(spec, data);              // atomically, each file whole or not at all
+//   for (const CheckResult& c : run_checks(spec, data)) ...
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "job/interrupter.hpp"
+#include "job/job_loader.hpp"
+#include "job/job_spec.hpp"
+#include "tessera/run_stats.hpp"
+#include "tessera/runtime.hpp"
+
+namespace tessera::detail {
+
+/// Page-aligned host memory (devices that share host memory use it in place).
+class HostArray {
+ public:
+  explicit HostArray(std::size_t bytes);
+  unsigned char* data() noexcept { return data_.get(); }
+  const unsigned char* data() const noexcept { return data_.get(); }
+  std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(unsigned char* p) const noexcept;
+  };
+  std::unique_ptr<unsigned char, Free> data_;
+  std::size_t bytes_;
+};
+
+struct StepReport {
+  std::string kernel;
+  std::vector<RunStats> runs;  ///< one per repetition
+};
+
+struct JobReport {
+  std::string name;
+  std::string scheduler;
+  double wall_s = 0;
+  std::vector<StepReport> steps;
+  std::vector<std::string> warnings;  ///< settings accepted but not honoured, devices left out
+  bool interrupted = false;
+};
+
+/// The buffers after a run, in JobSpec::buffers order, and what the run measured.
+struct JobData {
+  std::vector<HostArray> buffers;
+  JobReport report;
+};
+
+struct JobRunOptions {
+  /// Overrides [job] scheduler (the policy's settings from the job still apply when it names
+  /// the same policy).
+  std::optional<std::string> scheduler;
+  /// When it is requested, no further chunk starts, the chunks in flight finish, and run_job
+  /// returns with report.interrupted set.
+  Interrupter* interrupt = nullptr;
+};
+
+/// Builds `job`'s program on `rt` and runs its steps. What only the kernels can tell (an unknown
+/// kernel, an argument that does not fit its parameter) is a JobError at the step or argument;
+/// failures of the devices are Errors as the engine throws them.
+JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& options = {});
+
+/// Writes every buffer that has an `output`: .npy, raw .bin, or a .png/.ppm image (scalar data
+/// through its colormap; uchar data whose last dimension is 3 or 4 as RGB/RGBA). Each file is
+/// written to a temporary file and renamed. Returns the paths written.
+std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobData& data);
+
+struct CheckResult {
+  std::string buffer;
+  bool passed = false;
+  std::string message;  ///< what was compared and, on failure, the first difference
+};
+
+/// Every [[checks]] entry against the buffers.
+std::vector<CheckResult> run_checks(const JobSpec& job, const JobData& data);
+
+/// Elements of buffer `index` that differ between two runs' data (bitwise for integers, with
+/// rtol 1e-5 / atol 1e-6 for floating types), for --verify; the first index that differs.
+struct Difference {
+  std::size_t count = 0;
+  std::size_t first = 0;
+};
+Difference compare_buffers(const BufferSpec& buffer, const HostArray& a, const HostArray& b);
+
+}  // namespace tessera::detail

@@ -1,0 +1,349 @@
+// Running job files through the engine on every device set: results against host references,
+// repetitions with swaps, buffer roles, outputs and checks, kernel mismatches pointing at the
+// TOML, and interruption.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <span>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "job/atomic_file.hpp"
+#include "job/job_loader.hpp"
+#include "job/job_runner.hpp"
+#include "job/npy.hpp"
+#include "support/fixture.hpp"
+#include "support/temp_dir.hpp"
+#include "support/topology.hpp"
+#include "tessera/tessera.hpp"
+
+using tessera::detail::JobData;
+using tessera::detail::JobSpec;
+
+namespace {
+
+struct Fixture {
+  tessera::Runtime rt{tessera::test::runtime_options()};
+};
+
+const tessera::Runtime& runtime() { return tessera::test::shared_fixture<Fixture>().rt; }
+
+JobSpec spec(tessera::test::TempDir& dir, const std::string& text) {
+  return tessera::detail::load_job_spec(dir.write("job.toml", text));
+}
+
+template <typename T>
+std::vector<T> values(const JobSpec& job, const JobData& data, const std::string& name) {
+  for (std::size_t i = 0; i < job.buffers.size(); ++i) {
+    if (job.buffers[i].name != name) continue;
+    std::vector<T> out(job.buffers[i].count());
+    std::memcpy(out.data(), data.buffers[i].data(), job.buffers[i].bytes());
+    return out;
+  }
+  FAIL("no buffer " << name);
+  return {};
+}
+
+const char* const kernels = R"(
+kernel void increment(global const int* a, global int* b) { b[get_global_id(0)] = a[get_global_id(0)] + 1; }
+kernel void blur(global const int* a, global int* b, const int n) {
+  const int i = (int)get_global_id(0);
+  b[i] = a[i > 0 ? i - 1 : i] + a[i] + a[i < n - 1 ? i + 1 : i];
+}
+kernel void lookup(global const int* lut, global const int* idx, global int* out) {
+  out[get_global_id(0)] = lut[idx[get_global_id(0)]];
+}
+kernel void histogram(global const int* v, global int* bins) { atomic_inc(&bins[v[get_global_id(0)] % 8]); }
+)";
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("a saxpy job gives the host's answer, writes its .npy and passes its checks") {
+  tessera::test::TempDir dir;
+  const JobSpec job = spec(dir, R"(
+[params]
+n = 10007
+[program]
+builtin = "saxpy"
+[buffers.x]
+type = "float"
+count = "n"
+init = { iota = 0 }
+[buffers.y]
+type = "float"
+count = "n"
+init = { fill = 1.0 }
+output = "y.npy"
+[[steps]]
+kernel = "saxpy"
+global = ["n"]
+args = [{ value = 2.0 }, { buffer = "x" }, { buffer = "y", access = "read_write" }]
+[[checks]]
+buffer = "y"
+expect = { sum = 100140049.0, rtol = 1e-12 }
+[[checks]]
+buffer = "y"
+expect = { sum = 5.0, rtol = 1e-3 }
+)");
+  for (const char* scheduler : {"single", "static", "dynamic", "hguided"}) {
+    CAPTURE(scheduler);
+    const JobData data = tessera::detail::run_job(runtime(), job, {scheduler, nullptr});
+    const auto y = values<float>(job, data, "y");
+    bool exact = true;
+    for (std::size_t i = 0; i < y.size(); ++i) exact = exact && y[i] == 2.0f * static_cast<float>(i) + 1.0f;
+    CHECK(exact);
+    CHECK(data.report.steps.size() == 1);
+    CHECK(data.report.steps[0].runs.size() == 1);
+    const auto checks = tessera::detail::run_checks(job, data);
+    REQUIRE(checks.size() == 2);
+    CHECK(checks[0].passed);  // n^2
+    CHECK_FALSE(checks[1].passed);
+    CHECK(checks[1].message.find("differs from 5") != std::string::npos);
+  }
+  const JobData data = tessera::detail::run_job(runtime(), job);
+  const auto written = tessera::detail::write_outputs(job, data);
+  REQUIRE(written.size() == 1);
+  const auto npy = tessera::detail::read_npy(dir.path() / "y.npy");
+  CHECK(npy.header.type == tessera::ElementType::f32);
+  CHECK(npy.header.shape == std::vector<std::size_t>{10007});
+  float last = 0;
+  std::memcpy(&last, npy.data.data() + 10006 * 4, 4);
+  CHECK(last == 20013.0f);
+}
+
+TEST_CASE("repetitions with swap, halo, whole and reduce buffers") {
+  tessera::test::TempDir dir;
+  dir.write("k.cl", kernels);
+  const JobSpec job = spec(dir, R"(
+[params]
+n = 4099
+[program]
+source = "k.cl"
+[buffers.a]
+type = "int"
+count = "n"
+init = { iota = 0 }
+[buffers.b]
+type = "int"
+count = "n"
+[buffers.blurred]
+type = "int"
+count = "n"
+[buffers.lut]
+type = "int"
+count = 16
+init = { iota = 100 }
+[buffers.idx]
+type = "int"
+count = "n"
+init = { random = [0, 15], seed = 3 }
+[buffers.looked]
+type = "int"
+count = "n"
+[buffers.bins]
+type = "int"
+count = 8
+init = { fill = 0 }
+[[steps]]
+kernel = "increment"
+global = ["n"]
+args = [{ buffer = "a" }, { buffer = "b", access = "write" }]
+repeat = 3
+swap = ["a", "b"]
+[[steps]]
+kernel = "blur"
+global = ["n"]
+args = [{ buffer = "a", halo = 1 }, { buffer = "blurred", access = "write" }, { value = "n" }]
+[[steps]]
+kernel = "lookup"
+global = ["n"]
+args = [{ buffer = "lut", whole = true }, { buffer = "idx" }, { buffer = "looked", access = "write" }]
+[[steps]]
+kernel = "histogram"
+global = ["n"]
+args = [{ buffer = "idx" }, { buffer = "bins", access = "read_write", reduce = "sum" }]
+)");
+  for (const char* scheduler : {"static", "dynamic", "hguided"}) {
+    CAPTURE(scheduler);
+    const JobData data = tessera::detail::run_job(runtime(), job, {scheduler, nullptr});
+    const int n = 4099;
+    const auto a = values<std::int32_t>(job, data, "a");
+    const auto blurred = values<std::int32_t>(job, data, "blurred");
+    const auto idx = values<std::int32_t>(job, data, "idx");
+    const auto looked = values<std::int32_t>(job, data, "looked");
+    const auto bins = values<std::int32_t>(job, data, "bins");
+    CHECK(data.report.steps[0].runs.size() == 3);
+    bool ok_a = true, ok_blur = true, ok_lookup = true;
+    std::vector<int> want_bins(8, 0);
+    for (int i = 0; i < n; ++i) {
+      ok_a = ok_a && a[static_cast<std::size_t>(i)] == i + 3;  // three steps of +1, newest in a
+      const int l = i > 0 ? i - 1 : i, r = i < n - 1 ? i + 1 : i;
+      ok_blur = ok_blur && blurred[static_cast<std::size_t>(i)] == (l + 3) + (i + 3) + (r + 3);
+      const int k = idx[static_cast<std::size_t>(i)];
+      ok_lookup = ok_lookup && k >= 0 && k <= 15 && looked[static_cast<std::size_t>(i)] == 100 + k;
+      ++want_bins[static_cast<std::size_t>(k % 8)];
+    }
+    CHECK(ok_a);
+    CHECK(ok_blur);
+    CHECK(ok_lookup);
+    CHECK(bins == want_bins);
+  }
+}
+
+TEST_CASE("what only the kernel can tell is an error at the step or argument in the TOML") {
+  tessera::test::TempDir dir;
+  const auto error_of = [&](const std::string& text) -> std::string {
+    try {
+      tessera::detail::run_job(runtime(), spec(dir, text));
+    } catch (const tessera::detail::JobError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string head = "[program]\nbuiltin = \"saxpy\"\n[buffers.x]\ntype = \"float\"\ncount = 64\n"
+                           "init = { fill = 1 }\n[buffers.y]\ntype = \"float\"\ncount = 64\ninit = { fill = 1 }\n"
+                           "[[steps]]\n";
+  // Line 12 is the first line of the step.
+  CHECK(error_of(head + "kernel = \"saxpi\"\nglobal = [64]\nargs = []\n")
+            .find("job.toml:12:10: steps[0].kernel: ") != std::string::npos);
+  CHECK(error_of(head + "kernel = \"saxpi\"\nglobal = [64]\nargs = []\n").find("saxpy") != std::string::npos);
+  CHECK(error_of(head + "kernel = \"saxpy\"\nglobal = [64]\nargs = [{ value = 2.0 }]\n")
+            .find(":14:8: steps[0].args: kernel 'saxpy' takes 3 arguments, 1 given") != std::string::npos);
+  CHECK(error_of(head + "kernel = \"saxpy\"\nglobal = [64]\nargs = [{ buffer = \"x\" }, { buffer = \"x\" }, "
+                        "{ buffer = \"y\", access = \"read_write\" }]\n")
+            .find("steps[0].args[0]: parameter 0 'a' of 'saxpy' is a scalar (float); buffer 'x' was given") !=
+        std::string::npos);
+  CHECK(error_of(head + "kernel = \"saxpy\"\nglobal = [64]\nargs = [{ value = 2.0 }, { value = 1.0 }, "
+                        "{ buffer = \"y\", access = \"read_write\" }]\n")
+            .find("steps[0].args[1]: parameter 1 'x' of 'saxpy' is a global pointer") != std::string::npos);
+}
+
+TEST_CASE("an interrupt requested before a run stops it: nothing more runs") {
+  tessera::test::TempDir dir;
+  const JobSpec job = spec(dir, R"(
+[program]
+builtin = "saxpy"
+[buffers.x]
+type = "float"
+count = 4096
+init = { fill = 1.0 }
+[buffers.y]
+type = "float"
+count = 4096
+init = { fill = 1.0 }
+[[steps]]
+kernel = "saxpy"
+global = [4096]
+args = [{ value = 2.0 }, { buffer = "x" }, { buffer = "y", access = "read_write" }]
+repeat = 5
+)");
+  tessera::detail::Interrupter interrupter;
+  interrupter.request();
+  const JobData data = tessera::detail::run_job(runtime(), job, {std::nullopt, &interrupter});
+  CHECK(data.report.interrupted);
+  CHECK(data.report.steps.at(0).runs.empty());
+  // Stopped before it started: y untouched.
+  const auto y = values<float>(job, data, "y");
+  CHECK(y[0] == 1.0f);
+  CHECK(y[4095] == 1.0f);
+}
+
+TEST_CASE("inits from files and random seeds; .bin, .png and .ppm outputs; file checks") {
+  tessera::test::TempDir dir;
+  dir.write("k.cl", kernels);
+  // a.npy: int32 [0, 10, 20, ...]; b.bin: raw int32 [5, 5, ...]; ref.npy: a + 1.
+  std::vector<std::int32_t> a(300), b(300, 5), ref(300);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<std::int32_t>(i * 10);
+    ref[i] = a[i] + 1;
+  }
+  const auto bytes = [](const std::vector<std::int32_t>& v) {
+    return std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(v.data()), v.size() * 4);
+  };
+  tessera::detail::write_npy(dir.path() / "a.npy", tessera::ElementType::i32, std::vector<std::size_t>{300}, bytes(a));
+  tessera::detail::write_npy(dir.path() / "ref.npy", tessera::ElementType::i32, std::vector<std::size_t>{300}, bytes(ref));
+  tessera::detail::write_file_atomically(dir.path() / "b.bin", bytes(b));
+  const JobSpec job = spec(dir, R"(
+[program]
+source = "k.cl"
+[buffers.a]
+type = "int"
+count = 300
+init = { file = "a.npy" }
+[buffers.b]
+type = "int"
+count = 300
+init = { file = "b.bin" }
+[buffers.out]
+type = "int"
+shape = [15, 20]
+output = "out.bin"
+[buffers.noise]
+type = "float"
+shape = [15, 20]
+init = { random = [-1.0, 1.0], seed = 42 }
+output = "noise.png"
+image = { colormap = "viridis" }
+[buffers.dice]
+type = "uchar"
+count = 300
+init = { random = [1, 6], seed = 42 }
+[buffers.rgb]
+type = "uchar"
+shape = [8, 10, 3]
+init = { iota = 0 }
+output = "rgb.ppm"
+[[steps]]
+kernel = "increment"
+global = [300]
+args = [{ buffer = "a" }, { buffer = "out", access = "write" }]
+[[checks]]
+buffer = "out"
+expect = { file = "ref.npy", rtol = 0.0, atol = 0.0 }
+[[checks]]
+buffer = "b"
+expect = { sum = 1500.0, rtol = 1e-12 }
+)");
+  const JobData first = tessera::detail::run_job(runtime(), job);
+  const JobData second = tessera::detail::run_job(runtime(), job);
+  const auto checks = tessera::detail::run_checks(job, first);
+  REQUIRE(checks.size() == 2);
+  CHECK(checks[0].passed);
+  CHECK(checks[1].passed);
+
+  // The same seed gives the same numbers, within the declared bounds.
+  const auto noise = values<float>(job, first, "noise");
+  CHECK(noise == values<float>(job, second, "noise"));
+  const auto dice = values<std::uint8_t>(job, first, "dice");
+  bool in_range = true, all_faces = true;
+  for (const auto d : dice) in_range = in_range && d >= 1 && d <= 6;
+  for (int face = 1; face <= 6; ++face) all_faces = all_faces && std::count(dice.begin(), dice.end(), face) > 20;
+  for (const float f : noise) in_range = in_range && f >= -1.0f && f < 1.0f;
+  CHECK(in_range);
+  CHECK(all_faces);
+
+  const auto written = tessera::detail::write_outputs(job, first);
+  CHECK(written.size() == 3);
+  const auto raw = read_file(dir.path() / "out.bin");
+  REQUIRE(raw.size() == 300 * 4);
+  std::int32_t v = 0;
+  std::memcpy(&v, raw.data() + 299 * 4, 4);
+  CHECK(v == 2991);
+  const auto png = read_file(dir.path() / "noise.png");
+  REQUIRE(png.size() > 8);
+  CHECK(png.substr(1, 3) == "PNG");
+  const auto ppm = read_file(dir.path() / "rgb.ppm");
+  CHECK(ppm.substr(0, 12) == "P6\n10 8\n255\n");
+  CHECK(ppm.size() == 12 + 240);
+  CHECK(static_cast<unsigned char>(ppm[12 + 239]) == 239);
+}

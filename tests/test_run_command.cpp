@@ -1,0 +1,178 @@
+// `tessera run` and `tessera validate` as a user runs them: real processes, real files, a real
+// SIGINT; exit codes as the README lists them.
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+
+#include "job/npy.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using tessera::test::run_tessera;
+using tessera::test::TempDir;
+
+namespace {
+
+// y = 2 x + y with x = iota, y = 1: y[i] = 2 i + 1, sum n^2.
+std::string saxpy_job(const std::string& output, const std::string& check_sum) {
+  return R"([params]
+n = 4096
+[program]
+builtin = "saxpy"
+[buffers.x]
+type = "float"
+count = "n"
+init = { iota = 0 }
+[buffers.y]
+type = "float"
+count = "n"
+init = { fill = 1.0 }
+output = ")" + output + R"("
+[[steps]]
+kernel = "saxpy"
+global = ["n"]
+args = [{ value = 2.0 }, { buffer = "x" }, { buffer = "y", access = "read_write" }]
+[[checks]]
+buffer = "y"
+expect = { sum = )" + check_sum + R"(, rtol = 1e-9 }
+)";
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("run: a job writes its output, passes its checks, and reports") {
+  TempDir dir;
+  const fs::path job = dir.write("saxpy.toml", saxpy_job("y.npy", "16777216.0"));
+  const auto r = run_tessera({"run", job.string(), "--report", (dir.path() / "r.json").string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("saxpy: 4096 work-items") != std::string::npos);
+  const auto y = tessera::detail::read_npy(dir.path() / "y.npy");
+  REQUIRE(y.header.shape == std::vector<std::size_t>{4096});
+  float last = 0;
+  std::memcpy(&last, y.data.data() + 4095 * 4, 4);
+  CHECK(last == 8191.0f);
+
+  const auto report = nlohmann::json::parse(read_text(dir.path() / "r.json"));
+  REQUIRE(report.size() == 1);
+  CHECK(report[0]["job"] == "saxpy");
+  CHECK(report[0]["checks"][0]["passed"] == true);
+  std::size_t items = 0;
+  for (const auto& d : report[0]["steps"][0]["devices"]) items += d["items"].get<std::size_t>();
+  CHECK(items == 4096);
+  CHECK(report[0]["steps"][0]["wall_s"].get<double>() > 0);
+}
+
+TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
+  TempDir dir;
+  const fs::path a = dir.write("a.toml", saxpy_job("a.npy", "16777216.0"));
+  const fs::path b = dir.write("b.toml", saxpy_job("b.npy", "1048576.0"));
+
+  // b's check is n^2 for n = 1024: only right with --set n=1024, which both jobs take.
+  const auto both = run_tessera({"run", a.string(), b.string(), "--set", "n=1024", "--verify"});
+  INFO(both.err);
+  CHECK(both.exit_code == 3);  // a's check (n = 4096) fails at n = 1024
+  CHECK(both.err.find("check of buffer 'y' failed") != std::string::npos);
+  CHECK(tessera::detail::read_npy(dir.path() / "b.npy").header.shape == std::vector<std::size_t>{1024});
+  CHECK(tessera::detail::read_npy(dir.path() / "a.npy").header.shape == std::vector<std::size_t>{1024});
+
+  fs::remove(dir.path() / "a.npy");
+  const auto dry = run_tessera({"run", a.string(), "--dry-run"});
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.out.find("step 0: saxpy over [4096]") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path() / "a.npy"));
+
+  const auto bad_set = run_tessera({"run", a.string(), "--set", "n=lots"});
+  CHECK(bad_set.exit_code == 2);
+  CHECK(first_line(bad_set.err) == "error: --set 'n=lots': expected NAME=INTEGER, for example n=4096");
+}
+
+TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
+  TempDir dir;
+  const fs::path good = dir.write("good.toml", saxpy_job("y.npy", "16777216.0"));
+  const auto ok = run_tessera({"validate", good.string()});
+  CHECK(ok.exit_code == 0);
+  CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
+
+  std::string text = saxpy_job("y.npy", "16777216.0");
+  text.replace(text.find("type = \"float\""), 14, "type = \"flaot\"");
+  const fs::path bad = dir.write("bad.toml", text);
+  for (const char* command : {"validate", "run"}) {
+    const auto r = run_tessera({command, bad.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err) == "error: " + bad.string() + ":6:8: buffers.x.type: unknown type 'flaot'; did you mean 'float'?");
+  }
+  const auto missing = run_tessera({"run", (dir.path() / "nope.toml").string()});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("nope.toml") != std::string::npos);
+}
+
+// Runs `job` (which writes y.npy beside it, where an old output lies), sends SIGINT after 1.5 s,
+// and checks the contract: exit 130 within seconds, the old output untouched, no temporary
+// file. Returns stderr.
+std::string interrupted_run(TempDir& dir, const std::string& job_text) {
+  dir.write("y.npy", "the previous output");
+  const fs::path job = dir.write("long.toml", job_text);
+  auto process = tessera::test::start_process(TESSERA_CLI_PATH, {"run", job.string()});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto sent = std::chrono::steady_clock::now();
+  REQUIRE(::kill(process.pid(), SIGINT) == 0);
+  const auto r = process.wait();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  INFO(r.err);
+  CHECK(r.exit_code == 130);
+  CHECK(seconds < 4.0);
+  CHECK(r.err.find("no output written") != std::string::npos);
+  CHECK(read_text(dir.path() / "y.npy") == "the previous output");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++files;
+  CHECK(files == 2);  // the job and the old output: no temporary file left
+  return r.err;
+}
+
+std::string mandelbrot_job(int size, int max_iter) {
+  const std::string n = std::to_string(size);
+  return R"([program]
+builtin = "mandelbrot"
+[buffers.image]
+type = "uint"
+shape = [)" + n + ", " + n + R"(]
+output = "y.npy"
+[[steps]]
+kernel = "mandelbrot"
+global = [)" + n + ", " + n + R"(]
+args = [{ buffer = "image", access = "write" }, { value = )" + n + " }, { value = " + n + R"( },
+        { value = -2.0 }, { value = -1.5 }, { value = 1.0 }, { value = 1.5 }, { value = )" +
+         std::to_string(max_iter) + R"( }]
+repeat = 1000000
+)";
+}
+
+TEST_CASE("SIGINT: short chunks drain, then exit 130 without writing") {
+  TempDir dir;
+  const std::string err = interrupted_run(dir, mandelbrot_job(64, 64));
+  CHECK(err.find("long.toml: interrupted; no output written") != std::string::npos);
+}
+
+TEST_CASE("SIGINT: chunks that would run on for long are abandoned after a grace period") {
+  TempDir dir;
+  const std::string err = interrupted_run(dir, mandelbrot_job(512, 100000));
+  CHECK(err.find("chunks still running were abandoned") != std::string::npos);
+}
