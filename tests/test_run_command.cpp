@@ -119,6 +119,22 @@ TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
     CHECK(r.exit_code == 2);
     CHECK(first_line(r.err) == "error: " + bad.string() + ":6:8: buffers.x.type: unknown type 'flaot'; did you mean 'float'?");
   }
+  // A second job whose second step does not fit its kernel: found before anything runs, so the
+  // first job writes nothing either.
+  std::string two_steps = saxpy_job("z.npy", "16777216.0");
+  two_steps.replace(two_steps.find("[[checks]]"), 0,
+                    "[[steps]]\nkernel = \"saxpy\"\nglobal = [\"n\"]\nargs = [{ buffer = \"x\" }]\n");
+  const fs::path mismatch = dir.write("mismatch.toml", two_steps);
+  for (const char* command : {"validate", "run"}) {
+    const auto r = run_tessera({command, good.string(), mismatch.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err) == "error: " + mismatch.string() +
+                                   ":21:8: steps[1].args: kernel 'saxpy' takes 3 arguments, 1 given: "
+                                   "saxpy(float a, global const float* x, global float* y)");
+  }
+  CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
+  CHECK_FALSE(fs::exists(dir.path() / "z.npy"));
+
   const auto missing = run_tessera({"run", (dir.path() / "nope.toml").string()});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("nope.toml") != std::string::npos);

@@ -249,6 +249,8 @@ int run_jobs(const Options& options) {
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   Runtimes runtimes;
+  // Every job's kernels checked before any job runs.
+  for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job);
   nlohmann::json reports = nlohmann::json::array();
   int code = exit_ok;
   for (const JobSpec& job : specs) {
@@ -312,8 +314,11 @@ int run_jobs(const Options& options) {
   return code;
 }
 
+// Each job parsed and checked, its program built and every step checked against its kernel.
 int validate_jobs(const Options& options) {
+  Runtimes runtimes;
   for (const JobSpec& job : load_all(options)) {
+    detail::check_kernels(runtimes.for_job(options, job), job);
     if (!options.quiet) fmt::print("{}: valid ({} step(s), {} buffer(s))\n", job.file, job.steps.size(), job.buffers.size());
   }
   return exit_ok;
@@ -343,8 +348,10 @@ void add_run_command(CLI::App& app, Action& action) {
 
 void add_validate_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<Options>();
-  CLI::App* command = app.add_subcommand("validate", "Check TOML job files without running them");
+  CLI::App* command = app.add_subcommand(
+      "validate", "Check TOML job files and their kernels' signatures (builds the programs, runs nothing)");
   add_job_arguments(*command, *options);
+  add_device_options(*command, options->runtime);
   command->callback([options, &action] { action = [options] { return validate_jobs(*options); }; });
 }
 

@@ -84,9 +84,10 @@ NDRange range_of(const std::vector<std::size_t>& extents) {
   return NDRange{extents[0], extents[1], extents[2]};
 }
 
-// The launch of step `k` over the current buffers; mismatches with the kernel's signature are
-// JobErrors at the step's arguments.
-Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, JobData& data) {
+// The launch of step `k` over `buffers` (the host data of each job buffer; null to check the
+// launch only); mismatches with the kernel's signature are JobErrors at the step's arguments.
+Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
+                   const std::vector<void*>& buffers) {
   const StepSpec& step = job.steps[k];
   const std::string where = fmt::format("steps[{}]", k);
   const KernelSignature* sig = nullptr;
@@ -129,7 +130,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, Jo
                                   param.type_name, ref.buffer));
     }
     const BufferSpec& b = job.buffers[ref.index];
-    BufferArg arg(data.buffers[ref.index].data(), b.count(), b.type, ref.access);
+    BufferArg arg(buffers[ref.index], b.count(), b.type, ref.access);
     switch (ref.role) {
       case BufferRef::Role::split: break;
       case BufferRef::Role::halo: arg.halo(ref.halo); break;
@@ -165,6 +166,13 @@ bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule,
 
 }  // namespace
 
+Program check_kernels(const Runtime& rt, const JobSpec& job) {
+  Program program = build_program(rt, job);
+  const std::vector<void*> none(job.buffers.size(), nullptr);
+  for (std::size_t k = 0; k < job.steps.size(); ++k) make_launch(job, k, program, none);
+  return program;
+}
+
 JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   JobData data;
@@ -175,7 +183,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     HostArray& a = data.buffers.emplace_back(b.bytes());
     initialise(b, a.data());
   }
-  const Program program = build_program(rt, job);
+  const Program program = check_kernels(rt, job);
   report.warnings = program.warnings();
   for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
     const StepSpec& step = job.steps[k];
@@ -183,7 +191,9 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     StepReport& sr = report.steps.emplace_back();
     sr.kernel = step.kernel;
     for (std::size_t r = 0; r < step.repeat; ++r) {
-      const Launch launch = make_launch(job, k, program, data);
+      std::vector<void*> pointers;
+      for (HostArray& a : data.buffers) pointers.push_back(a.data());
+      const Launch launch = make_launch(job, k, program, pointers);
       try {
         if (!run_once(rt, launch, schedule, options.interrupt, sr.runs)) {
           report.interrupted = true;

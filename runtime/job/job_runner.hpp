@@ -67,7 +67,12 @@ struct JobRunOptions {
   Interrupter* interrupt = nullptr;
 };
 
-/// Builds `job`'s program on `rt` and runs its steps. What only the kernels can tell (an unknown
+/// Builds `job`'s program on `rt` and checks every step against its kernel's signature (an
+/// unknown kernel, an argument count or kind that does not fit: JobError at the step or
+/// argument), running nothing. Returns the program.
+Program check_kernels(const Runtime& rt, const JobSpec& job);
+
+/// Builds `job`'s program on `rt`, checks every step (check_kernels) and then runs the steps. What only the kernels can tell (an unknown
 /// kernel, an argument that does not fit its parameter) is a JobError at the step or argument;
 /// failures of the devices are Errors as the engine throws them.
 JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& options = {});
