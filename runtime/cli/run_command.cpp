@@ -299,9 +299,10 @@ int run_jobs(const Options& options) {
       for (const auto& s : data.report.steps) {
         for (const auto& r : s.runs) items += r.items;
       }
-      fmt::print("{}: {} work-items in {:.4f} s on {} device(s) ({}); {} output(s), {} check(s) passed\n",
+      fmt::print("{}: {} work-items in {:.4f} s on {} device(s) ({}); {} output(s); {} of {} check(s) passed\n",
                  job.name, items, data.report.wall_s, rt.devices().size(), data.report.scheduler, outputs.size(),
-                 std::count_if(checks.begin(), checks.end(), [](const auto& c) { return c.passed; }));
+                 std::count_if(checks.begin(), checks.end(), [](const auto& c) { return c.passed; }),
+                 checks.size());
     }
     reports.push_back(report_json(data.report, checks, outputs));
   }
