@@ -140,14 +140,21 @@ TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
   CHECK(missing.err.find("nope.toml") != std::string::npos);
 }
 
-// Runs `job` (which writes y.npy beside it, where an old output lies), sends SIGINT after 1.5 s,
+// Runs `job` (which writes y.npy beside it, where an old output lies), sends SIGINT 0.5 s into
+// the run,
 // and checks the contract: exit 130 within seconds, the old output untouched, no temporary
 // file. Returns stderr.
 std::string interrupted_run(TempDir& dir, const std::string& job_text) {
   dir.write("y.npy", "the previous output");
   const fs::path job = dir.write("long.toml", job_text);
-  auto process = tessera::test::start_process(TESSERA_CLI_PATH, {"run", job.string()});
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Signalled once the run has started (buffers made, kernels checked), as the log says.
+  auto process = tessera::test::start_process(TESSERA_CLI_PATH, {"run", job.string()}, {"TESSERA_LOG=info"});
+  const auto started = std::chrono::steady_clock::now();
+  while (process.err_so_far().find("long.toml: running") == std::string::npos) {
+    REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(120));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const auto sent = std::chrono::steady_clock::now();
   REQUIRE(::kill(process.pid(), SIGINT) == 0);
   const auto r = process.wait();

@@ -16,6 +16,11 @@ bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view message);
 
 template <typename... Args>
+void info(fmt::format_string<Args...> format, Args&&... args) {
+  if (log_enabled(LogLevel::info)) log(LogLevel::info, fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
 void warn(fmt::format_string<Args...> format, Args&&... args) {
   if (log_enabled(LogLevel::warn)) log(LogLevel::warn, fmt::format(format, std::forward<Args>(args)...));
 }

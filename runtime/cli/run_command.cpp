@@ -262,6 +262,7 @@ int run_jobs(const Options& options) {
     detail::JobRunOptions run_options;
     if (!options.scheduler.empty()) run_options.scheduler = options.scheduler;
     run_options.interrupt = &interrupter;
+    info("{}: running", job.file);
     const detail::JobData data = detail::run_job(rt, job, run_options);
     for (const auto& w : data.report.warnings) warn("{}", w);
     if (data.report.interrupted) {

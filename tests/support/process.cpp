@@ -42,6 +42,8 @@ RunningProcess::~RunningProcess() {
   }
 }
 
+std::string RunningProcess::err_so_far() const { return slurp(err_path_); }
+
 ProcessResult RunningProcess::wait() {
   if (pid_ <= 0) throw std::logic_error("process already waited for");
   int status = 0;

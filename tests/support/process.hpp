@@ -25,6 +25,8 @@ class RunningProcess {
   RunningProcess& operator=(RunningProcess&&) = delete;
   ~RunningProcess();  ///< kills and reaps a process never waited for
   int pid() const noexcept { return pid_; }
+  /// What the process has written to stderr so far.
+  std::string err_so_far() const;
   ProcessResult wait();
 
  private:
