@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -226,6 +228,45 @@ TEST_CASE("what only the kernel can tell is an error at the step or argument in 
   CHECK(error_of(head + "kernel = \"saxpy\"\nglobal = [64]\nargs = [{ value = 2.0 }, { value = 1.0 }, "
                         "{ buffer = \"y\", access = \"read_write\" }]\n")
             .find("steps[0].args[1]: parameter 1 'x' of 'saxpy' is a global pointer") != std::string::npos);
+}
+
+TEST_CASE("an interrupt during a run drains it and stops the repetitions") {
+  tessera::test::TempDir dir;
+  const JobSpec job = spec(dir, R"(
+[program]
+builtin = "saxpy"
+[buffers.x]
+type = "float"
+count = 65536
+init = { fill = 1.0 }
+[buffers.y]
+type = "float"
+count = 65536
+init = { fill = 0.0 }
+[[steps]]
+kernel = "saxpy"
+global = [65536]
+args = [{ value = 1.0 }, { buffer = "x" }, { buffer = "y", access = "read_write" }]
+repeat = 100000000
+)");
+  tessera::detail::Interrupter interrupter;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    interrupter.request();
+  });
+  const JobData data = tessera::detail::run_job(runtime(), job, {std::nullopt, &interrupter});
+  stopper.join();
+  CHECK(data.report.interrupted);
+  const auto& runs = data.report.steps.at(0).runs;
+  REQUIRE_FALSE(runs.empty());
+  CHECK(runs.size() < 100000000);
+  // Every repetition before the last ran whole: y[i] counts them (each adds x[i] = 1).
+  std::size_t whole = 0;
+  for (const auto& r : runs) whole += r.cancelled ? 0 : 1;
+  CHECK(whole >= runs.size() - 1);
+  const auto y = values<float>(job, data, "y");
+  CHECK(y[0] >= static_cast<float>(runs.size() - 1));
+  CHECK(y[0] <= static_cast<float>(runs.size()));
 }
 
 TEST_CASE("an interrupt requested before a run stops it: nothing more runs") {
