@@ -230,25 +230,19 @@ TEST_CASE("what only the kernel can tell is an error at the step or argument in 
             .find("steps[0].args[1]: parameter 1 'x' of 'saxpy' is a global pointer") != std::string::npos);
 }
 
+// y += a * x over 65536 floats, `repeat` times.
+std::string repeated_saxpy(double a, double y0, std::size_t repeat) {
+  return "[program]\nbuiltin = \"saxpy\"\n"
+         "[buffers.x]\ntype = \"float\"\ncount = 65536\ninit = { fill = 1.0 }\n"
+         "[buffers.y]\ntype = \"float\"\ncount = 65536\ninit = { fill = " + std::to_string(y0) + " }\n"
+         "[[steps]]\nkernel = \"saxpy\"\nglobal = [65536]\n"
+         "args = [{ value = " + std::to_string(a) + " }, { buffer = \"x\" }, { buffer = \"y\", access = \"read_write\" }]\n"
+         "repeat = " + std::to_string(repeat) + "\n";
+}
+
 TEST_CASE("an interrupt during a run drains it and stops the repetitions") {
   tessera::test::TempDir dir;
-  const JobSpec job = spec(dir, R"(
-[program]
-builtin = "saxpy"
-[buffers.x]
-type = "float"
-count = 65536
-init = { fill = 1.0 }
-[buffers.y]
-type = "float"
-count = 65536
-init = { fill = 0.0 }
-[[steps]]
-kernel = "saxpy"
-global = [65536]
-args = [{ value = 1.0 }, { buffer = "x" }, { buffer = "y", access = "read_write" }]
-repeat = 100000000
-)");
+  const JobSpec job = spec(dir, repeated_saxpy(1.0, 0.0, 100000000));
   tessera::detail::Interrupter interrupter;
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -271,23 +265,7 @@ repeat = 100000000
 
 TEST_CASE("an interrupt requested before a run stops it: nothing more runs") {
   tessera::test::TempDir dir;
-  const JobSpec job = spec(dir, R"(
-[program]
-builtin = "saxpy"
-[buffers.x]
-type = "float"
-count = 4096
-init = { fill = 1.0 }
-[buffers.y]
-type = "float"
-count = 4096
-init = { fill = 1.0 }
-[[steps]]
-kernel = "saxpy"
-global = [4096]
-args = [{ value = 2.0 }, { buffer = "x" }, { buffer = "y", access = "read_write" }]
-repeat = 5
-)");
+  const JobSpec job = spec(dir, repeated_saxpy(2.0, 1.0, 5));
   tessera::detail::Interrupter interrupter;
   interrupter.request();
   const JobData data = tessera::detail::run_job(runtime(), job, {std::nullopt, &interrupter});
@@ -296,7 +274,7 @@ repeat = 5
   // Stopped before it started: y untouched.
   const auto y = values<float>(job, data, "y");
   CHECK(y[0] == 1.0f);
-  CHECK(y[4095] == 1.0f);
+  CHECK(y[65535] == 1.0f);
 }
 
 TEST_CASE("inits from files and random seeds; .bin, .png and .ppm outputs; file checks") {

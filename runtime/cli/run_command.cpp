@@ -231,10 +231,10 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, d
   const detail::JobData reference = detail::run_job(rt, job, single);
   if (reference.report.interrupted) return exit_interrupted;
   int code = exit_ok;
+  const bool any_output =
+      std::any_of(job.buffers.begin(), job.buffers.end(), [](const auto& b) { return b.output.has_value(); });
   for (std::size_t i = 0; i < job.buffers.size(); ++i) {
-    const bool output = job.buffers[i].output.has_value();
-    const bool any_output = std::any_of(job.buffers.begin(), job.buffers.end(), [](const auto& b) { return b.output.has_value(); });
-    if (any_output && !output) continue;  // every output, or every buffer when there is none
+    if (any_output && !job.buffers[i].output) continue;  // every output, or every buffer when there is none
     const auto d = detail::compare_buffers(job.buffers[i], data.buffers[i], reference.buffers[i]);
     if (d.count == 0) continue;
     fmt::print(stderr, "error: {}: --verify: buffer '{}': {} of {} elements differ from a single-device run; first at {}\n",
