@@ -1,5 +1,7 @@
-# Installation: the library, its headers, the tessera command, and a CMake package so that
-# users write find_package(Tessera) and link tessera::tessera.
+# Installation: the libraries, their headers, the tessera command, and a CMake package so that
+# users write find_package(Tessera) and link tessera::tessera, or
+# find_package(Tessera COMPONENTS jobs) and link tessera::jobs as well. Each library has its own
+# export set, so that only an embedder who asks for the job layer needs its dependencies (libpng).
 include(CMakePackageConfigHelpers)
 
 set(TESSERA_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Tessera)
@@ -8,11 +10,16 @@ install(TARGETS tessera EXPORT TesseraTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS tessera_jobs EXPORT TesseraJobsTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tessera
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/generated/include/tessera/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tessera)
 install(EXPORT TesseraTargets
+  NAMESPACE tessera::
+  DESTINATION ${TESSERA_CMAKE_DIR})
+install(EXPORT TesseraJobsTargets
   NAMESPACE tessera::
   DESTINATION ${TESSERA_CMAKE_DIR})
 

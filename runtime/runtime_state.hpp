@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "cl.hpp"
-#include "device_handle.hpp"
-#include "program_cache.hpp"
+#include "common/cl.hpp"
+#include "device/device_handle.hpp"
+#include "program/program_cache.hpp"
 #include "tessera/program.hpp"
 #include "tessera/runtime.hpp"
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "job/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
 #include "job/npy.hpp"

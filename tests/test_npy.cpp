@@ -16,7 +16,7 @@
 #include <system_error>
 #include <vector>
 
-#include "job/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "job/npy.hpp"
 #include "support/temp_dir.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "program_cache.hpp"
+#include "program/program_cache.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/topology.hpp"

@@ -10,8 +10,8 @@
 #include <optional>
 #include <vector>
 
-#include "chunk_ledger.hpp"
-#include "perf_history.hpp"
+#include "engine/chunk_ledger.hpp"
+#include "engine/perf_history.hpp"
 #include "tessera/scheduler.hpp"
 
 using tessera::Chunk;

@@ -7,9 +7,9 @@
 #include <memory>
 #include <sstream>
 
-#include "command.hpp"
-#include "exit_code.hpp"
-#include "log.hpp"
+#include "cli/command.hpp"
+#include "cli/exit_code.hpp"
+#include "cli/log.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::cli {

@@ -1,6 +1,6 @@
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "log.hpp"
+#include "cli/log.hpp"
 
 namespace tessera::cli {
 

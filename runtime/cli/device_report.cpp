@@ -1,4 +1,4 @@
-#include "device_report.hpp"
+#include "cli/device_report.hpp"
 
 #include <fmt/format.h>
 

@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "command.hpp"
-#include "device_report.hpp"
-#include "exit_code.hpp"
+#include "cli/command.hpp"
+#include "cli/device_report.hpp"
+#include "cli/exit_code.hpp"
 
 namespace tessera::cli {
 

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <string>
 
-#include "command.hpp"
-#include "exit_code.hpp"
-#include "log.hpp"
+#include "cli/command.hpp"
+#include "cli/exit_code.hpp"
+#include "cli/log.hpp"
 #include "tessera/error.hpp"
 #include "tessera/version.hpp"
 

@@ -15,13 +15,13 @@
 #include <memory>
 #include <thread>
 
-#include "command.hpp"
-#include "exit_code.hpp"
-#include "job/atomic_file.hpp"
+#include "cli/command.hpp"
+#include "cli/exit_code.hpp"
+#include "common/atomic_file.hpp"
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
-#include "log.hpp"
+#include "cli/log.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::cli {

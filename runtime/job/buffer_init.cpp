@@ -1,4 +1,4 @@
-#include "buffer_init.hpp"
+#include "job/buffer_init.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "colormap.hpp"
+#include "job/colormap.hpp"
 
 #include <algorithm>
 #include <cmath>

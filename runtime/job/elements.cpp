@@ -1,4 +1,4 @@
-#include "elements.hpp"
+#include "job/elements.hpp"
 
 #include <cmath>
 #include <cstring>

@@ -7,7 +7,7 @@
 #include <set>
 #include <utility>
 
-#include "suggest.hpp"
+#include "common/suggest.hpp"
 
 namespace tessera::detail {
 namespace {

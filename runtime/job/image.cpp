@@ -1,4 +1,4 @@
-#include "image.hpp"
+#include "job/image.hpp"
 
 #include <png.h>
 
@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "atomic_file.hpp"
-#include "elements.hpp"
+#include "common/atomic_file.hpp"
+#include "job/elements.hpp"
 
 namespace tessera::detail {
 

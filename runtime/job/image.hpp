@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "colormap.hpp"
+#include "job/colormap.hpp"
 #include "tessera/buffer.hpp"
 
 namespace tessera::detail {

@@ -21,10 +21,10 @@
 #define TOML_ENABLE_FORMATTERS 0
 #include <toml++/toml.h>
 
-#include "builtin_kernels.hpp"
+#include "program/builtin_kernels.hpp"
 #include "job/npy.hpp"
 #include "job/toml_screen.hpp"
-#include "suggest.hpp"
+#include "common/suggest.hpp"
 #include "tessera/selector.hpp"
 
 namespace tessera::detail {

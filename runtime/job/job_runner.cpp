@@ -9,7 +9,7 @@
 #include <iterator>
 #include <new>
 
-#include "job/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "job/buffer_init.hpp"
 #include "job/colormap.hpp"
 #include "job/elements.hpp"

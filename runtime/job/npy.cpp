@@ -12,7 +12,7 @@
 #include <optional>
 #include <system_error>
 
-#include "job/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 
 namespace tessera::detail {
 namespace {

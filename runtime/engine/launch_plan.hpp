@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "program_handle.hpp"
+#include "program/program_handle.hpp"
 #include "tessera/launch.hpp"
 #include "tessera/scheduler.hpp"
 

@@ -1,6 +1,6 @@
 // Output files written to a temporary file and renamed into place.
 
-#include "job/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

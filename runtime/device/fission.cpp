@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "device_handle.hpp"
+#include "device/device_handle.hpp"
 #include "tessera/device.hpp"
 #include "tessera/error.hpp"
 

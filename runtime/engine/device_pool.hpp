@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cl.hpp"
+#include "common/cl.hpp"
 
 namespace tessera::detail {
 

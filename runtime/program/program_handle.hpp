@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "cl.hpp"
-#include "device_pool.hpp"
-#include "perf_history.hpp"
+#include "common/cl.hpp"
+#include "engine/device_pool.hpp"
+#include "engine/perf_history.hpp"
 #include "tessera/program.hpp"
 
 namespace tessera::detail {

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "run_state.hpp"
+#include "engine/run_state.hpp"
 
 namespace tessera::detail {
 namespace {

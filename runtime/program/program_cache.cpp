@@ -15,7 +15,7 @@
 #include <random>
 #include <sstream>
 
-#include "program_cache.hpp"
+#include "program/program_cache.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::detail {

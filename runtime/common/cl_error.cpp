@@ -7,7 +7,7 @@
 
 #include <utility>
 
-#include "cl.hpp"
+#include "common/cl.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera {

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "device_handle.hpp"
+#include "device/device_handle.hpp"
 #include "tessera/device.hpp"
 
 namespace tessera {

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "cl.hpp"
+#include "common/cl.hpp"
 #include "tessera/device.hpp"
 
 namespace tessera::detail {

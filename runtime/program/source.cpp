@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "builtin_kernels.hpp"
+#include "program/builtin_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/source.hpp"
 

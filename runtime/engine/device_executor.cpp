@@ -1,14 +1,14 @@
 // The per-device executor: queues, buffers, events, pipelining.
 
-#include "device_executor.hpp"
+#include "engine/device_executor.hpp"
 
 #include <fmt/format.h>
 
 #include <deque>
 #include <optional>
 
-#include "cl.hpp"
-#include "device_handle.hpp"
+#include "common/cl.hpp"
+#include "device/device_handle.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {

@@ -1,6 +1,6 @@
 // Checking a launch before anything runs: ranges, argument kinds and sizes, buffer geometry.
 
-#include "launch_plan.hpp"
+#include "engine/launch_plan.hpp"
 
 #include <fmt/format.h>
 

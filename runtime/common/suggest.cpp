@@ -1,4 +1,4 @@
-#include "suggest.hpp"
+#include "common/suggest.hpp"
 
 #include <algorithm>
 

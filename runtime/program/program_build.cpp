@@ -12,8 +12,8 @@
 #include <thread>
 #include <tuple>
 
-#include "program_cache.hpp"
-#include "program_handle.hpp"
+#include "program/program_cache.hpp"
+#include "program/program_handle.hpp"
 #include "runtime_state.hpp"
 #include "tessera/error.hpp"
 

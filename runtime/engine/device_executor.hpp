@@ -7,7 +7,7 @@
 
 #include <cstddef>
 
-#include "run_state.hpp"
+#include "engine/run_state.hpp"
 
 namespace tessera::detail {
 

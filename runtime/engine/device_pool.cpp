@@ -1,4 +1,4 @@
-#include "device_pool.hpp"
+#include "engine/device_pool.hpp"
 
 #include "tessera/error.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "program_handle.hpp"
-#include "suggest.hpp"
+#include "program/program_handle.hpp"
+#include "common/suggest.hpp"
 #include "tessera/error.hpp"
 #include "tessera/program.hpp"
 

@@ -1,4 +1,4 @@
-#include "chunk_ledger.hpp"
+#include "engine/chunk_ledger.hpp"
 
 #include <algorithm>
 

@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "chunk_ledger.hpp"
-#include "launch_plan.hpp"
+#include "engine/chunk_ledger.hpp"
+#include "engine/launch_plan.hpp"
 #include "tessera/run_stats.hpp"
 
 namespace tessera::detail {

@@ -1,4 +1,4 @@
-#include "perf_history.hpp"
+#include "engine/perf_history.hpp"
 
 namespace tessera::detail {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "device_executor.hpp"
-#include "run_state.hpp"
+#include "engine/device_executor.hpp"
+#include "engine/run_state.hpp"
 #include "runtime_state.hpp"
 #include "tessera/runtime.hpp"
 #include "tessera/submission.hpp"
