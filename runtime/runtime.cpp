@@ -1,22 +1,26 @@
-// Runtime: discovery, then selection, then fission, then one OpenCL context per device.
+// Runtime: every method of the public type. Discovery, selection, fission and one OpenCL context
+// per device happen here, once; compiling and running are handed to the program and engine
+// layers.
 
-#include <fmt/format.h>
+#include "tessera/runtime.hpp"
 
 #include <utility>
 
+#include "common/internals.hpp"
+#include "device/device_handle.hpp"
+#include "engine/run.hpp"
+#include "program/program_build.hpp"
 #include "runtime_state.hpp"
-#include "tessera/error.hpp"
-#include "tessera/runtime.hpp"
 #include "tessera/selector.hpp"
 
 namespace tessera {
 
-Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<State>()) {
+Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::RuntimeState>()) {
   // Parse the selector first: a typo is reported even on a machine without OpenCL.
   const Selector selector =
       options.devices.empty() ? Selector::from_environment() : Selector::parse(options.devices);
   if (options.devices.empty()) options.devices = selector.text();
-  State& s = *state_;
+  detail::RuntimeState& s = *state_;
   s.options = std::move(options);
   s.discovery = discover_devices();
   s.devices = selector.select(s.discovery.devices);
@@ -25,7 +29,7 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<State>()) {
   }
   for (const Device& d : s.devices) {
     cl_int status = CL_SUCCESS;
-    s.contexts.emplace_back(d.handle().device, nullptr, nullptr, nullptr, &status);
+    s.contexts.emplace_back(detail::Internals::handle(d).device, nullptr, nullptr, nullptr, &status);
     detail::check(status, "clCreateContext", d.name());
   }
   const auto root = detail::resolve_cache_dir(s.options.cache_dir);
@@ -42,5 +46,24 @@ const std::vector<Device>& Runtime::devices() const noexcept { return state_->de
 const std::vector<Device>& Runtime::all_devices() const noexcept { return state_->discovery.devices; }
 const std::vector<std::string>& Runtime::warnings() const noexcept { return state_->discovery.warnings; }
 const RuntimeOptions& Runtime::options() const noexcept { return state_->options; }
+
+Program Runtime::compile(const Source& source, std::string_view options, const Defines& defines) const {
+  return detail::build_program(*state_, source, options, defines);
+}
+
+RunStats Runtime::run(const Launch& launch, const Schedule& schedule) const {
+  return detail::run_to_completion(*state_, launch, schedule);
+}
+
+Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
+  return detail::Internals::make_submission(detail::submit_run(*state_, launch, schedule));
+}
+
+const std::string& Runtime::cache_dir() const noexcept { return state_->cache_root; }
+
+BuildStats Runtime::build_stats() const {
+  std::lock_guard lock(state_->stats_mutex);
+  return state_->stats;
+}
 
 }  // namespace tessera

@@ -1,29 +1,28 @@
 #pragma once
 // Internal: what a Runtime holds, shared with the rest of runtime/.
 
-#include <filesystem>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/cl.hpp"
-#include "device/device_handle.hpp"
 #include "program/program_cache.hpp"
+#include "tessera/device.hpp"
 #include "tessera/program.hpp"
 #include "tessera/runtime.hpp"
 
-namespace tessera {
+namespace tessera::detail {
 
-struct Runtime::State {
+struct RuntimeState {
   RuntimeOptions options;
   Discovery discovery;
   std::vector<Device> devices;        ///< selected, then split
   std::vector<cl::Context> contexts;  ///< one per device, same order
   std::string cache_root;             ///< "" when the cache is off
-  detail::ProgramCache program_cache{{}, 0};
+  ProgramCache program_cache{{}, 0};
 
   mutable std::mutex stats_mutex;
   mutable BuildStats stats;  ///< guarded by stats_mutex
 };
 
-}  // namespace tessera
+}  // namespace tessera::detail

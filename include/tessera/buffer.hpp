@@ -16,33 +16,15 @@
 #include <type_traits>
 #include <vector>
 
+#include "tessera/element_type.hpp"
+
 namespace tessera {
 
 enum class Access { read, write, read_write };
 enum class ReduceOp { sum, min, max, prod };
-enum class ElementType { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
 
 std::string_view to_string(Access access) noexcept;
 std::string_view to_string(ReduceOp op) noexcept;
-/// The OpenCL C name: "char", "uchar", ..., "float", "double".
-std::string_view to_string(ElementType type) noexcept;
-std::size_t size_of(ElementType type) noexcept;
-
-template <typename T>
-constexpr ElementType element_type_of() {
-  using U = std::remove_cv_t<T>;
-  static_assert(std::is_arithmetic_v<U> && !std::is_same_v<U, bool>, "buffers hold numbers");
-  if constexpr (std::is_floating_point_v<U>) {
-    static_assert(sizeof(U) == 4 || sizeof(U) == 8, "float or double");
-    return sizeof(U) == 4 ? ElementType::f32 : ElementType::f64;
-  } else {
-    constexpr bool s = std::is_signed_v<U>;
-    if constexpr (sizeof(U) == 1) return s ? ElementType::i8 : ElementType::u8;
-    if constexpr (sizeof(U) == 2) return s ? ElementType::i16 : ElementType::u16;
-    if constexpr (sizeof(U) == 4) return s ? ElementType::i32 : ElementType::u32;
-    if constexpr (sizeof(U) == 8) return s ? ElementType::i64 : ElementType::u64;
-  }
-}
 
 /// A host array passed to a kernel.
 class BufferArg {

@@ -63,23 +63,22 @@ struct DeviceInfo {
 };
 
 namespace detail {
-struct DeviceHandle;  // defined inside runtime/: the OpenCL objects behind a Device
-}
+struct DeviceHandle;
+struct Internals;
+}  // namespace detail
 
 /// A device the runtime can run on: a root device or a sub-device made by CPU fission.
 /// Cheap to copy; all copies refer to the same OpenCL device.
 class Device {
  public:
-  explicit Device(std::shared_ptr<const detail::DeviceHandle> handle);
-
   const DeviceInfo& info() const noexcept;
   const std::string& name() const noexcept { return info().name; }
-  /// The OpenCL objects; only code inside runtime/ can make use of it.
-  const detail::DeviceHandle& handle() const noexcept { return *handle_; }
 
   friend bool operator==(const Device& a, const Device& b) noexcept { return a.handle_ == b.handle_; }
 
  private:
+  friend struct detail::Internals;
+  explicit Device(std::shared_ptr<const detail::DeviceHandle> handle);
   std::shared_ptr<const detail::DeviceHandle> handle_;
 };
 

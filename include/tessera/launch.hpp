@@ -20,23 +20,27 @@
 
 namespace tessera {
 
-/// A kernel argument passed by value: its bytes, and the C++ type's name for messages.
-struct ScalarArg {
-  std::vector<unsigned char> bytes;
-  std::string type_name;
+/// A kernel argument passed by value: a number of one of the ten element types, kept with its
+/// type so that it can be checked against the kernel's parameter.
+class Scalar {
+ public:
+  template <typename T>
+    requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+  Scalar(T value) noexcept : type_(element_type_of<T>()) {  // NOLINT: implicit on purpose
+    std::memcpy(bytes_, &value, sizeof(T));
+  }
+
+  ElementType type() const noexcept { return type_; }
+  /// The value as the kernel receives it: size_of(type()) bytes.
+  const void* data() const noexcept { return bytes_; }
+  std::size_t size() const noexcept { return size_of(type_); }
+
+ private:
+  ElementType type_;
+  alignas(8) unsigned char bytes_[8] = {};
 };
 
-using KernelArgValue = std::variant<ScalarArg, BufferArg, LocalArg, WindowBase>;
-
-template <typename T>
-constexpr const char* scalar_type_name() {
-  if constexpr (std::is_floating_point_v<T>) return sizeof(T) == 4 ? "float" : "double";
-  else if constexpr (std::is_signed_v<T>) {
-    return sizeof(T) == 1 ? "char" : sizeof(T) == 2 ? "short" : sizeof(T) == 4 ? "int" : "long";
-  } else {
-    return sizeof(T) == 1 ? "uchar" : sizeof(T) == 2 ? "ushort" : sizeof(T) == 4 ? "uint" : "ulong";
-  }
-}
+using KernelArgValue = std::variant<Scalar, BufferArg, LocalArg, WindowBase>;
 
 class Launch {
  public:
@@ -47,17 +51,8 @@ class Launch {
 
   /// A scalar argument, for example 2.0f or std::uint32_t{7}. Its size must match the
   /// kernel's parameter type (checked at run time against the kernel's signature).
-  template <typename T>
-    requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
-  Launch& arg(T value) {
-    ScalarArg s{std::vector<unsigned char>(sizeof(T)), scalar_type_name<T>()};
-    std::memcpy(s.bytes.data(), &value, sizeof(T));
-    args_.emplace_back(std::move(s));
-    return *this;
-  }
-  /// A scalar argument given as bytes (for callers that know the type only at run time).
-  Launch& arg(ScalarArg value) {
-    args_.emplace_back(std::move(value));
+  Launch& arg(Scalar value) {
+    args_.emplace_back(value);
     return *this;
   }
   Launch& arg(BufferArg buffer) {

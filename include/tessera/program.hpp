@@ -75,14 +75,13 @@ struct BuildStats {
 };
 
 namespace detail {
-struct ProgramHandle;  // defined inside runtime/
-}
+struct ProgramHandle;
+struct Internals;
+}  // namespace detail
 
 /// A program built for the devices of a Runtime. Cheap to copy.
 class Program {
  public:
-  explicit Program(std::shared_ptr<const detail::ProgramHandle> handle);
-
   /// The source's name (file path, string name or builtin file name).
   const std::string& name() const noexcept;
   /// The devices the program built on, in the Runtime's order; never empty.
@@ -100,10 +99,9 @@ class Program {
   /// closest kernel name and all kernels when there is none called `name`.
   const KernelSignature& kernel(std::string_view name) const;
 
-  const detail::ProgramHandle& handle() const noexcept { return *handle_; }
-  const std::shared_ptr<const detail::ProgramHandle>& handle_ptr() const noexcept { return handle_; }
-
  private:
+  friend struct detail::Internals;
+  explicit Program(std::shared_ptr<const detail::ProgramHandle> handle);
   std::shared_ptr<const detail::ProgramHandle> handle_;
 };
 

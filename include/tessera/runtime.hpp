@@ -20,6 +20,10 @@
 
 namespace tessera {
 
+namespace detail {
+struct RuntimeState;
+}
+
 struct RuntimeOptions {
   /// Device selector (see selector.hpp); empty means $TESSERA_DEVICES, or "all".
   std::string devices;
@@ -78,12 +82,8 @@ class Runtime {
   /// Counters summed over every compile() of this runtime.
   BuildStats build_stats() const;
 
-  /// Internal state shared with the rest of runtime/.
-  struct State;
-  const State& state() const noexcept { return *state_; }
-
  private:
-  std::unique_ptr<State> state_;
+  std::unique_ptr<detail::RuntimeState> state_;
 };
 
 }  // namespace tessera

@@ -8,12 +8,12 @@
 namespace tessera {
 
 namespace detail {
-struct RunState;  // defined inside runtime/
-}
+struct RunState;
+struct Internals;
+}  // namespace detail
 
 class Submission {
  public:
-  explicit Submission(std::shared_ptr<detail::RunState> state);
   Submission(Submission&&) noexcept;
   Submission& operator=(Submission&&) noexcept;
   Submission(const Submission&) = delete;
@@ -33,6 +33,8 @@ class Submission {
   bool done() const noexcept;
 
  private:
+  friend struct detail::Internals;
+  explicit Submission(std::shared_ptr<detail::RunState> state);
   std::shared_ptr<detail::RunState> state_;
 };
 

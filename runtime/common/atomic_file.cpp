@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -17,16 +18,18 @@ namespace tessera::detail {
 namespace {
 
 std::atomic<unsigned> temp_counter{0};
+// Tells apart hosts that share a folder (and a pid).
+const unsigned long long host_salt = std::random_device{}() * 0x9e3779b97f4a7c15ull;
 
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
-  // ".NAME.tmp-PID-N" beside the destination; a name left by a crashed process of the same pid
-  // exists already (O_EXCL), so the next number is tried.
+  // ".NAME.PID.SALT.N.tmp" beside the destination; a name left by a crashed process of the same
+  // pid exists already (O_EXCL), so the next number is tried.
   const std::string name = path_.filename().string();
   for (int attempt = 0; attempt < 100; ++attempt) {
-    auto candidate =
-        path_.parent_path() / fmt::format(".{}.tmp-{}-{}", name, ::getpid(), temp_counter++);
+    auto candidate = path_.parent_path() / fmt::format(".{}.{}.{:x}.{}{}", name, ::getpid(), host_salt,
+                                                       temp_counter++, temp_file_suffix);
     fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ >= 0) {
       temp_path_ = std::move(candidate);

@@ -1,5 +1,5 @@
 #pragma once
-// Internal: output files that appear whole or not at all.
+// Internal: files that appear whole or not at all (job outputs, reports, cache entries).
 //
 // The bytes go to a temporary file beside the destination (same folder, so the final rename
 // never crosses file systems), which is flushed to disk and renamed over the destination. A
@@ -18,6 +18,9 @@
 #include <string_view>
 
 namespace tessera::detail {
+
+/// The name of every temporary file ends with it (a sweeper may remove stale ones).
+inline constexpr const char* temp_file_suffix = ".tmp";
 
 class AtomicFile {
  public:

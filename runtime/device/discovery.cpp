@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/internals.hpp"
 #include "device/device_handle.hpp"
 #include "tessera/device.hpp"
 #include "tessera/error.hpp"
@@ -70,7 +71,7 @@ Discovery discover_devices() {
           continue;
         }
         handle->info.index = index++;
-        out.devices.emplace_back(std::move(handle));
+        out.devices.push_back(detail::Internals::make_device(std::move(handle)));
       } catch (const Error& e) {
         out.warnings.push_back(
             fmt::format("skipping a device of {}: {}", platform_label(platforms[p], p), e.what()));

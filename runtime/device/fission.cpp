@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/internals.hpp"
 #include "device/device_handle.hpp"
 #include "tessera/device.hpp"
 #include "tessera/error.hpp"
@@ -37,7 +38,7 @@ std::vector<Device> split_cpu_devices(const std::vector<Device>& devices, unsign
       out.push_back(device);
       continue;
     }
-    const detail::DeviceHandle& parent = device.handle();
+    const detail::DeviceHandle& parent = detail::Internals::handle(device);
     if (info.max_sub_devices < 2 || !can_partition_equally(parent.device)) {
       warnings.push_back(fmt::format("device {} '{}' cannot be partitioned; kept whole",
                                      info.label(), info.name));
@@ -68,7 +69,7 @@ std::vector<Device> split_cpu_devices(const std::vector<Device>& devices, unsign
       handle->info = detail::read_device_info(parent.platform, parts[k]);
       handle->info.index = info.index;
       handle->info.sub_device = static_cast<int>(k);
-      out.emplace_back(std::move(handle));
+      out.push_back(detail::Internals::make_device(std::move(handle)));
     }
   }
   return out;

@@ -60,7 +60,7 @@ class Executor {
     // Clean finish: the queues and the kernel object serve the program's next run.
     on_.pool->give_back(lanes_);
     on_.pool->give_back(run_.plan.kernel, std::move(kernel_));
-    const DeviceRunStats& s = run_.devices[d_];
+    const DeviceRunStats& s = run_.device_stats[d_];
     if (calibrated_static(run_.schedule) && s.busy_s > 0 && !run_.ledger.cancelled()) {
       run_.plan.program->history.record(run_.plan.kernel, run_.plan.global.to_string(), d_,
                                         static_cast<double>(s.items) / s.busy_s);
@@ -102,8 +102,8 @@ class Executor {
 
     const LaunchPlan& plan = run_.plan;
     for (std::size_t i = 0; i < plan.args.size(); ++i) {
-      if (const auto* s = std::get_if<ScalarArg>(&plan.args[i])) {
-        check(kernel_.setArg(static_cast<cl_uint>(i), s->bytes.size(), s->bytes.data()), "clSetKernelArg", name());
+      if (const auto* s = std::get_if<Scalar>(&plan.args[i])) {
+        check(kernel_.setArg(static_cast<cl_uint>(i), s->size(), s->data()), "clSetKernelArg", name());
       } else if (const auto* l = std::get_if<LocalArg>(&plan.args[i])) {
         check(kernel_.setArg(static_cast<cl_uint>(i), cl::Local(l->bytes)), "clSetKernelArg", name());
       }
@@ -294,7 +294,7 @@ class Executor {
     r.host_done_s = run_.seconds_since_start();
     run_.ledger.report(d_, f.chunk.size);
 
-    DeviceRunStats& s = run_.devices[d_];
+    DeviceRunStats& s = run_.device_stats[d_];
     ++s.chunks;
     s.items += f.chunk.size * run_.plan.global.items_per_index();
     s.busy_s += r.end_ns > r.start_ns ? static_cast<double>(r.end_ns - r.start_ns) * 1e-9 : 0.0;

@@ -1,11 +1,11 @@
 // Checking a launch before anything runs: ranges, argument kinds and sizes, buffer geometry.
 
+#include "common/internals.hpp"
 #include "engine/launch_plan.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
-#include <map>
 #include <string_view>
 
 #include "tessera/error.hpp"
@@ -17,23 +17,30 @@ namespace {
   throw Error(Errc::invalid_argument, std::move(message));
 }
 
+// Bytes of an OpenCL C scalar type that is not an element type; 0 when unknown.
+std::size_t other_scalar_size(std::string_view type) {
+  static constexpr std::pair<std::string_view, std::size_t> others[] = {
+      {"bool", 1}, {"half", 2}, {"size_t", 8}, {"ptrdiff_t", 8}, {"intptr_t", 8}, {"uintptr_t", 8}};
+  for (const auto& [name, size] : others) {
+    if (name == type) return size;
+  }
+  return 0;
+}
+
 // Bytes of an OpenCL C scalar or vector type by name ("float", "uint4", "unsigned int"); 0 when
 // unknown.
 std::size_t opencl_type_size(std::string_view type) {
-  static const std::map<std::string_view, std::size_t> scalars{
-      {"char", 1}, {"uchar", 1}, {"bool", 1},  {"short", 2}, {"ushort", 2}, {"half", 2},
-      {"int", 4},  {"uint", 4},  {"float", 4}, {"long", 8},  {"ulong", 8},  {"double", 8},
-      {"size_t", 8}, {"ptrdiff_t", 8}, {"intptr_t", 8}, {"uintptr_t", 8}};
   constexpr std::string_view unsigned_prefix = "unsigned ";
   if (type.substr(0, unsigned_prefix.size()) == unsigned_prefix) type.remove_prefix(unsigned_prefix.size());
   std::size_t digits = type.size();
   while (digits > 0 && std::isdigit(static_cast<unsigned char>(type[digits - 1]))) --digits;
-  const auto base = scalars.find(type.substr(0, digits));
-  if (base == scalars.end()) return 0;
-  if (digits == type.size()) return base->second;
+  const std::string_view base = type.substr(0, digits);
+  const auto element = element_type_named(base);
+  const std::size_t size = element ? size_of(*element) : other_scalar_size(base);
+  if (size == 0 || digits == type.size()) return size;
   std::size_t n = 0;
   std::from_chars(type.data() + digits, type.data() + type.size(), n);
-  return base->second * (n == 3 ? 4 : n);  // a 3-vector is stored as 4
+  return size * (n == 3 ? 4 : n);  // a 3-vector is stored as 4
 }
 
 std::string describe(const KernelSignature& sig, std::size_t i) {
@@ -75,7 +82,7 @@ std::pair<std::size_t, std::size_t> BufferPlan::own_bytes(std::size_t a, std::si
 }
 
 LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
-  LaunchPlan plan{std::shared_ptr<const ProgramHandle>(launch.program().handle_ptr()),
+  LaunchPlan plan{Internals::handle(launch.program()),
                   launch.kernel(), launch.global(), launch.local()};
   const KernelSignature& sig = launch.program().kernel(launch.kernel());
   sig.check_arity(launch.args().size());
@@ -116,15 +123,15 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
   for (std::size_t i = 0; i < launch.args().size(); ++i) {
     const KernelArg& param = sig.args[i];
     const KernelArgValue& value = launch.args()[i];
-    if (const auto* s = std::get_if<ScalarArg>(&value)) {
+    if (const auto* s = std::get_if<Scalar>(&value)) {
       if (param.kind != ArgKind::scalar) {
         invalid(fmt::format("{} is a {} pointer ({}); a scalar ({}) was given", describe(sig, i),
-                            to_string(param.kind), param.type_name, s->type_name));
+                            to_string(param.kind), param.type_name, to_string(s->type())));
       }
       const std::size_t expected = opencl_type_size(param.type_name);
-      if (expected != 0 && expected != s->bytes.size()) {
+      if (expected != 0 && expected != s->size()) {
         invalid(fmt::format("{} is {} ({} bytes); a {} ({} bytes) was given", describe(sig, i),
-                            param.type_name, expected, s->type_name, s->bytes.size()));
+                            param.type_name, expected, to_string(s->type()), s->size()));
       }
     } else if (std::holds_alternative<WindowBase>(value)) {
       const std::size_t bytes = opencl_type_size(param.type_name);

@@ -5,28 +5,11 @@
 #include <cstring>
 #include <limits>
 
+#include "common/element_types.hpp"
 #include "engine/run_state.hpp"
 
 namespace tessera::detail {
 namespace {
-
-// Calls f(T{}) with the C++ type of `type`.
-template <typename F>
-decltype(auto) with_type(ElementType type, F&& f) {
-  switch (type) {
-    case ElementType::i8: return f(std::int8_t{});
-    case ElementType::u8: return f(std::uint8_t{});
-    case ElementType::i16: return f(std::int16_t{});
-    case ElementType::u16: return f(std::uint16_t{});
-    case ElementType::i32: return f(std::int32_t{});
-    case ElementType::u32: return f(std::uint32_t{});
-    case ElementType::i64: return f(std::int64_t{});
-    case ElementType::u64: return f(std::uint64_t{});
-    case ElementType::f32: return f(float{});
-    case ElementType::f64: return f(double{});
-  }
-  return f(std::uint8_t{});
-}
 
 template <typename T>
 T identity(ReduceOp op) {
@@ -54,7 +37,7 @@ T combine(T a, T b, ReduceOp op) {
 }  // namespace
 
 std::vector<unsigned char> reduce_identity(ElementType type, ReduceOp op) {
-  return with_type(type, [&](auto zero) {
+  return visit_element_type(type, [&](auto zero) {
     const auto v = identity<decltype(zero)>(op);
     std::vector<unsigned char> bytes(sizeof v);
     std::memcpy(bytes.data(), &v, sizeof v);
@@ -64,7 +47,7 @@ std::vector<unsigned char> reduce_identity(ElementType type, ReduceOp op) {
 
 void fold_reduction(void* target, const unsigned char* copy, std::size_t count, ElementType type,
                     ReduceOp op) {
-  with_type(type, [&](auto zero) {
+  visit_element_type(type, [&](auto zero) {
     using T = decltype(zero);
     auto* t = static_cast<T*>(target);
     for (std::size_t i = 0; i < count; ++i) {

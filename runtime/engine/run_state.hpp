@@ -38,7 +38,7 @@ struct RunState {
   std::chrono::steady_clock::time_point start;
   std::atomic<std::size_t> finished_indices{0};
 
-  std::vector<DeviceRunStats> devices;  ///< entry d written only by device d's thread
+  std::vector<DeviceRunStats> device_stats;  ///< entry d written only by device d's thread
 
   std::mutex mutex;                 ///< guards the members below
   std::vector<ChunkRecord> records;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/element_types.hpp"
+
 namespace tessera::detail {
 namespace {
 
@@ -41,36 +43,15 @@ void set(ElementType type, void* data, std::size_t i, V value) noexcept {
       store<T>(data, i, to_integer<T>(value));
     }
   };
-  switch (type) {
-    case ElementType::i8: return as(std::int8_t{});
-    case ElementType::u8: return as(std::uint8_t{});
-    case ElementType::i16: return as(std::int16_t{});
-    case ElementType::u16: return as(std::uint16_t{});
-    case ElementType::i32: return as(std::int32_t{});
-    case ElementType::u32: return as(std::uint32_t{});
-    case ElementType::i64: return as(std::int64_t{});
-    case ElementType::u64: return as(std::uint64_t{});
-    case ElementType::f32: return as(float{});
-    case ElementType::f64: return as(double{});
-  }
+  visit_element_type(type, as);
 }
 
 }  // namespace
 
 double element_as_double(ElementType type, const void* data, std::size_t i) noexcept {
-  switch (type) {
-    case ElementType::i8: return load<std::int8_t>(data, i);
-    case ElementType::u8: return load<std::uint8_t>(data, i);
-    case ElementType::i16: return load<std::int16_t>(data, i);
-    case ElementType::u16: return load<std::uint16_t>(data, i);
-    case ElementType::i32: return load<std::int32_t>(data, i);
-    case ElementType::u32: return load<std::uint32_t>(data, i);
-    case ElementType::i64: return static_cast<double>(load<std::int64_t>(data, i));
-    case ElementType::u64: return static_cast<double>(load<std::uint64_t>(data, i));
-    case ElementType::f32: return load<float>(data, i);
-    case ElementType::f64: return load<double>(data, i);
-  }
-  return 0;
+  return visit_element_type(type, [&](auto zero) {
+    return static_cast<double>(load<decltype(zero)>(data, i));
+  });
 }
 
 void set_element(ElementType type, void* data, std::size_t i, double value) noexcept {

@@ -17,9 +17,4 @@ void set_element(ElementType type, void* data, std::size_t i, double value) noex
 /// The same from an integer, exact for every integer type.
 void set_element(ElementType type, void* data, std::size_t i, std::int64_t value) noexcept;
 
-/// Whether `type` is float or double.
-constexpr bool is_floating(ElementType type) noexcept {
-  return type == ElementType::f32 || type == ElementType::f64;
-}
-
 }  // namespace tessera::detail

@@ -24,6 +24,7 @@
 #include "program/builtin_kernels.hpp"
 #include "job/npy.hpp"
 #include "job/toml_screen.hpp"
+#include "common/element_types.hpp"
 #include "common/suggest.hpp"
 #include "tessera/selector.hpp"
 
@@ -55,8 +56,11 @@ SourcePos pos_of(const toml::node& node) { return pos_of(node.source()); }
 SourcePos pos_of(const toml::key& key) { return pos_of(key.source()); }
 
 const std::vector<std::string>& type_names() {
-  static const std::vector<std::string> names = {"char", "uchar", "short", "ushort", "int",
-                                                 "uint", "long",  "ulong", "float",  "double"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& t : element_types) out.emplace_back(t.name);
+    return out;
+  }();
   return names;
 }
 
@@ -117,22 +121,21 @@ std::string extension_of(const fs::path& p) {
   return ext;
 }
 
-bool is_integer_type(ElementType t) { return t != ElementType::f32 && t != ElementType::f64; }
+bool is_integer_type(ElementType t) { return !is_floating(t); }
 
 // The range of an integer type, within int64 (ulong's top half is out of reach of the file).
 std::pair<std::int64_t, std::int64_t> range_of(ElementType t) {
-  switch (t) {
-    case ElementType::i8: return {-128, 127};
-    case ElementType::u8: return {0, 255};
-    case ElementType::i16: return {-32768, 32767};
-    case ElementType::u16: return {0, 65535};
-    case ElementType::i32: return {std::numeric_limits<std::int32_t>::min(),
-                                   std::numeric_limits<std::int32_t>::max()};
-    case ElementType::u32: return {0, std::numeric_limits<std::uint32_t>::max()};
-    case ElementType::u64: return {0, std::numeric_limits<std::int64_t>::max()};
-    default: break;
-  }
-  return {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+  return visit_element_type(t, [](auto zero) -> std::pair<std::int64_t, std::int64_t> {
+    using T = decltype(zero);
+    using L = std::numeric_limits<T>;
+    if constexpr (std::is_floating_point_v<T>) {
+      return {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+      return {0, std::numeric_limits<std::int64_t>::max()};
+    } else {
+      return {L::min(), L::max()};
+    }
+  });
 }
 
 // A float as TOML would write it: "2.0", not "2".
@@ -1101,18 +1104,6 @@ class Loader {
 };
 
 }  // namespace
-
-std::optional<ElementType> element_type_named(std::string_view name) noexcept {
-  static constexpr std::pair<std::string_view, ElementType> table[] = {
-      {"char", ElementType::i8},   {"uchar", ElementType::u8},  {"short", ElementType::i16},
-      {"ushort", ElementType::u16}, {"int", ElementType::i32},  {"uint", ElementType::u32},
-      {"long", ElementType::i64},  {"ulong", ElementType::u64}, {"float", ElementType::f32},
-      {"double", ElementType::f64}};
-  for (const auto& [n, t] : table) {
-    if (n == name) return t;
-  }
-  return std::nullopt;
-}
 
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
                        const ParamOverrides& overrides) {

@@ -61,7 +61,4 @@ JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& o
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
                        const ParamOverrides& overrides = {});
 
-/// The element type called `name` in OpenCL C ("float", "uchar", ...), or none.
-std::optional<ElementType> element_type_named(std::string_view name) noexcept;
-
 }  // namespace tessera::detail

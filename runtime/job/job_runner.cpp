@@ -10,6 +10,7 @@
 #include <new>
 
 #include "common/atomic_file.hpp"
+#include "common/element_types.hpp"
 #include "job/buffer_init.hpp"
 #include "job/colormap.hpp"
 #include "job/elements.hpp"
@@ -67,15 +68,18 @@ Program build_program(const Runtime& rt, const JobSpec& job) {
   return rt.compile(source, p.options, p.defines);
 }
 
-// A job scalar as the bytes of `type`.
-tessera::ScalarArg scalar_bytes(ElementType type, const Number& value) {
-  tessera::ScalarArg out{std::vector<unsigned char>(size_of(type)), std::string(to_string(type))};
-  if (const auto* i = std::get_if<std::int64_t>(&value)) {
-    set_element(type, out.bytes.data(), 0, *i);
-  } else {
-    set_element(type, out.bytes.data(), 0, std::get<double>(value));
-  }
-  return out;
+// A job scalar as a value of `type` (converted as set_element converts).
+Scalar scalar_of(ElementType type, const Number& value) {
+  return visit_element_type(type, [&](auto zero) {
+    using T = decltype(zero);
+    T v{};
+    if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      set_element(type, &v, 0, *i);
+    } else {
+      set_element(type, &v, 0, std::get<double>(value));
+    }
+    return Scalar(v);
+  });
 }
 
 NDRange range_of(const std::vector<std::size_t>& extents) {
@@ -119,7 +123,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
                         fmt::format("parameter {} '{}' of '{}' is {}, which a job cannot give", i,
                                     param.name, sig->name, param.type_name));
       }
-      launch.arg(scalar_bytes(*type, s->value));
+      launch.arg(scalar_of(*type, s->value));
       continue;
     }
     const auto& ref = std::get<BufferRef>(a.arg);

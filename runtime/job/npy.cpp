@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "common/atomic_file.hpp"
+#include "common/element_types.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -51,22 +52,8 @@ std::string shape_list(std::span<const std::size_t> shape) {
   return fmt::format("[{}]", fmt::join(shape, ", "));
 }
 
-struct Dtype {
-  const char* code;  // kind and itemsize, as in a descr
-  ElementType type;
-};
-constexpr Dtype dtypes[] = {
-    {"i1", ElementType::i8},  {"u1", ElementType::u8},  {"i2", ElementType::i16},
-    {"u2", ElementType::u16}, {"i4", ElementType::i32}, {"u4", ElementType::u32},
-    {"i8", ElementType::i64}, {"u8", ElementType::u64}, {"f4", ElementType::f32},
-    {"f8", ElementType::f64},
-};
-
 std::string descr_of(ElementType type) {
-  for (const Dtype& d : dtypes) {
-    if (d.type == type) return fmt::format("{}{}", size_of(type) == 1 ? '|' : '<', d.code);
-  }
-  return "?";
+  return fmt::format("{}{}", size_of(type) == 1 ? '|' : '<', info_of(type).dtype);
 }
 
 // The header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }, as Python's
@@ -209,11 +196,11 @@ class HeaderParser {
     if (descr.size() != 3) unsupported();
     const char order = descr[0];
     if (order != '<' && order != '>' && order != '|' && order != '=') unsupported();
-    for (const Dtype& d : dtypes) {
-      if (descr.substr(1) == d.code) {
-        out.type = d.type;
+    for (const ElementTypeInfo& t : element_types) {
+      if (descr.substr(1) == t.dtype) {
+        out.type = t.type;
         // '|' ("not applicable") and '=' (native) both mean host order, little-endian here.
-        out.big_endian = order == '>' && size_of(d.type) > 1;
+        out.big_endian = order == '>' && t.size > 1;
         return;
       }
     }
@@ -335,31 +322,7 @@ std::size_t NpyHeader::count() const noexcept {
   return n;
 }
 
-std::string_view numpy_name(ElementType type) noexcept {
-  switch (type) {
-    case ElementType::i8:
-      return "int8";
-    case ElementType::u8:
-      return "uint8";
-    case ElementType::i16:
-      return "int16";
-    case ElementType::u16:
-      return "uint16";
-    case ElementType::i32:
-      return "int32";
-    case ElementType::u32:
-      return "uint32";
-    case ElementType::i64:
-      return "int64";
-    case ElementType::u64:
-      return "uint64";
-    case ElementType::f32:
-      return "float32";
-    case ElementType::f64:
-      return "float64";
-  }
-  return "unknown";
-}
+std::string_view numpy_name(ElementType type) noexcept { return info_of(type).numpy; }
 
 NpyHeader parse_npy_header(std::span<const unsigned char> bytes, std::string_view name) {
   NpyHeader header;

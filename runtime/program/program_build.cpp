@@ -12,16 +12,17 @@
 #include <thread>
 #include <tuple>
 
+#include "common/internals.hpp"
+#include "device/device_handle.hpp"
+#include "program/program_build.hpp"
 #include "program/program_cache.hpp"
 #include "program/program_handle.hpp"
 #include "runtime_state.hpp"
 #include "tessera/error.hpp"
 
-namespace tessera {
+namespace tessera::detail {
 namespace {
 
-using detail::CacheEntry;
-using detail::ProgramCache;
 
 bool is_identifier(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -109,25 +110,25 @@ std::vector<std::string> split_names(const std::string& joined) {
 std::vector<KernelSignature> read_signatures(const cl::Program& program, const DeviceInfo& device) {
   cl_int status = CL_SUCCESS;
   const std::string names = program.getInfo<CL_PROGRAM_KERNEL_NAMES>(&status);
-  detail::check(status, "clGetProgramInfo(CL_PROGRAM_KERNEL_NAMES)", device.name);
+  check(status, "clGetProgramInfo(CL_PROGRAM_KERNEL_NAMES)", device.name);
   std::vector<KernelSignature> out;
   for (const std::string& name : split_names(names)) {
     cl::Kernel kernel(program, name.c_str(), &status);
-    detail::check(status, "clCreateKernel", device.name);
+    check(status, "clCreateKernel", device.name);
     KernelSignature sig;
     sig.name = name;
     const cl_uint count = kernel.getInfo<CL_KERNEL_NUM_ARGS>(&status);
-    detail::check(status, "clGetKernelInfo(CL_KERNEL_NUM_ARGS)", device.name);
+    check(status, "clGetKernelInfo(CL_KERNEL_NUM_ARGS)", device.name);
     for (cl_uint a = 0; a < count; ++a) {
       KernelArg arg;
       arg.name = tidy_log(kernel.getArgInfo<CL_KERNEL_ARG_NAME>(a, &status));
-      detail::check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_NAME)", device.name);
+      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_NAME)", device.name);
       arg.type_name = tidy_log(kernel.getArgInfo<CL_KERNEL_ARG_TYPE_NAME>(a, &status));
-      detail::check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_TYPE_NAME)", device.name);
+      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_TYPE_NAME)", device.name);
       arg.kind = arg_kind(kernel.getArgInfo<CL_KERNEL_ARG_ADDRESS_QUALIFIER>(a, &status));
-      detail::check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_ADDRESS_QUALIFIER)", device.name);
+      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_ADDRESS_QUALIFIER)", device.name);
       const auto qualifier = kernel.getArgInfo<CL_KERNEL_ARG_TYPE_QUALIFIER>(a, &status);
-      detail::check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_TYPE_QUALIFIER)", device.name);
+      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_TYPE_QUALIFIER)", device.name);
       arg.is_const = (qualifier & CL_KERNEL_ARG_TYPE_CONST) != 0 && arg.kind != ArgKind::scalar;
       sig.args.push_back(std::move(arg));
     }
@@ -147,7 +148,7 @@ Built build_from_source(const cl::Context& context, const cl::Device& device,
                         const std::string& text, const std::string& options) {
   cl_int status = CL_SUCCESS;
   cl::Program program(context, text, false, &status);
-  detail::check(status, "clCreateProgramWithSource");
+  check(status, "clCreateProgramWithSource");
   status = program.build(std::vector<cl::Device>{device}, options.c_str());
   std::string log = build_log(program, device);
   if (status != CL_SUCCESS) {
@@ -174,7 +175,7 @@ Built build_from_binary(const cl::Context& context, const cl::Device& device,
 std::vector<unsigned char> program_binary(const cl::Program& program, const DeviceInfo& device) {
   cl_int status = CL_SUCCESS;
   auto binaries = program.getInfo<CL_PROGRAM_BINARIES>(&status);
-  detail::check(status, "clGetProgramInfo(CL_PROGRAM_BINARIES)", device.name);
+  check(status, "clGetProgramInfo(CL_PROGRAM_BINARIES)", device.name);
   return binaries.empty() ? std::vector<unsigned char>{} : std::move(binaries.front());
 }
 
@@ -196,16 +197,16 @@ std::mutex& platform_build_mutex(const std::string& platform) {
   return mutexes[platform];
 }
 
-GroupResult build_group(const Runtime::State& rt, const std::vector<std::size_t>& group,
+GroupResult build_group(const RuntimeState& rt, const std::vector<std::size_t>& group,
                         const std::string& text, const std::string& options, bool use_cache) {
   GroupResult out;
   const std::size_t leader = group.front();
   const DeviceInfo& info = rt.devices[leader].info();
-  const cl::Device& leader_device = rt.devices[leader].handle().device;
+  const cl::Device& leader_device = Internals::handle(rt.devices[leader]).device;
   static const ProgramCache no_cache({}, 0);
   const ProgramCache& cache = use_cache ? rt.program_cache : no_cache;
   std::lock_guard platform_lock(platform_build_mutex(info.platform_name));
-  const detail::CacheKey key = detail::program_cache_key(text, options, info);
+  const CacheKey key = program_cache_key(text, options, info);
 
   CacheEntry entry;
   std::vector<unsigned char> binary;
@@ -259,7 +260,7 @@ GroupResult build_group(const Runtime::State& rt, const std::vector<std::size_t>
 
   for (std::size_t k = 1; k < group.size(); ++k) {
     const std::size_t d = group[k];
-    const cl::Device& device = rt.devices[d].handle().device;
+    const cl::Device& device = Internals::handle(rt.devices[d]).device;
     Built built = binary.empty() ? Built{}
                                  : build_from_binary(rt.contexts[d], device, binary, options);
     BuildOrigin o = origin == BuildOrigin::cache_hit ? BuildOrigin::cache_hit : BuildOrigin::shared;
@@ -318,13 +319,13 @@ std::vector<KernelSignature> common_kernels(const std::vector<GroupResult>& resu
 
 }  // namespace
 
-Program Runtime::compile(const Source& source, std::string_view options,
-                         const Defines& defines) const {
+Program build_program(const RuntimeState& runtime, const Source& source, std::string_view options,
+                      const Defines& defines) {
   const auto start = std::chrono::steady_clock::now();
   const ResolvedSource resolved = source.resolve();
   const std::string& text = resolved.text;
   const std::string full_options = compose_options(options, defines);
-  const auto groups = group_identical(state_->devices);
+  const auto groups = group_identical(runtime.devices);
 
   // Programs whose text is not all they depend on (includes left to the compiler, -I paths)
   // bypass the cache: a changed header would otherwise hit a stale binary.
@@ -336,7 +337,7 @@ Program Runtime::compile(const Source& source, std::string_view options,
   std::vector<std::exception_ptr> errors(groups.size());
   auto work = [&](std::size_t g) {
     try {
-      results[g] = build_group(*state_, groups[g], text, full_options, use_cache);
+      results[g] = build_group(runtime, groups[g], text, full_options, use_cache);
     } catch (const Error& e) {
       results[g] = failed_group(groups[g], e.what());
     } catch (...) {
@@ -357,10 +358,10 @@ Program Runtime::compile(const Source& source, std::string_view options,
     if (e) std::rethrow_exception(e);
   }
 
-  auto handle = std::make_shared<detail::ProgramHandle>();
+  auto handle = std::make_shared<ProgramHandle>();
   handle->name = source.name();
-  handle->builds.resize(state_->devices.size(), DeviceBuild{state_->devices.front(), BuildOrigin::failed, {}});
-  std::vector<cl::Program> programs(state_->devices.size());
+  handle->builds.resize(runtime.devices.size(), DeviceBuild{runtime.devices.front(), BuildOrigin::failed, {}});
+  std::vector<cl::Program> programs(runtime.devices.size());
   std::vector<BuildError::DeviceLog> failures;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     GroupResult& r = results[g];
@@ -369,13 +370,13 @@ Program Runtime::compile(const Source& source, std::string_view options,
     for (std::size_t k = 0; k < r.devices.size(); ++k) {
       auto& [d, built] = r.devices[k];
       handle->builds[d] =
-          DeviceBuild{state_->devices[d], r.origins[k], resolved.map_diagnostics(built.log)};
+          DeviceBuild{runtime.devices[d], r.origins[k], resolved.map_diagnostics(built.log)};
       programs[d] = std::move(built.program);
     }
     // One log and one warning per group of identical devices that failed.
     std::vector<std::string> labels;
     for (std::size_t k = 0; k < r.devices.size(); ++k) {
-      if (r.origins[k] == BuildOrigin::failed) labels.push_back(state_->devices[r.devices[k].first].info().label());
+      if (r.origins[k] == BuildOrigin::failed) labels.push_back(runtime.devices[r.devices[k].first].info().label());
     }
     if (labels.empty()) continue;
     const DeviceBuild& first = handle->builds[r.devices.front().first];
@@ -386,33 +387,26 @@ Program Runtime::compile(const Source& source, std::string_view options,
         fmt::format("'{}' does not build on {}: left out of its launches", source.name(), who));
   }
   handle->kernels = common_kernels(results, handle->warnings);
-  for (std::size_t d = 0; d < state_->devices.size(); ++d) {
+  for (std::size_t d = 0; d < runtime.devices.size(); ++d) {
     if (handle->builds[d].origin == BuildOrigin::failed) continue;
-    handle->devices.push_back(state_->devices[d]);
+    handle->devices.push_back(runtime.devices[d]);
     handle->on_device.push_back(
-        {state_->devices[d], state_->contexts[d], programs[d],
-         std::make_shared<detail::DevicePool>(state_->contexts[d], state_->devices[d].handle().device,
-                                              programs[d], state_->devices[d].info().name)});
+        {runtime.devices[d], runtime.contexts[d], programs[d],
+         std::make_shared<DevicePool>(runtime.contexts[d], Internals::handle(runtime.devices[d]).device,
+                                              programs[d], runtime.devices[d].info().name)});
   }
   handle->stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   {
-    std::lock_guard lock(state_->stats_mutex);
-    state_->stats += handle->stats;
+    std::lock_guard lock(runtime.stats_mutex);
+    runtime.stats += handle->stats;
   }
   if (handle->devices.empty()) {
     std::string message = fmt::format("'{}' failed to build on {}", source.name(),
-                                      state_->devices.size() == 1 ? "its device" : "every device");
+                                      runtime.devices.size() == 1 ? "its device" : "every device");
     throw BuildError(std::move(message), std::move(failures), CL_BUILD_PROGRAM_FAILURE);
   }
-  return Program(std::move(handle));
+  return Internals::make_program(std::move(handle));
 }
 
-const std::string& Runtime::cache_dir() const noexcept { return state_->cache_root; }
-
-BuildStats Runtime::build_stats() const {
-  std::lock_guard lock(state_->stats_mutex);
-  return state_->stats;
-}
-
-}  // namespace tessera
+}  // namespace tessera::detail

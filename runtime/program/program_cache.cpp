@@ -7,15 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "program/program_cache.hpp"
+
+#include "common/atomic_file.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::detail {
@@ -25,7 +25,6 @@ namespace {
 constexpr char magic[8] = {'T', 'S', 'R', 'C', 'A', 'C', 'H', 'E'};
 constexpr std::uint32_t format_version = 1;
 constexpr const char* entry_suffix = ".tsc";
-constexpr const char* temp_suffix = ".tmp";
 
 class Writer {
  public:
@@ -230,27 +229,11 @@ ProgramCache::StoreResult ProgramCache::store(const CacheKey& key, const DeviceI
     result.error = fmt::format("cannot create cache folder '{}': {}", dir_.string(), ec.message());
     return result;
   }
-  // Unique across threads (counter), processes (pid) and hosts sharing the folder (random).
-  static std::atomic<unsigned> counter{0};
-  static const unsigned long long salt = std::random_device{}() * 0x9e3779b97f4a7c15ull;
   const fs::path final_path = path_for(key);
-  const fs::path temp_path = dir_ / fmt::format("{}.{}.{:x}.{}{}", key.hex(), ::getpid(), salt,
-                                                counter++, temp_suffix);
-  const auto bytes = encode_cache_entry(key, device, entry);
-  {
-    std::ofstream out(temp_path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      fs::remove(temp_path, ec);
-      result.error = fmt::format("cannot write cache entry '{}'", temp_path.string());
-      return result;
-    }
-  }
-  fs::rename(temp_path, final_path, ec);
-  if (ec) {
-    fs::remove(temp_path, ec);
-    result.error = fmt::format("cannot rename cache entry into '{}'", final_path.string());
+  try {
+    write_file_atomically(final_path, encode_cache_entry(key, device, entry));
+  } catch (const std::system_error& e) {
+    result.error = fmt::format("cannot write cache entry: {}", e.what());
     return result;
   }
   result.evicted = evict();
@@ -274,7 +257,7 @@ std::size_t ProgramCache::evict() const {
     std::error_code item_ec;
     const auto time = e.last_write_time(item_ec);
     if (item_ec) continue;
-    if (ends_with(name, temp_suffix)) {
+    if (ends_with(name, temp_file_suffix)) {
       // A temporary file an interrupted process left behind.
       if (now - time > std::chrono::hours(1)) fs::remove(e.path(), item_ec);
       continue;

@@ -1,0 +1,124 @@
+// Starting a run (a thread per device the policy gives work), and finishing it.
+
+#include "engine/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include "common/internals.hpp"
+#include "engine/device_executor.hpp"
+
+namespace tessera::detail {
+namespace {
+
+// Device powers a run starts from: for `static` without weights, what its earlier runs of the
+// same launch measured on every device (indices per second); else compute units x clock.
+std::vector<double> starting_power(const LaunchPlan& plan, const Schedule& schedule) {
+  const auto& devices = plan.program->devices;
+  if (calibrated_static(schedule)) {
+    std::vector<double> measured;
+    const auto items_per_index = static_cast<double>(plan.global.items_per_index());
+    const std::string range = plan.global.to_string();
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+      const auto rate = plan.program->history.rate(plan.kernel, range, d);
+      if (!rate) break;
+      measured.push_back(*rate / items_per_index);
+    }
+    if (measured.size() == devices.size()) return measured;
+  }
+  std::vector<double> estimated;
+  for (const Device& d : devices) {
+    const auto& i = d.info();
+    estimated.push_back(std::max(1.0, static_cast<double>(i.compute_units) * std::max(1u, i.clock_mhz)));
+  }
+  return estimated;
+}
+
+std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch& launch,
+                                      const Schedule& schedule) {
+  const auto submitted = std::chrono::steady_clock::now();  // wall_s includes validation
+  LaunchPlan plan = plan_launch(launch, schedule);
+  const auto& devices = plan.program->devices;
+  auto power = starting_power(plan, schedule);
+  std::vector<std::size_t> limits;
+  const std::uint64_t cap = runtime.options.device_memory_limit;
+  for (const Device& d : devices) {
+    const auto& i = d.info();
+    limits.push_back(max_chunk_for(plan, i, cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
+                                           cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc,
+                                           std::max<std::size_t>(schedule.pipeline, 1)));
+  }
+  auto state = std::make_shared<RunState>(std::move(plan), schedule, std::move(power),
+                                                  std::move(limits));
+  for (const Device& d : devices) {
+    DeviceRunStats s{d};
+    s.zero_copy = d.info().unified_memory;
+    state->device_stats.push_back(s);
+  }
+  state->start = submitted;
+  return state;
+}
+
+// Starts the devices of `run`: each is asked for its first chunk here, and only those given
+// one get a thread (a device the policy has nothing for costs nothing). With `keep_one`, the
+// last of them is not started but returned, for the calling thread to run.
+std::optional<std::pair<std::size_t, Chunk>> start_devices(RunState& run, bool keep_one) {
+  std::vector<std::pair<std::size_t, Chunk>> first;
+  for (std::size_t d = 0; d < run.device_stats.size(); ++d) {
+    if (auto c = run.ledger.take(d)) first.emplace_back(d, *c);
+  }
+  std::optional<std::pair<std::size_t, Chunk>> kept;
+  if (keep_one && !first.empty()) {
+    kept = first.back();
+    first.pop_back();
+  }
+  for (const auto& [d, chunk] : first) {
+    run.threads.emplace_back([s = &run, d = d, c = chunk] { run_device(*s, d, c); });
+  }
+  return kept;
+}
+
+}  // namespace
+
+std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& launch,
+                                     const Schedule& schedule) {
+  auto run = prepare_run(runtime, launch, schedule);
+  start_devices(*run, false);
+  return run;
+}
+
+RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule) {
+  auto run = prepare_run(runtime, launch, schedule);
+  if (const auto kept = start_devices(*run, true)) {
+    run_device(*run, kept->first, kept->second);  // on this thread: one thread fewer
+  }
+  return finish_run(*run);
+}
+
+RunStats finish_run(RunState& s) {
+  s.join();
+  if (s.error) std::rethrow_exception(s.error);
+
+  // Fold reduce copies into the host arrays in chunk order: deterministic for a chunking.
+  std::sort(s.reductions.begin(), s.reductions.end(), [](const auto& a, const auto& b) {
+    return a.chunk.offset != b.chunk.offset ? a.chunk.offset < b.chunk.offset : a.buffer < b.buffer;
+  });
+  for (const auto& r : s.reductions) {
+    const BufferArg& arg = s.plan.buffers[r.buffer].buffer;
+    fold_reduction(arg.data(), r.data.data(), arg.count(), arg.type(), arg.reduce_op());
+  }
+  s.reductions.clear();
+
+  RunStats out;
+  out.devices = s.device_stats;
+  out.ledger = s.records;
+  std::sort(out.ledger.begin(), out.ledger.end(),
+            [](const auto& a, const auto& b) { return a.chunk.sequence < b.chunk.sequence; });
+  out.wall_s = s.seconds_since_start();
+  out.items = s.plan.global.total();
+  out.cancelled = s.finished_indices.load() < s.plan.global.split_extent();
+  return out;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,27 @@
+#pragma once
+// Internal: starting a launch on a runtime's devices, and finishing it.
+
+#include <memory>
+
+#include "engine/run_state.hpp"
+#include "runtime_state.hpp"
+#include "tessera/launch.hpp"
+#include "tessera/run_stats.hpp"
+#include "tessera/scheduler.hpp"
+
+namespace tessera::detail {
+
+/// Plans `launch` (throws Error(invalid_argument) when it does not fit its kernel) and starts,
+/// in the background, every device the policy gives a first chunk: one thread each.
+std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& launch,
+                                     const Schedule& schedule);
+
+/// The same, but one of the devices is worked on the calling thread, which returns when the
+/// whole launch has finished.
+RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule);
+
+/// Joins `run`'s threads, rethrows the first error a device met, folds reductions into the host
+/// arrays in chunk order, and returns what the run measured. Call once.
+RunStats finish_run(RunState& run);
+
+}  // namespace tessera::detail

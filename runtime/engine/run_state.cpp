@@ -1,0 +1,52 @@
+// RunState: what one run's device threads and its Submission share.
+
+#include "engine/run_state.hpp"
+
+#include <chrono>
+#include <utility>
+
+namespace tessera::detail {
+
+RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
+                   std::vector<std::size_t> limits)
+    : plan(std::move(p)),
+      schedule(s),
+      max_chunk(std::move(limits)),
+      ledger(std::move(s), {.total = plan.global.split_extent(),
+                            .granule = plan.granule,
+                            .items_per_index = plan.global.items_per_index(),
+                            .power = std::move(power),
+                            .max_chunk = max_chunk,
+                            .zero_copy = zero_copy_devices(plan)}),
+      start(std::chrono::steady_clock::now()) {}
+
+std::vector<bool> zero_copy_devices(const LaunchPlan& plan) {
+  std::vector<bool> out;
+  for (const Device& d : plan.program->devices) out.push_back(d.info().unified_memory);
+  return out;
+}
+
+double RunState::seconds_since_start() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void RunState::fail(std::exception_ptr e) {
+  {
+    std::lock_guard lock(mutex);
+    if (!error) error = std::move(e);
+  }
+  ledger.cancel();
+}
+
+void RunState::join() {
+  if (joined) return;
+  for (auto& t : threads) t.join();
+  joined = true;
+}
+
+bool calibrated_static(const Schedule& schedule) {
+  const auto* s = std::get_if<policy::Static>(&schedule.policy());
+  return s != nullptr && s->weights.empty();
+}
+
+}  // namespace tessera::detail
