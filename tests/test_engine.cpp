@@ -266,6 +266,60 @@ TEST_CASE("reduce buffers fold every chunk's copy into the host array") {
   }
 }
 
+// Devices within 16x of the fastest by estimated power: the ones hguided treats as peers.
+std::vector<bool> peers(const std::vector<tessera::Device>& devices) {
+  auto power = [](const tessera::Device& d) {
+    return static_cast<double>(d.info().compute_units) * std::max(1u, d.info().clock_mhz);
+  };
+  double fastest = 0;
+  for (const auto& d : devices) fastest = std::max(fastest, power(d));
+  std::vector<bool> out;
+  for (const auto& d : devices) out.push_back(power(d) * 16 >= fastest);
+  return out;
+}
+
+TEST_CASE("every policy but single shares a large launch among the devices") {
+  auto& f = fixture();
+  const auto& devices = f.program.devices();
+  if (devices.size() < 2) return;  // one device: nothing to share (sets pocl)
+  // 2^18 items: hguided's least chunk is 8192, so its first chunks alone cover two devices.
+  const std::size_t n = std::size_t{1} << 18;
+  const auto x = pattern(n, 13);
+  const std::vector<bool> peer = peers(devices);
+  const std::vector<double> equal(devices.size(), 1.0);
+  for (const auto& schedule : {Schedule::static_split(), Schedule::static_split(equal),
+                               Schedule::dynamic(n / 64), Schedule::hguided()}) {
+    INFO("schedule " << schedule.name());
+    auto y = pattern(n, 14);
+    std::vector<int> expect(n);
+    for (std::size_t i = 0; i < n; ++i) expect[i] = 3 * x[i] + y[i];
+    const auto stats = f.rt.run(tessera::Launch{f.program, "iaxpy", tessera::NDRange{n}}
+                                    .arg(3)
+                                    .arg(tessera::read(x))
+                                    .arg(tessera::read_write(y)),
+                                schedule);
+    CHECK(y == expect);
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+      INFO("device " << devices[d].info().label() << " " << devices[d].name());
+      // Every peer gets work; a device far slower than the rest may be left out, except by
+      // dynamic (a first chunk for everyone) and equal static weights.
+      const auto* weighted = std::get_if<tessera::policy::Static>(&schedule.policy());
+      const bool must = peer[d] || schedule.name() == "dynamic" || (weighted && !weighted->weights.empty());
+      if (must) CHECK(stats.devices[d].items > 0);
+    }
+  }
+  // single: one device takes it all.
+  auto y = pattern(n, 14);
+  const auto one = f.rt.run(tessera::Launch{f.program, "iaxpy", tessera::NDRange{n}}
+                                .arg(3)
+                                .arg(tessera::read(x))
+                                .arg(tessera::read_write(y)),
+                            Schedule::single());
+  std::size_t working = 0;
+  for (const auto& d : one.devices) working += d.chunks > 0 ? 1 : 0;
+  CHECK(working == 1);
+}
+
 TEST_CASE("more devices than chunks, and a single work-item") {
   auto& f = fixture();
   std::vector<int> out(1, 0);
@@ -288,9 +342,14 @@ TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly t
                                   .arg(tessera::read(x))
                                   .arg(tessera::read_write(y)),
                               Schedule::dynamic(256));
+  std::size_t copying = 0;
   for (const auto& d : stats.devices) {
     INFO(d.device.name());
-    CHECK(d.zero_copy == d.device.info().unified_memory);
+    // PoCL shares host memory; Oclgrind, the simulator, does not.
+    const bool simulator = d.device.info().platform_name.find("Oclgrind") != std::string::npos;
+    CHECK(d.zero_copy == !simulator);
+    CHECK(d.items > 0);  // dynamic hands every device a first chunk: both paths ran
+    copying += d.zero_copy ? 0 : 1;
     if (d.zero_copy) {
       CHECK(d.bytes_in == 0);
       CHECK(d.bytes_out == 0);
@@ -300,6 +359,7 @@ TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly t
       CHECK(d.bytes_out == d.items * sizeof(int));
     }
   }
+  CHECK(copying == (tessera::test::topology().oclgrind ? 1u : 0u));
 }
 
 TEST_CASE("cancellation stops early and leaves unfinished chunks' data untouched") {

@@ -8,6 +8,7 @@
 // "{dir}" in the expectation stands for the folder of the job file.
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 
 #include "job/job_loader.hpp"
 #include "job/npy.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -376,18 +378,32 @@ TEST_CASE("JobError carries file, place, key and reason apart") {
         file.string() + ":5:8: buffers.x.type: unknown type 'flaot'; did you mean 'float'?");
 }
 
-TEST_CASE("an output folder that is not writable") {
-  if (::geteuid() == 0) return;  // root writes anywhere
+TEST_CASE("an output folder that is not writable, or not a folder") {
   TempDir dir;
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
   fs::create_directories(dir / "ro");
-  ::chmod((dir / "ro").c_str(), 0555);
-  const auto text = "[program]\nbuiltin = \"saxpy\"\n[buffers.y]\ntype = \"float\"\ncount = 4\n"
-                    "output = \"ro/y.npy\"\n[[steps]]\nkernel = \"k\"\nglobal = [4]\n";
-  const JobError e = text_error(text, dir / "j.toml");
-  ::chmod((dir / "ro").c_str(), 0755);
+  fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                  fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  dir.write("plain", "a regular file\n");
+  const auto job = [](std::string_view output) {
+    return fmt::format("[program]\nbuiltin = \"saxpy\"\n[buffers.y]\ntype = \"float\"\ncount = 4\n"
+                       "output = \"{}\"\n[[steps]]\nkernel = \"k\"\nglobal = [4]\n", output);
+  };
+  // Permissions bind everyone but root: the check runs without privileges (exit 0: as expected).
+  const int unprivileged = tessera::test::run_unprivileged([&] {
+    const JobError e = text_error(job("ro/y.npy"), dir / "j.toml");
+    const bool ok = e.key() == "buffers.y.output" && e.line() == 6 &&
+                    e.reason() == fmt::format("folder {} is not writable: Permission denied", (dir / "ro").string());
+    return ok ? 0 : 1;
+  });
+  CHECK(unprivileged == 0);
+
+  // A "folder" that is a regular file fails for everyone, root included.
+  const JobError e = text_error(job("plain/y.npy"), dir / "j.toml");
   CHECK(e.key() == "buffers.y.output");
   CHECK(e.line() == 6);
-  CHECK(e.reason().find("is not writable") != std::string::npos);
+  CHECK(e.reason().find("is not a folder") != std::string::npos);
 }
 
 TEST_CASE("every malformed job in tests/jobs/bad gives exactly its error") {

@@ -1,6 +1,7 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -23,6 +24,28 @@ std::string slurp(const std::string& path) {
 }
 
 }  // namespace
+
+int run_unprivileged(const std::function<int()>& check) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      constexpr id_t nobody = 65534;
+      if (::setgroups(0, nullptr) != 0 || ::setgid(nobody) != 0 || ::setuid(nobody) != 0) ::_exit(255);
+    }
+    int code = 255;
+    try {
+      code = check();
+    } catch (...) {
+    }
+    ::_exit(code & 0xff);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) != 255 ? WEXITSTATUS(status) : -1;
+}
 
 RunningProcess::RunningProcess(int pid, std::string out_path, std::string err_path)
     : pid_(pid), out_path_(std::move(out_path)), err_path_(std::move(err_path)) {}

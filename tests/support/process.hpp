@@ -1,6 +1,7 @@
 #pragma once
 // Running a program (the tessera command) from a test and collecting what it did.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,12 @@ class RunningProcess {
 /// Starts `program` without waiting for it.
 RunningProcess start_process(const std::string& program, const std::vector<std::string>& args,
                              const std::vector<std::string>& extra_env = {});
+
+/// Runs `check` in a child process without privileges (as user and group 65534 when the test
+/// runs as root, so that file permissions apply; as the caller otherwise) and returns what it
+/// returned, or -1 when the child could not drop its privileges or died. For tests of
+/// permission checks, which root would pass vacuously.
+int run_unprivileged(const std::function<int()>& check);
 
 /// run_process on the tessera command built with the tests.
 ProcessResult run_tessera(const std::vector<std::string>& args,
