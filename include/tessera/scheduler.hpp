@@ -8,6 +8,7 @@
 //   rt.run(launch, tessera::Schedule::static_split({3, 1}));
 
 #include <cstddef>
+#include <span>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -95,6 +96,8 @@ class Schedule {
 
   /// "single", "static", "dynamic" or "hguided".
   std::string_view name() const noexcept;
+  /// Every policy's name, in the order of Policy's alternatives.
+  static std::span<const std::string_view> names() noexcept;
   const Policy& policy() const noexcept { return policy_; }
   /// The policy's decision, unrounded; 0 means "nothing for this device".
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;

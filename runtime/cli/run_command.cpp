@@ -21,6 +21,7 @@
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
+#include "job/schedule_from_job.hpp"
 #include "cli/log.hpp"
 #include "tessera/error.hpp"
 
@@ -340,7 +341,7 @@ void add_run_command(CLI::App& app, Action& action) {
   add_job_arguments(*command, *options);
   command->add_option("--scheduler", options->scheduler, "single, static, dynamic or hguided (overrides [job])")
       ->type_name("S")
-      ->check(CLI::IsMember({"single", "static", "dynamic", "hguided", "adaptive"}));
+      ->check(CLI::IsMember(detail::scheduler_names()));
   command->add_flag("--dry-run", options->dry_run, "Validate and print the plan; run nothing");
   command->add_flag("--verify", options->verify, "Re-run on one device and compare every output");
   command->add_option("--report", options->report, "Write a JSON report")->type_name("F.json");

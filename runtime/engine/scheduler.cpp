@@ -78,10 +78,14 @@ std::size_t HGuided::next_chunk(const ScheduleState& s, std::size_t d) const {
 
 }  // namespace policy
 
-std::string_view Schedule::name() const noexcept {
-  static constexpr std::string_view names[] = {"single", "static", "dynamic", "hguided"};
-  return names[policy_.index()];
-}
+namespace {
+constexpr std::string_view policy_names[] = {"single", "static", "dynamic", "hguided"};
+static_assert(std::size(policy_names) == std::variant_size_v<Schedule::Policy>);
+}  // namespace
+
+std::string_view Schedule::name() const noexcept { return policy_names[policy_.index()]; }
+
+std::span<const std::string_view> Schedule::names() noexcept { return policy_names; }
 
 std::size_t Schedule::next_chunk(const ScheduleState& s, std::size_t device) const {
   return std::visit([&](const auto& p) { return p.next_chunk(s, device); }, policy_);

@@ -50,7 +50,7 @@ std::optional<Colormap> colormap_named(std::string_view name) {
 }
 
 const std::vector<std::string>& colormap_names() {
-  static const std::vector<std::string> names{"viridis", "magma", "gray"};
+  static const std::vector<std::string> names{"gray", "viridis", "magma"};
   return names;
 }
 

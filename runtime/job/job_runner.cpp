@@ -16,6 +16,7 @@
 #include "job/elements.hpp"
 #include "job/image.hpp"
 #include "job/npy.hpp"
+#include "job/schedule_from_job.hpp"
 #include "tessera/launch.hpp"
 #include "tessera/source.hpp"
 
@@ -34,32 +35,6 @@ namespace {
 
 JobError job_error(const JobSpec& job, SourcePos pos, std::string key, std::string reason) {
   return JobError(Errc::invalid_argument, job.file, pos, std::move(key), std::move(reason));
-}
-
-Schedule make_schedule(const JobSpec& job, const std::string& name, std::size_t extent,
-                       std::vector<std::string>& warnings) {
-  const SchedulerSpec& s = job.scheduler;
-  const bool own = name == s.name;  // the job's settings belong to the policy it names
-  Schedule schedule = Schedule::hguided();
-  if (name == "single") {
-    schedule = Schedule::single();  // the fastest device
-  } else if (name == "static") {
-    schedule = Schedule::static_split(own ? s.weights : std::vector<double>{});
-  } else if (name == "dynamic") {
-    schedule = Schedule::dynamic(own && s.chunk ? *s.chunk : std::max<std::size_t>(1, extent / 64));
-  } else if (name == "hguided") {
-    schedule = Schedule::hguided(own && s.min_chunk ? *s.min_chunk : 0);
-  } else if (name == "adaptive") {
-    throw job_error(job, s.pos, "job.scheduler",
-                    "the 'adaptive' scheduler is not available yet; use 'hguided'");
-  } else {
-    throw job_error(job, s.pos, "job.scheduler", fmt::format("unknown scheduler '{}'", name));
-  }
-  if (s.pipeline) schedule.pipeline = *s.pipeline;
-  if (s.retries && *s.retries > 0) {
-    warnings.push_back("job.retries: chunks are not retried on another device yet; a failed chunk fails the job");
-  }
-  return schedule;
 }
 
 Program build_program(const Runtime& rt, const JobSpec& job) {
@@ -191,7 +166,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   report.warnings = program.warnings();
   for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
     const StepSpec& step = job.steps[k];
-    const Schedule schedule = make_schedule(job, report.scheduler, step.global.back(), report.warnings);
+    const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
     StepReport& sr = report.steps.emplace_back();
     sr.kernel = step.kernel;
     for (std::size_t r = 0; r < step.repeat; ++r) {
@@ -238,7 +213,8 @@ std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobDa
         const auto map = colormap_named(image.colormap);
         if (!map) {
           throw job_error(job, image.pos, fmt::format("buffers.{}.image.colormap", b.name),
-                          fmt::format("colormap '{}' is not available (viridis, magma, gray)", image.colormap));
+                          fmt::format("colormap '{}' is not available ({})", image.colormap,
+                                      fmt::join(colormap_names(), ", ")));
         }
         write_image(b.output->path, image_from_scalars(b.type, a.data(), b.shape[0], b.shape[1], *map, image.range));
         break;
