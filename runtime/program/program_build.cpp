@@ -8,12 +8,14 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
 
 #include "common/internals.hpp"
 #include "device/device_handle.hpp"
+#include "program/device_build.hpp"
 #include "program/program_build.hpp"
 #include "program/program_cache.hpp"
 #include "program/program_handle.hpp"
@@ -22,7 +24,6 @@
 
 namespace tessera::detail {
 namespace {
-
 
 bool is_identifier(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -71,114 +72,6 @@ std::vector<std::vector<std::size_t>> group_identical(const std::vector<Device>&
   return groups;
 }
 
-std::string tidy_log(std::string log) {
-  while (!log.empty() && (log.back() == '\0' || log.back() == '\n' || log.back() == ' ')) {
-    log.pop_back();
-  }
-  return log;
-}
-
-std::string build_log(const cl::Program& program, const cl::Device& device) {
-  cl_int status = CL_SUCCESS;
-  std::string log = program.getBuildInfo<CL_PROGRAM_BUILD_LOG>(device, &status);
-  return status == CL_SUCCESS ? tidy_log(std::move(log)) : std::string{};
-}
-
-ArgKind arg_kind(cl_kernel_arg_address_qualifier q) {
-  switch (q) {
-    case CL_KERNEL_ARG_ADDRESS_GLOBAL: return ArgKind::global_buffer;
-    case CL_KERNEL_ARG_ADDRESS_CONSTANT: return ArgKind::constant_buffer;
-    case CL_KERNEL_ARG_ADDRESS_LOCAL: return ArgKind::local_buffer;
-    default: return ArgKind::scalar;
-  }
-}
-
-std::vector<std::string> split_names(const std::string& joined) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= joined.size()) {
-    const auto end = std::min(joined.find(';', pos), joined.size());
-    std::string name = joined.substr(pos, end - pos);
-    while (!name.empty() && (name.back() == '\0' || name.back() == ' ')) name.pop_back();
-    if (!name.empty()) out.push_back(std::move(name));
-    pos = end + 1;
-  }
-  return out;
-}
-
-// Every kernel's signature, from a program built with -cl-kernel-arg-info.
-std::vector<KernelSignature> read_signatures(const cl::Program& program, const DeviceInfo& device) {
-  cl_int status = CL_SUCCESS;
-  const std::string names = program.getInfo<CL_PROGRAM_KERNEL_NAMES>(&status);
-  check(status, "clGetProgramInfo(CL_PROGRAM_KERNEL_NAMES)", device.name);
-  std::vector<KernelSignature> out;
-  for (const std::string& name : split_names(names)) {
-    cl::Kernel kernel(program, name.c_str(), &status);
-    check(status, "clCreateKernel", device.name);
-    KernelSignature sig;
-    sig.name = name;
-    const cl_uint count = kernel.getInfo<CL_KERNEL_NUM_ARGS>(&status);
-    check(status, "clGetKernelInfo(CL_KERNEL_NUM_ARGS)", device.name);
-    for (cl_uint a = 0; a < count; ++a) {
-      KernelArg arg;
-      arg.name = tidy_log(kernel.getArgInfo<CL_KERNEL_ARG_NAME>(a, &status));
-      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_NAME)", device.name);
-      arg.type_name = tidy_log(kernel.getArgInfo<CL_KERNEL_ARG_TYPE_NAME>(a, &status));
-      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_TYPE_NAME)", device.name);
-      arg.kind = arg_kind(kernel.getArgInfo<CL_KERNEL_ARG_ADDRESS_QUALIFIER>(a, &status));
-      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_ADDRESS_QUALIFIER)", device.name);
-      const auto qualifier = kernel.getArgInfo<CL_KERNEL_ARG_TYPE_QUALIFIER>(a, &status);
-      check(status, "clGetKernelArgInfo(CL_KERNEL_ARG_TYPE_QUALIFIER)", device.name);
-      arg.is_const = (qualifier & CL_KERNEL_ARG_TYPE_CONST) != 0 && arg.kind != ArgKind::scalar;
-      sig.args.push_back(std::move(arg));
-    }
-    out.push_back(std::move(sig));
-  }
-  std::sort(out.begin(), out.end(),
-            [](const KernelSignature& a, const KernelSignature& b) { return a.name < b.name; });
-  return out;
-}
-
-struct Built {
-  cl::Program program;  // null when the build failed
-  std::string log;
-};
-
-Built build_from_source(const cl::Context& context, const cl::Device& device,
-                        const std::string& text, const std::string& options) {
-  cl_int status = CL_SUCCESS;
-  cl::Program program(context, text, false, &status);
-  check(status, "clCreateProgramWithSource");
-  status = program.build(std::vector<cl::Device>{device}, options.c_str());
-  std::string log = build_log(program, device);
-  if (status != CL_SUCCESS) {
-    if (log.empty()) log = fmt::format("clBuildProgram failed: {}", cl_status_name(status));
-    return {cl::Program(), std::move(log)};
-  }
-  return {std::move(program), std::move(log)};
-}
-
-// Loads a binary; a null program when the driver refuses it (the caller then compiles).
-Built build_from_binary(const cl::Context& context, const cl::Device& device,
-                        const std::vector<unsigned char>& binary, const std::string& options) {
-  cl_int status = CL_SUCCESS;
-  std::vector<cl_int> binary_status;
-  cl::Program program(context, std::vector<cl::Device>{device}, cl::Program::Binaries{binary},
-                      &binary_status, &status);
-  if (status != CL_SUCCESS) return {};
-  status = program.build(std::vector<cl::Device>{device}, options.c_str());
-  if (status != CL_SUCCESS) return {};
-  std::string log = build_log(program, device);
-  return {std::move(program), std::move(log)};
-}
-
-std::vector<unsigned char> program_binary(const cl::Program& program, const DeviceInfo& device) {
-  cl_int status = CL_SUCCESS;
-  auto binaries = program.getInfo<CL_PROGRAM_BINARIES>(&status);
-  check(status, "clGetProgramInfo(CL_PROGRAM_BINARIES)", device.name);
-  return binaries.empty() ? std::vector<unsigned char>{} : std::move(binaries.front());
-}
-
 // The outcome of one group of identical devices.
 struct GroupResult {
   std::vector<std::pair<std::size_t, Built>> devices;  // runtime device index -> program
@@ -197,86 +90,6 @@ std::mutex& platform_build_mutex(const std::string& platform) {
   return mutexes[platform];
 }
 
-GroupResult build_group(const RuntimeState& rt, const std::vector<std::size_t>& group,
-                        const std::string& text, const std::string& options, bool use_cache) {
-  GroupResult out;
-  const std::size_t leader = group.front();
-  const DeviceInfo& info = rt.devices[leader].info();
-  const cl::Device& leader_device = Internals::handle(rt.devices[leader]).device;
-  static const ProgramCache no_cache({}, 0);
-  const ProgramCache& cache = use_cache ? rt.program_cache : no_cache;
-  std::lock_guard platform_lock(platform_build_mutex(info.platform_name));
-  const CacheKey key = program_cache_key(text, options, info);
-
-  CacheEntry entry;
-  std::vector<unsigned char> binary;
-  BuildOrigin origin = BuildOrigin::compiled;
-  Built first;
-
-  const ProgramCache::Lookup lookup = cache.load(key, info, entry);
-  if (cache.enabled()) {
-    if (lookup == ProgramCache::Lookup::hit) {
-      ++out.stats.cache_hits;
-    } else {
-      ++out.stats.cache_misses;
-      if (lookup == ProgramCache::Lookup::rejected) ++out.stats.cache_rejected;
-    }
-  }
-  if (lookup == ProgramCache::Lookup::hit) {
-    first = build_from_binary(rt.contexts[leader], leader_device, entry.binary, options);
-    if (first.program() != nullptr) {
-      origin = BuildOrigin::cache_hit;
-      binary = std::move(entry.binary);
-      out.kernels = std::move(entry.kernels);
-    } else {
-      // The driver refused the cached binary: a foreign or stale entry. Rebuild and replace.
-      --out.stats.cache_hits;
-      ++out.stats.cache_misses;
-      ++out.stats.cache_rejected;
-    }
-  }
-
-  if (origin != BuildOrigin::cache_hit) {
-    first = build_from_source(rt.contexts[leader], leader_device, text, options);
-    ++out.stats.compiled;
-    if (first.program() == nullptr) {
-      // Identical devices fail identically: the whole group is out, with the one log.
-      for (std::size_t d : group) {
-        out.devices.emplace_back(d, Built{cl::Program(), first.log});
-        out.origins.push_back(BuildOrigin::failed);
-      }
-      return out;
-    }
-    binary = program_binary(first.program, info);
-    out.kernels = read_signatures(first.program, info);
-    if (!binary.empty()) {
-      const auto stored = cache.store(key, info, {binary, out.kernels});
-      out.stats.cache_evicted += stored.evicted;
-      if (stored.error) out.warnings.push_back("program cache: " + *stored.error);
-    }
-  }
-  out.devices.emplace_back(leader, std::move(first));
-  out.origins.push_back(origin);
-
-  for (std::size_t k = 1; k < group.size(); ++k) {
-    const std::size_t d = group[k];
-    const cl::Device& device = Internals::handle(rt.devices[d]).device;
-    Built built = binary.empty() ? Built{}
-                                 : build_from_binary(rt.contexts[d], device, binary, options);
-    BuildOrigin o = origin == BuildOrigin::cache_hit ? BuildOrigin::cache_hit : BuildOrigin::shared;
-    if (built.program() == nullptr) {
-      built = build_from_source(rt.contexts[d], device, text, options);
-      ++out.stats.compiled;
-      o = built.program() != nullptr ? BuildOrigin::compiled : BuildOrigin::failed;
-    } else if (o == BuildOrigin::shared) {
-      ++out.stats.shared;
-    }
-    out.devices.emplace_back(d, std::move(built));
-    out.origins.push_back(o);
-  }
-  return out;
-}
-
 // Every device of `group` failed, with `log` as the reason.
 GroupResult failed_group(const std::vector<std::size_t>& group, const std::string& log) {
   GroupResult out;
@@ -284,6 +97,100 @@ GroupResult failed_group(const std::vector<std::size_t>& group, const std::strin
     out.devices.emplace_back(d, Built{cl::Program(), log});
     out.origins.push_back(BuildOrigin::failed);
   }
+  return out;
+}
+
+// What one group's job is: the devices, the source, the options, and the cache (disabled when
+// the program must not be cached).
+struct GroupBuild {
+  const RuntimeState& rt;
+  const std::vector<std::size_t>& group;
+  const std::string& text;
+  const std::string& options;
+  const ProgramCache& cache;
+
+  const cl::Device& device(std::size_t d) const { return Internals::handle(rt.devices[d]).device; }
+};
+
+// The leader's program from the cache: a hit whose binary the driver accepts. A refused entry
+// (foreign or stale) counts as rejected; the caller rebuilds and replaces it.
+std::optional<Built> leader_from_cache(const GroupBuild& job, const CacheKey& key, GroupResult& out,
+                                       std::vector<unsigned char>& binary) {
+  if (!job.cache.enabled()) return std::nullopt;
+  const std::size_t leader = job.group.front();
+  const DeviceInfo& info = job.rt.devices[leader].info();
+  CacheEntry entry;
+  const ProgramCache::Lookup lookup = job.cache.load(key, info, entry);
+  if (lookup == ProgramCache::Lookup::hit) {
+    Built built = build_from_binary(job.rt.contexts[leader], job.device(leader), entry.binary, job.options);
+    if (built.program() != nullptr) {
+      ++out.stats.cache_hits;
+      binary = std::move(entry.binary);
+      out.kernels = std::move(entry.kernels);
+      return built;
+    }
+  }
+  ++out.stats.cache_misses;
+  if (lookup != ProgramCache::Lookup::miss) ++out.stats.cache_rejected;
+  return std::nullopt;
+}
+
+// The leader's program compiled from source, its binary and kernels stored in the cache.
+Built leader_from_source(const GroupBuild& job, const CacheKey& key, GroupResult& out,
+                         std::vector<unsigned char>& binary) {
+  const std::size_t leader = job.group.front();
+  const DeviceInfo& info = job.rt.devices[leader].info();
+  Built built = build_from_source(job.rt.contexts[leader], job.device(leader), job.text, job.options);
+  ++out.stats.compiled;
+  if (built.program() == nullptr) return built;
+  binary = program_binary(built.program, info);
+  out.kernels = read_signatures(built.program, info);
+  if (!binary.empty()) {
+    const auto stored = job.cache.store(key, info, {binary, out.kernels});
+    out.stats.cache_evicted += stored.evicted;
+    if (stored.error) out.warnings.push_back("program cache: " + *stored.error);
+  }
+  return built;
+}
+
+// Device `d` of the group, from the leader's binary when it has one (an identical device takes
+// it), else from source.
+void build_follower(const GroupBuild& job, std::size_t d, const std::vector<unsigned char>& binary,
+                    BuildOrigin leader_origin, GroupResult& out) {
+  Built built = binary.empty() ? Built{} : build_from_binary(job.rt.contexts[d], job.device(d), binary, job.options);
+  BuildOrigin origin = leader_origin == BuildOrigin::cache_hit ? BuildOrigin::cache_hit : BuildOrigin::shared;
+  if (built.program() == nullptr) {
+    built = build_from_source(job.rt.contexts[d], job.device(d), job.text, job.options);
+    ++out.stats.compiled;
+    origin = built.program() != nullptr ? BuildOrigin::compiled : BuildOrigin::failed;
+  } else if (origin == BuildOrigin::shared) {
+    ++out.stats.shared;
+  }
+  out.devices.emplace_back(d, std::move(built));
+  out.origins.push_back(origin);
+}
+
+// One group of identical devices: the leader from the cache or from source, the others from the
+// leader's binary. Builds on one platform run one at a time.
+GroupResult build_group(const GroupBuild& job) {
+  GroupResult out;
+  const std::size_t leader = job.group.front();
+  const DeviceInfo& info = job.rt.devices[leader].info();
+  std::lock_guard platform_lock(platform_build_mutex(info.platform_name));
+  const CacheKey key = program_cache_key(job.text, job.options, info);
+  std::vector<unsigned char> binary;
+  std::optional<Built> first = leader_from_cache(job, key, out, binary);
+  const BuildOrigin origin = first ? BuildOrigin::cache_hit : BuildOrigin::compiled;
+  if (!first) first = leader_from_source(job, key, out, binary);
+  if (first->program() == nullptr) {
+    // Identical devices fail identically: the whole group is out, with the one log.
+    GroupResult failed = failed_group(job.group, first->log);
+    failed.stats = out.stats;
+    return failed;
+  }
+  out.devices.emplace_back(leader, std::move(*first));
+  out.origins.push_back(origin);
+  for (std::size_t k = 1; k < job.group.size(); ++k) build_follower(job, job.group[k], binary, origin, out);
   return out;
 }
 
@@ -317,27 +224,17 @@ std::vector<KernelSignature> common_kernels(const std::vector<GroupResult>& resu
   return common;
 }
 
-}  // namespace
-
-Program build_program(const RuntimeState& runtime, const Source& source, std::string_view options,
-                      const Defines& defines) {
-  const auto start = std::chrono::steady_clock::now();
-  const ResolvedSource resolved = source.resolve();
-  const std::string& text = resolved.text;
-  const std::string full_options = compose_options(options, defines);
-  const auto groups = group_identical(runtime.devices);
-
-  // Programs whose text is not all they depend on (includes left to the compiler, -I paths)
-  // bypass the cache: a changed header would otherwise hit a stale binary.
-  const bool use_cache = resolved.self_contained && full_options.find("-I") == std::string::npos;
-
-  // One thread per group beyond the first. An OpenCL failure in a group fails that group's
-  // devices only; anything else is kept and rethrown.
+// Builds every group, one thread per group beyond the first. An OpenCL failure in a group fails
+// that group's devices only; anything else is rethrown.
+std::vector<GroupResult> build_groups(const RuntimeState& runtime, const std::vector<std::vector<std::size_t>>& groups,
+                                      const std::string& text, const std::string& options, bool use_cache) {
+  static const ProgramCache no_cache({}, 0);
+  const ProgramCache& cache = use_cache ? runtime.program_cache : no_cache;
   std::vector<GroupResult> results(groups.size());
   std::vector<std::exception_ptr> errors(groups.size());
   auto work = [&](std::size_t g) {
     try {
-      results[g] = build_group(runtime, groups[g], text, full_options, use_cache);
+      results[g] = build_group({runtime, groups[g], text, options, cache});
     } catch (const Error& e) {
       results[g] = failed_group(groups[g], e.what());
     } catch (...) {
@@ -357,46 +254,60 @@ Program build_program(const RuntimeState& runtime, const Source& source, std::st
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+  return results;
+}
+
+// Files group `r`'s outcome into the program: each device's build (log mapped to the real
+// files), its cl::Program into `programs`, and for a failed group one warning and one log.
+void collect_group(const RuntimeState& runtime, const ResolvedSource& resolved, const std::string& name,
+                   GroupResult& r, ProgramHandle& handle, std::vector<cl::Program>& programs,
+                   std::vector<BuildError::DeviceLog>& failures) {
+  handle.stats += r.stats;
+  handle.warnings.insert(handle.warnings.end(), r.warnings.begin(), r.warnings.end());
+  std::vector<std::string> failed;
+  for (std::size_t k = 0; k < r.devices.size(); ++k) {
+    auto& [d, built] = r.devices[k];
+    handle.builds[d] = DeviceBuild{runtime.devices[d], r.origins[k], resolved.map_diagnostics(built.log)};
+    programs[d] = std::move(built.program);
+    if (r.origins[k] == BuildOrigin::failed) failed.push_back(runtime.devices[d].info().label());
+  }
+  if (failed.empty()) return;
+  const DeviceBuild& first = handle.builds[r.devices.front().first];
+  const std::string who =
+      fmt::format("device{} {} '{}'", failed.size() > 1 ? "s" : "", fmt::join(failed, ", "), first.device.name());
+  failures.push_back({who, first.log});
+  handle.warnings.push_back(fmt::format("'{}' does not build on {}: left out of its launches", name, who));
+}
+
+}  // namespace
+
+Program build_program(const RuntimeState& runtime, const Source& source, std::string_view options,
+                      const Defines& defines) {
+  const auto start = std::chrono::steady_clock::now();
+  const ResolvedSource resolved = source.resolve();
+  const std::string full_options = compose_options(options, defines);
+  // Programs whose text is not all they depend on (includes left to the compiler, -I paths)
+  // bypass the cache: a changed header would otherwise hit a stale binary.
+  const bool use_cache = resolved.self_contained && full_options.find("-I") == std::string::npos;
+  std::vector<GroupResult> results =
+      build_groups(runtime, group_identical(runtime.devices), resolved.text, full_options, use_cache);
 
   auto handle = std::make_shared<ProgramHandle>();
   handle->name = source.name();
   handle->builds.resize(runtime.devices.size(), DeviceBuild{runtime.devices.front(), BuildOrigin::failed, {}});
   std::vector<cl::Program> programs(runtime.devices.size());
   std::vector<BuildError::DeviceLog> failures;
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    GroupResult& r = results[g];
-    handle->stats += r.stats;
-    handle->warnings.insert(handle->warnings.end(), r.warnings.begin(), r.warnings.end());
-    for (std::size_t k = 0; k < r.devices.size(); ++k) {
-      auto& [d, built] = r.devices[k];
-      handle->builds[d] =
-          DeviceBuild{runtime.devices[d], r.origins[k], resolved.map_diagnostics(built.log)};
-      programs[d] = std::move(built.program);
-    }
-    // One log and one warning per group of identical devices that failed.
-    std::vector<std::string> labels;
-    for (std::size_t k = 0; k < r.devices.size(); ++k) {
-      if (r.origins[k] == BuildOrigin::failed) labels.push_back(runtime.devices[r.devices[k].first].info().label());
-    }
-    if (labels.empty()) continue;
-    const DeviceBuild& first = handle->builds[r.devices.front().first];
-    const std::string who = fmt::format("device{} {} '{}'", labels.size() > 1 ? "s" : "",
-                                        fmt::join(labels, ", "), first.device.name());
-    failures.push_back({who, first.log});
-    handle->warnings.push_back(
-        fmt::format("'{}' does not build on {}: left out of its launches", source.name(), who));
-  }
+  for (GroupResult& r : results) collect_group(runtime, resolved, source.name(), r, *handle, programs, failures);
   handle->kernels = common_kernels(results, handle->warnings);
   for (std::size_t d = 0; d < runtime.devices.size(); ++d) {
     if (handle->builds[d].origin == BuildOrigin::failed) continue;
-    handle->devices.push_back(runtime.devices[d]);
-    handle->on_device.push_back(
-        {runtime.devices[d], runtime.contexts[d], programs[d],
-         std::make_shared<DevicePool>(runtime.contexts[d], Internals::handle(runtime.devices[d]).device,
-                                              programs[d], runtime.devices[d].info().name)});
+    const Device& device = runtime.devices[d];
+    handle->devices.push_back(device);
+    handle->on_device.push_back({device, runtime.contexts[d], programs[d],
+                                 std::make_shared<DevicePool>(runtime.contexts[d], Internals::handle(device).device,
+                                                              programs[d], device.info().name)});
   }
-  handle->stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  handle->stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   {
     std::lock_guard lock(runtime.stats_mutex);
     runtime.stats += handle->stats;
