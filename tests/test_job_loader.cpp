@@ -36,7 +36,7 @@ using tessera::detail::FileInit;
 using tessera::detail::FillInit;
 using tessera::detail::ImageSpec;
 using tessera::detail::IotaInit;
-using tessera::detail::JobError;
+using tessera::JobError;
 using tessera::detail::JobSpec;
 using tessera::detail::load_job_spec;
 using tessera::detail::OutputFormat;
@@ -60,7 +60,7 @@ JobError error_of(const fs::path& file, const ParamOverrides& overrides = {}) {
     return e;
   }
   FAIL("no error for " << file.string());
-  return JobError(Errc::invalid_argument, "", {}, "", "");
+  return JobError(Errc::invalid_argument, "", 0, 0, "", "");
 }
 
 JobError text_error(std::string_view text, const fs::path& file,
@@ -71,7 +71,7 @@ JobError text_error(std::string_view text, const fs::path& file,
     return e;
   }
   FAIL("no error for " << file.string());
-  return JobError(Errc::invalid_argument, "", {}, "", "");
+  return JobError(Errc::invalid_argument, "", 0, 0, "", "");
 }
 
 void write_f32_npy(const fs::path& path, const Shape& shape) {

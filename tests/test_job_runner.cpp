@@ -207,7 +207,7 @@ TEST_CASE("what only the kernel can tell is an error at the step or argument in 
   const auto error_of = [&](const std::string& text) -> std::string {
     try {
       tessera::detail::run_job(runtime(), spec(dir, text));
-    } catch (const tessera::detail::JobError& e) {
+    } catch (const tessera::JobError& e) {
       return e.what();
     }
     return "no error";

@@ -184,7 +184,7 @@ void print_plan(const Runtime& rt, const JobSpec& job, const Options& options) {
   }
 }
 
-nlohmann::json report_json(const detail::JobReport& r, const std::vector<detail::CheckResult>& checks,
+nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& checks,
                            const std::vector<std::filesystem::path>& outputs) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : r.steps) {

@@ -15,16 +15,6 @@
 
 namespace tessera::detail {
 
-JobError::JobError(Errc code, std::string file, SourcePos pos, std::string key, std::string reason)
-    : Error(code,
-            fmt::format("{}{}: {}{}", file,
-                        pos.line == 0 ? std::string() : fmt::format(":{}:{}", pos.line, pos.column),
-                        key.empty() ? std::string() : fmt::format("{}: ", key), reason)),
-      file_(std::move(file)),
-      pos_(pos),
-      key_(std::move(key)),
-      reason_(std::move(reason)) {}
-
 namespace {
 
 JobSpec load_sections(const std::string& file, const std::filesystem::path& folder, const toml::table& root,
@@ -51,13 +41,13 @@ JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
                        const ParamOverrides& overrides) {
   const std::string name = file.string();
   if (const auto bad = find_non_ascii_outside_strings(text)) {
-    throw JobError(Errc::invalid_argument, name, SourcePos{bad->line, bad->column}, "",
+    throw JobError(Errc::invalid_argument, name, bad->line, bad->column, "",
                    "a character outside ASCII outside a string or comment (TOML allows them only there)");
   }
   toml::parse_result parsed = toml::parse(text, std::string_view(name));
   if (!parsed) {
     const toml::parse_error& e = parsed.error();
-    throw JobError(Errc::invalid_argument, name, pos_of(e.source()), "",
+    throw JobError(Errc::invalid_argument, name, e.source().begin.line, e.source().begin.column, "",
                    std::string(e.description()));
   }
   return load_sections(name, file.parent_path(), parsed.table(), overrides);
@@ -66,13 +56,13 @@ JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
 JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& overrides) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw JobError(Errc::io, file.string(), {}, "",
+    throw JobError(Errc::io, file.string(), 0, 0, "",
                    fmt::format("cannot read the job file: {}", std::strerror(errno)));
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) {
-    throw JobError(Errc::io, file.string(), {}, "", "cannot read the job file");
+    throw JobError(Errc::io, file.string(), 0, 0, "", "cannot read the job file");
   }
   return parse_job_spec(text.str(), file, overrides);
 }

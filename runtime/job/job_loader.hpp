@@ -19,37 +19,12 @@
 #include <string_view>
 
 #include "job/job_spec.hpp"
-#include "tessera/error.hpp"
+#include "tessera/jobs.hpp"
 
 namespace tessera::detail {
 
-/// A job file that cannot be read or is not a valid job.
-///
-/// what(): "FILE:LINE:COL: KEY: REASON"; without a place (line 0: the file cannot be read, a
-/// --set names no param) "FILE: KEY: REASON"; without a key (a TOML syntax error)
-/// "FILE:LINE:COL: REASON". code() is Errc::io for files that cannot be read, else
-/// Errc::invalid_argument.
-class JobError : public Error {
- public:
-  JobError(Errc code, std::string file, SourcePos pos, std::string key, std::string reason);
-
-  const std::string& file() const noexcept { return file_; }
-  std::uint32_t line() const noexcept { return pos_.line; }
-  std::uint32_t column() const noexcept { return pos_.column; }
-  /// The dotted key path: "buffers.x.type", "steps[0].args[1].buffer" (indices from 0).
-  const std::string& key() const noexcept { return key_; }
-  /// The message alone, without file, place and key.
-  const std::string& reason() const noexcept { return reason_; }
-
- private:
-  std::string file_;
-  SourcePos pos_;
-  std::string key_;
-  std::string reason_;
-};
-
 /// --set NAME=VALUE overrides: each replaces the [params] entry NAME before params are resolved.
-using ParamOverrides = std::map<std::string, std::int64_t, std::less<>>;
+using ParamOverrides = Job::Params;
 
 /// Reads and validates the job file `file`. Relative paths inside it are resolved against its
 /// folder, and messages name it as given. Throws JobError.

@@ -34,7 +34,7 @@ void HostArray::Free::operator()(unsigned char* p) const noexcept { std::free(p)
 namespace {
 
 JobError job_error(const JobSpec& job, SourcePos pos, std::string key, std::string reason) {
-  return JobError(Errc::invalid_argument, job.file, pos, std::move(key), std::move(reason));
+  return JobError(Errc::invalid_argument, job.file, pos.line, pos.column, std::move(key), std::move(reason));
 }
 
 Program build_program(const Runtime& rt, const JobSpec& job) {

@@ -38,20 +38,6 @@ class HostArray {
   std::size_t bytes_;
 };
 
-struct StepReport {
-  std::string kernel;
-  std::vector<RunStats> runs;  ///< one per repetition
-};
-
-struct JobReport {
-  std::string name;
-  std::string scheduler;
-  double wall_s = 0;
-  std::vector<StepReport> steps;
-  std::vector<std::string> warnings;  ///< settings accepted but not honoured, devices left out
-  bool interrupted = false;
-};
-
 /// The buffers after a run, in JobSpec::buffers order, and what the run measured.
 struct JobData {
   std::vector<HostArray> buffers;
@@ -81,12 +67,6 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
 /// through its colormap; uchar data whose last dimension is 3 or 4 as RGB/RGBA). Each file is
 /// written to a temporary file and renamed. Returns the paths written.
 std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobData& data);
-
-struct CheckResult {
-  std::string buffer;
-  bool passed = false;
-  std::string message;  ///< what was compared and, on failure, the first difference
-};
 
 /// Every [[checks]] entry against the buffers.
 std::vector<CheckResult> run_checks(const JobSpec& job, const JobData& data);

@@ -24,7 +24,7 @@ Schedule schedule_from_job(const JobSpec& job, const std::string& name, std::siz
   const SchedulerSpec& s = job.scheduler;
   const bool own = name == s.name;  // the job's settings belong to the policy it names
   const auto error = [&](std::string reason) {
-    return JobError(Errc::invalid_argument, job.file, s.pos, "job.scheduler", std::move(reason));
+    return JobError(Errc::invalid_argument, job.file, s.pos.line, s.pos.column, "job.scheduler", std::move(reason));
   };
   Schedule schedule = Schedule::hguided();
   if (name == "single") {

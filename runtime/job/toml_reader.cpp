@@ -115,7 +115,7 @@ std::pair<std::int64_t, std::int64_t> integer_range(ElementType t) {
 }
 
 void TomlReader::fail(SourcePos pos, std::string key, std::string reason, Errc code) const {
-  throw JobError(code, file_, pos, std::move(key), std::move(reason));
+  throw JobError(code, file_, pos.line, pos.column, std::move(key), std::move(reason));
 }
 
 void TomlReader::check_keys(const toml::table& table, std::string_view path,

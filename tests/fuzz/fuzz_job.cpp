@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const auto spec = tessera::detail::parse_job_spec(text, "fuzz/job.toml", {{"n", 64}});
     if (spec.steps.empty()) std::abort();  // a valid job has at least one step
-  } catch (const tessera::detail::JobError& e) {
+  } catch (const tessera::JobError& e) {
     if (e.line() > lines) std::abort();
   } catch (const std::bad_alloc&) {
   }
