@@ -20,5 +20,6 @@ step(${SCRATCH}/core/consumer)
 step(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${SCRATCH}/jobs -G ${GENERATOR}
      -DCMAKE_PREFIX_PATH=${SCRATCH}/prefix -DWITH_JOBS=ON)
 step(${CMAKE_COMMAND} --build ${SCRATCH}/jobs)
-file(MAKE_DIRECTORY ${SCRATCH}/job)
-step(${SCRATCH}/jobs/consumer ${SCRATCH}/job)
+file(COPY ${JOB_FILE} DESTINATION ${SCRATCH}/job)
+get_filename_component(job_name ${JOB_FILE} NAME)
+step(${SCRATCH}/jobs/consumer ${SCRATCH}/job/${job_name})
