@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <memory>
 #include <sstream>
 
 #include "cli/command.hpp"
@@ -14,14 +13,6 @@
 
 namespace tessera::cli {
 namespace {
-
-struct Options {
-  RuntimeOptions runtime;
-  std::string file;
-  std::vector<std::string> defines;
-  std::string compiler_options;
-  bool json = false;
-};
 
 Defines parse_defines(const std::vector<std::string>& raw) {
   Defines out;
@@ -89,7 +80,9 @@ void print_text(const Program& program) {
   }
 }
 
-int run(const Options& options) {
+}  // namespace
+
+int build_command(const BuildOptions& options) {
   const Runtime runtime(options.runtime);
   report_warnings(runtime);
   const Program program = runtime.compile(source_for(options.file), options.compiler_options,
@@ -101,25 +94,6 @@ int run(const Options& options) {
     print_text(program);
   }
   return exit_ok;
-}
-
-}  // namespace
-
-void add_build_command(CLI::App& app, Action& action) {
-  auto options = std::make_shared<Options>();
-  CLI::App* command = app.add_subcommand(
-      "build", "Compile an OpenCL C file on each selected device and print the build logs");
-  command->add_option("file", options->file, "Kernel file, or builtin:NAME for a builtin kernel")
-      ->required()
-      ->type_name("FILE.cl");
-  command->add_option("-D", options->defines, "Define a macro: -D NAME=VALUE or -D NAME")
-      ->type_name("NAME[=VALUE]")
-      ->allow_extra_args(false);
-  command->add_option("--options", options->compiler_options, "Compiler options")
-      ->type_name("S");
-  command->add_flag("--json", options->json, "Print JSON instead of text");
-  add_device_options(*command, options->runtime);
-  command->callback([options, &action] { action = [options] { return run(*options); }; });
 }
 
 }  // namespace tessera::cli

@@ -21,7 +21,6 @@
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
-#include "job/schedule_from_job.hpp"
 #include "cli/log.hpp"
 #include "tessera/error.hpp"
 
@@ -29,17 +28,6 @@ namespace tessera::cli {
 namespace {
 
 using detail::JobSpec;
-
-struct Options {
-  RuntimeOptions runtime;
-  std::vector<std::string> jobs;
-  std::vector<std::string> sets;
-  std::string scheduler;
-  std::string report;
-  bool dry_run = false;
-  bool verify = false;
-  bool quiet = false;
-};
 
 detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
   detail::ParamOverrides out;
@@ -64,7 +52,7 @@ detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
 }
 
 // Every job, validated before any runs. Throws JobError.
-std::vector<JobSpec> load_all(const Options& options) {
+std::vector<JobSpec> load_all(const JobsOptions& options) {
   const detail::ParamOverrides overrides = parse_sets(options.sets);
   std::vector<JobSpec> specs;
   for (const std::string& file : options.jobs) specs.push_back(detail::load_job_spec(file, overrides));
@@ -133,7 +121,7 @@ class SignalWatcher {
 // its programs' pools.
 class Runtimes {
  public:
-  const Runtime& for_job(const Options& options, const JobSpec& job) {
+  const Runtime& for_job(const JobsOptions& options, const JobSpec& job) {
     RuntimeOptions o = options.runtime;
     if (o.devices.empty()) o.devices = job.devices;
     if (o.cpu_split == 0 && job.scheduler.cpu_split) o.cpu_split = static_cast<unsigned>(*job.scheduler.cpu_split);
@@ -156,7 +144,7 @@ std::uint64_t total_bytes(const JobSpec& job) {
   return sum;
 }
 
-void print_plan(const Runtime& rt, const JobSpec& job, const Options& options) {
+void print_plan(const Runtime& rt, const JobSpec& job, const JobsOptions& options) {
   fmt::print("job '{}' ({}): scheduler {}, {} step(s), {} buffer(s), {:.1f} MiB of host data\n", job.name,
              job.file, options.scheduler.empty() ? job.scheduler.name : options.scheduler, job.steps.size(),
              job.buffers.size(), static_cast<double>(total_bytes(job)) / (1 << 20));
@@ -245,7 +233,9 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, d
   return code;
 }
 
-int run_jobs(const Options& options) {
+}  // namespace
+
+int run_command(const JobsOptions& options) {
   const std::vector<JobSpec> specs = load_all(options);
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
@@ -318,7 +308,7 @@ int run_jobs(const Options& options) {
 }
 
 // Each job parsed and checked, its program built and every step checked against its kernel.
-int validate_jobs(const Options& options) {
+int validate_command(const JobsOptions& options) {
   Runtimes runtimes;
   for (const JobSpec& job : load_all(options)) {
     detail::check_kernels(runtimes.for_job(options, job), job);
@@ -327,35 +317,5 @@ int validate_jobs(const Options& options) {
   return exit_ok;
 }
 
-void add_job_arguments(CLI::App& command, Options& options) {
-  command.add_option("jobs", options.jobs, "Job files")->required()->type_name("JOB.toml");
-  command.add_option("--set", options.sets, "Override a [params] entry: --set n=4096")->type_name("NAME=INT");
-  command.add_flag("--quiet", options.quiet, "Print only errors");
-}
-
-}  // namespace
-
-void add_run_command(CLI::App& app, Action& action) {
-  auto options = std::make_shared<Options>();
-  CLI::App* command = app.add_subcommand("run", "Run TOML batch jobs across the selected devices");
-  add_job_arguments(*command, *options);
-  command->add_option("--scheduler", options->scheduler, "single, static, dynamic or hguided (overrides [job])")
-      ->type_name("S")
-      ->check(CLI::IsMember(detail::scheduler_names()));
-  command->add_flag("--dry-run", options->dry_run, "Validate and print the plan; run nothing");
-  command->add_flag("--verify", options->verify, "Re-run on one device and compare every output");
-  command->add_option("--report", options->report, "Write a JSON report")->type_name("F.json");
-  add_device_options(*command, options->runtime);
-  command->callback([options, &action] { action = [options] { return run_jobs(*options); }; });
-}
-
-void add_validate_command(CLI::App& app, Action& action) {
-  auto options = std::make_shared<Options>();
-  CLI::App* command = app.add_subcommand(
-      "validate", "Check TOML job files and their kernels' signatures (builds the programs, runs nothing)");
-  add_job_arguments(*command, *options);
-  add_device_options(*command, options->runtime);
-  command->callback([options, &action] { action = [options] { return validate_jobs(*options); }; });
-}
 
 }  // namespace tessera::cli
