@@ -81,12 +81,10 @@ std::pair<std::size_t, std::size_t> BufferPlan::own_bytes(std::size_t a, std::si
   return {a * unit, b * unit};
 }
 
-LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
-  LaunchPlan plan{Internals::handle(launch.program()),
-                  launch.kernel(), launch.global(), launch.local()};
-  const KernelSignature& sig = launch.program().kernel(launch.kernel());
-  sig.check_arity(launch.args().size());
+namespace {
 
+// The work-group size every chunk runs with, and the granule of chunk sizes it implies.
+void plan_local_size(const KernelSignature& sig, const Launch& launch, LaunchPlan& plan) {
   const NDRange& g = launch.global();
   for (std::size_t d = 0; d < g.dims(); ++d) {
     if (g[d] == 0) invalid(fmt::format("kernel '{}': the global range {} is empty", sig.name, g.to_string()));
@@ -97,110 +95,121 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
   for (const auto& on : plan.program->on_device) {
     max_group = std::min(max_group, std::max<std::size_t>(on.pool->work_group_size(plan.kernel), 1));
   }
-  if (const auto& l = launch.local()) {
-    if (l->dims() != g.dims()) {
-      invalid(fmt::format("kernel '{}': local size {} has {} dimension(s), the global range {} has {}",
-                          sig.name, l->to_string(), l->dims(), g.to_string(), g.dims()));
-    }
-    for (std::size_t d = 0; d < g.dims(); ++d) {
-      if ((*l)[d] == 0 || g[d] % (*l)[d] != 0) {
-        invalid(fmt::format("kernel '{}': local size {} does not divide the global range {}",
-                            sig.name, l->to_string(), g.to_string()));
-      }
-    }
-    if (l->total() > max_group) {
-      invalid(fmt::format("kernel '{}': local size {} has {} work-items; the kernel runs at most {} per "
-                          "work-group on its devices",
-                          sig.name, l->to_string(), l->total(), max_group));
-    }
-    plan.granule = (*l)[g.dims() - 1];
-  } else {
+  const auto& l = launch.local();
+  if (!l) {
     plan.local = automatic_local(g, max_group);
     plan.granule = (*plan.local)[g.dims() - 1];
+    return;
   }
+  if (l->dims() != g.dims()) {
+    invalid(fmt::format("kernel '{}': local size {} has {} dimension(s), the global range {} has {}", sig.name,
+                        l->to_string(), l->dims(), g.to_string(), g.dims()));
+  }
+  for (std::size_t d = 0; d < g.dims(); ++d) {
+    if ((*l)[d] == 0 || g[d] % (*l)[d] != 0) {
+      invalid(fmt::format("kernel '{}': local size {} does not divide the global range {}", sig.name,
+                          l->to_string(), g.to_string()));
+    }
+  }
+  if (l->total() > max_group) {
+    invalid(fmt::format("kernel '{}': local size {} has {} work-items; the kernel runs at most {} per "
+                        "work-group on its devices",
+                        sig.name, l->to_string(), l->total(), max_group));
+  }
+  plan.granule = (*l)[g.dims() - 1];
+}
 
+void plan_scalar(const KernelSignature& sig, std::size_t i, const Scalar& s) {
+  const KernelArg& param = sig.args[i];
+  if (param.kind != ArgKind::scalar) {
+    invalid(fmt::format("{} is a {} pointer ({}); a scalar ({}) was given", describe(sig, i), to_string(param.kind),
+                        param.type_name, to_string(s.type())));
+  }
+  const std::size_t expected = opencl_type_size(param.type_name);
+  if (expected != 0 && expected != s.size()) {
+    invalid(fmt::format("{} is {} ({} bytes); a {} ({} bytes) was given", describe(sig, i), param.type_name, expected,
+                        to_string(s.type()), s.size()));
+  }
+}
+
+void plan_window_base(const KernelSignature& sig, std::size_t i, LaunchPlan& plan) {
+  const KernelArg& param = sig.args[i];
+  const std::size_t bytes = opencl_type_size(param.type_name);
+  if (param.kind != ArgKind::scalar || (bytes != 4 && bytes != 8)) {
+    invalid(fmt::format("{} receives the window base: it must be a uint or ulong, not {}", describe(sig, i),
+                        param.type_name));
+  }
+  if (plan.window_base_arg) invalid(fmt::format("kernel '{}': two window_base() arguments", sig.name));
+  plan.windowed = true;
+  plan.window_base_arg = i;
+  plan.window_base_bytes = bytes;
+}
+
+// A buffer argument's role against its parameter and the range: the geometry of its slices.
+BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferArg& b, const NDRange& g) {
+  const KernelArg& param = sig.args[i];
+  if (param.kind != ArgKind::global_buffer && param.kind != ArgKind::constant_buffer) {
+    invalid(fmt::format("{} is {} ({}); a buffer was given", describe(sig, i),
+                        param.kind == ArgKind::scalar ? "a scalar" : "a local pointer", param.type_name));
+  }
+  if (b.count() == 0 || b.data() == nullptr) invalid(fmt::format("{}: the buffer is empty", describe(sig, i)));
+  BufferPlan bp{i, b};
   const std::size_t extent = g.split_extent();
-  for (std::size_t i = 0; i < launch.args().size(); ++i) {
-    const KernelArg& param = sig.args[i];
-    const KernelArgValue& value = launch.args()[i];
-    if (const auto* s = std::get_if<Scalar>(&value)) {
-      if (param.kind != ArgKind::scalar) {
-        invalid(fmt::format("{} is a {} pointer ({}); a scalar ({}) was given", describe(sig, i),
-                            to_string(param.kind), param.type_name, to_string(s->type())));
+  switch (b.role()) {
+    case BufferArg::Role::split:
+    case BufferArg::Role::halo:
+      if (b.count() % extent != 0) {
+        invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the range {}", describe(sig, i),
+                            b.count(), extent, g.to_string()));
       }
-      const std::size_t expected = opencl_type_size(param.type_name);
-      if (expected != 0 && expected != s->size()) {
-        invalid(fmt::format("{} is {} ({} bytes); a {} ({} bytes) was given", describe(sig, i),
-                            param.type_name, expected, to_string(s->type()), s->size()));
-      }
-    } else if (std::holds_alternative<WindowBase>(value)) {
-      const std::size_t bytes = opencl_type_size(param.type_name);
-      if (param.kind != ArgKind::scalar || (bytes != 4 && bytes != 8)) {
-        invalid(fmt::format("{} receives the window base: it must be a uint or ulong, not {}",
-                            describe(sig, i), param.type_name));
-      }
-      if (plan.window_base_arg) invalid(fmt::format("kernel '{}': two window_base() arguments", sig.name));
-      plan.windowed = true;
-      plan.window_base_arg = i;
-      plan.window_base_bytes = bytes;
-    } else if (std::holds_alternative<LocalArg>(value)) {
-      if (param.kind != ArgKind::local_buffer) {
-        invalid(fmt::format("{} is not a local pointer; a local size was given", describe(sig, i)));
-      }
-    } else {
-      const BufferArg& b = std::get<BufferArg>(value);
-      if (param.kind != ArgKind::global_buffer && param.kind != ArgKind::constant_buffer) {
-        invalid(fmt::format("{} is {} ({}); a buffer was given", describe(sig, i),
-                            param.kind == ArgKind::scalar ? "a scalar" : "a local pointer",
-                            param.type_name));
-      }
-      if (b.count() == 0 || b.data() == nullptr) {
-        invalid(fmt::format("{}: the buffer is empty", describe(sig, i)));
-      }
-      BufferPlan bp{i, b};
-      switch (b.role()) {
-        case BufferArg::Role::split:
-        case BufferArg::Role::halo:
-          if (b.count() % extent != 0) {
-            invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the "
-                                "range {}", describe(sig, i), b.count(), extent, g.to_string()));
-          }
-          bp.elements_per_index = b.count() / extent;
-          break;
-        case BufferArg::Role::whole:
-          if (b.access() != Access::read) {
-            invalid(fmt::format("{}: a whole buffer is read-only; access '{}' was given",
-                                describe(sig, i), to_string(b.access())));
-          }
-          break;
-        case BufferArg::Role::reduce:
-          if (b.access() == Access::read) {
-            invalid(fmt::format("{}: a reduce buffer must be written; access 'read' was given",
-                                describe(sig, i)));
-          }
-          break;
-      }
-      if (b.access() != Access::read && param.is_const) {
-        invalid(fmt::format("{} points to const data; access '{}' was given", describe(sig, i),
+      bp.elements_per_index = b.count() / extent;
+      break;
+    case BufferArg::Role::whole:
+      if (b.access() != Access::read) {
+        invalid(fmt::format("{}: a whole buffer is read-only; access '{}' was given", describe(sig, i),
                             to_string(b.access())));
       }
-      if (b.role() == BufferArg::Role::halo) plan.halo_max = std::max(plan.halo_max, b.halo_width());
-      plan.buffers.push_back(bp);
-    }
-    plan.args.push_back(value);
+      break;
+    case BufferArg::Role::reduce:
+      if (b.access() == Access::read) {
+        invalid(fmt::format("{}: a reduce buffer must be written; access 'read' was given", describe(sig, i)));
+      }
+      break;
   }
+  if (b.access() != Access::read && param.is_const) {
+    invalid(fmt::format("{} points to const data; access '{}' was given", describe(sig, i), to_string(b.access())));
+  }
+  return bp;
+}
 
-  const std::size_t devices = plan.program->devices.size();
+void plan_argument(const KernelSignature& sig, std::size_t i, const KernelArgValue& value, LaunchPlan& plan) {
+  if (const auto* s = std::get_if<Scalar>(&value)) {
+    plan_scalar(sig, i, *s);
+  } else if (std::holds_alternative<WindowBase>(value)) {
+    plan_window_base(sig, i, plan);
+  } else if (std::holds_alternative<LocalArg>(value)) {
+    if (sig.args[i].kind != ArgKind::local_buffer) {
+      invalid(fmt::format("{} is not a local pointer; a local size was given", describe(sig, i)));
+    }
+  } else {
+    const BufferArg& b = std::get<BufferArg>(value);
+    plan.buffers.push_back(plan_buffer(sig, i, b, plan.global));
+    if (b.role() == BufferArg::Role::halo) plan.halo_max = std::max(plan.halo_max, b.halo_width());
+  }
+  plan.args.push_back(value);
+}
+
+// The schedule against the program's devices.
+void check_schedule(const Schedule& schedule, std::size_t devices) {
   if (const auto* single = std::get_if<policy::Single>(&schedule.policy())) {
     if (single->device != policy::Single::fastest && single->device >= devices) {
-      invalid(fmt::format("schedule single: device {} does not exist (the program has {} device(s))",
-                          single->device, devices));
+      invalid(fmt::format("schedule single: device {} does not exist (the program has {} device(s))", single->device,
+                          devices));
     }
   }
   if (const auto* st = std::get_if<policy::Static>(&schedule.policy())) {
     if (!st->weights.empty() && st->weights.size() != devices) {
-      invalid(fmt::format("schedule static: {} weights given for {} devices", st->weights.size(),
-                          devices));
+      invalid(fmt::format("schedule static: {} weights given for {} devices", st->weights.size(), devices));
     }
     double sum = 0;
     for (double w : st->weights) {
@@ -210,6 +219,17 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
     if (!st->weights.empty() && sum <= 0) invalid("schedule static: the weights sum to 0");
   }
   if (schedule.pipeline == 0) invalid("schedule: pipeline must be at least 1");
+}
+
+}  // namespace
+
+LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
+  LaunchPlan plan{Internals::handle(launch.program()), launch.kernel(), launch.global(), launch.local()};
+  const KernelSignature& sig = launch.program().kernel(launch.kernel());
+  sig.check_arity(launch.args().size());
+  plan_local_size(sig, launch, plan);
+  for (std::size_t i = 0; i < launch.args().size(); ++i) plan_argument(sig, i, launch.args()[i], plan);
+  check_schedule(schedule, plan.program->devices.size());
   return plan;
 }
 
