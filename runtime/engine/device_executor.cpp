@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <optional>
+#include <utility>
 
 #include "common/cl.hpp"
 #include "device/device_handle.hpp"
@@ -38,9 +39,9 @@ class Executor {
  public:
   Executor(RunState& run, std::size_t device)
       : run_(run),
-        d_(device),
-        on_(run.plan.program->on_device[device]),
-        info_(on_.device.info()),
+        device_(device),
+        program_(run.plan.program->per_device[device]),
+        info_(program_.device.info()),
         zero_copy_(info_.unified_memory) {}
 
   void run(const Chunk& first) {
@@ -49,7 +50,7 @@ class Executor {
     issue(first);
     while (true) {
       while (in_flight_.size() < pipeline) {
-        const auto chunk = run_.ledger.take(d_);
+        const auto chunk = run_.ledger.take(device_);
         if (!chunk) break;
         issue(*chunk);
       }
@@ -58,11 +59,11 @@ class Executor {
     }
     publish_host_outputs();
     // Clean finish: the queues and the kernel object serve the program's next run.
-    on_.pool->give_back(lanes_);
-    on_.pool->give_back(run_.plan.kernel, std::move(kernel_));
-    const DeviceRunStats& s = run_.device_stats[d_];
+    program_.pool->give_back(lanes_);
+    program_.pool->give_back(run_.plan.kernel, std::move(kernel_));
+    const DeviceRunStats& s = run_.device_stats[device_];
     if (calibrated_static(run_.schedule) && s.busy_s > 0 && !run_.ledger.cancelled()) {
-      run_.plan.program->history.record(run_.plan.kernel, run_.plan.global.to_string(), d_,
+      run_.plan.program->history.record(run_.plan.kernel, run_.plan.global.to_string(), device_,
                                         static_cast<double>(s.items) / s.busy_s);
     }
   }
@@ -75,31 +76,34 @@ class Executor {
   }
 
  private:
-  // A device buffer holding the host bytes from `origin` on (split and halo buffers).
-  struct View {
+  // Where a split or halo buffer's bytes are on the device for one chunk: a device buffer that
+  // holds the host array's bytes from `origin` on.
+  struct ChunkBuffer {
     cl::Buffer buffer;
     std::size_t origin = 0;
-    bool host_window = false;  // a per-chunk buffer over host memory (windowed zero-copy)
+    bool host_window = false;  // a buffer made for this chunk over host memory (windowed zero-copy)
   };
 
   struct InFlight {
     Chunk chunk;
     cl::Event kernel;
     std::vector<cl::Event> done;  // the chunk is finished when these are
-    std::size_t slot = 0;
+    std::size_t slot = 0;         // its pipeline slot: which reduce copies and windows it uses
     std::vector<std::pair<std::size_t, std::vector<unsigned char>>> reduce_copies;
-    std::vector<View> views;  // per plan buffer: where its bytes are on the device for this chunk
+    std::vector<ChunkBuffer> buffers;  // per plan buffer (split and halo roles)
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
   };
 
   const std::string& name() const { return info_.name; }
 
-  void setup(std::size_t pipeline) {
-    cl_int status = CL_SUCCESS;
-    lanes_ = on_.pool->take_lanes();
-    kernel_ = on_.pool->take_kernel(run_.plan.kernel);
+  void set_arg(std::size_t index, const cl::Buffer& buffer) {
+    check(kernel_.setArg(static_cast<cl_uint>(index), buffer), "clSetKernelArg", name());
+  }
 
+  void setup(std::size_t pipeline) {
+    lanes_ = program_.pool->take_lanes();
+    kernel_ = program_.pool->take_kernel(run_.plan.kernel);
     const LaunchPlan& plan = run_.plan;
     for (std::size_t i = 0; i < plan.args.size(); ++i) {
       if (const auto* s = std::get_if<Scalar>(&plan.args[i])) {
@@ -108,102 +112,122 @@ class Executor {
         check(kernel_.setArg(static_cast<cl_uint>(i), cl::Local(l->bytes)), "clSetKernelArg", name());
       }
     }
-    buffers_.resize(plan.buffers.size());
-    slots_.resize(plan.buffers.size());
-    identities_.resize(plan.buffers.size());
-    for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
-      const BufferPlan& bp = plan.buffers[b];
-      const BufferArg& arg = bp.buffer;
-      const bool sliced = arg.role() == BufferArg::Role::split || arg.role() == BufferArg::Role::halo;
-      if (plan.windowed && sliced) {
-        if (zero_copy_) continue;  // a buffer over the host window per chunk
-        const std::size_t capacity = (run_.max_chunk[d_] + 2 * plan.halo_max) * bp.unit_bytes();
-        for (std::size_t s = 0; s < pipeline; ++s) {
-          slots_[b].emplace_back(on_.context, access_flags(arg.access()), capacity, nullptr, &status);
-          check(status, "clCreateBuffer", name());
-        }
-        continue;
-      }
-      if (arg.role() == BufferArg::Role::reduce) {
-        identities_[b] = reduce_identity(arg.type(), arg.reduce_op());
-        for (std::size_t s = 0; s < pipeline; ++s) {
-          slots_[b].emplace_back(on_.context, CL_MEM_READ_WRITE, arg.bytes(), nullptr, &status);
-          check(status, "clCreateBuffer", name());
-        }
-        continue;
-      }
-      const cl_mem_flags flags = access_flags(arg.access()) | (zero_copy_ ? CL_MEM_USE_HOST_PTR : 0);
-      buffers_[b] = cl::Buffer(on_.context, flags, arg.bytes(), zero_copy_ ? arg.data() : nullptr, &status);
-      check(status, "clCreateBuffer", name());
-      check(kernel_.setArg(static_cast<cl_uint>(bp.arg), buffers_[b]), "clSetKernelArg", name());
-      if (!zero_copy_ && arg.role() == BufferArg::Role::whole) {
-        cl::Event e;
-        check(wq_.enqueueWriteBuffer(buffers_[b], CL_FALSE, 0, arg.bytes(), arg.data(), nullptr, &e),
-              "clEnqueueWriteBuffer", name());
-        whole_ready_.push_back(e);
-        whole_bytes_ += arg.bytes();
-      }
-    }
+    whole_buffers_.resize(plan.buffers.size());
+    slot_buffers_.resize(plan.buffers.size());
+    reduce_identities_.resize(plan.buffers.size());
+    for (std::size_t b = 0; b < plan.buffers.size(); ++b) setup_buffer(b, pipeline);
     for (std::size_t s = 0; s < pipeline; ++s) free_slots_.push_back(s);
   }
 
-  void issue(const Chunk& c) {
+  // Buffer b's device memory for the run: one buffer per pipeline slot (reduce copies, windows
+  // on devices that copy), none (windows over host memory, made per chunk), or one buffer over
+  // the whole array (in place on zero-copy devices; whole buffers are written once, here).
+  void setup_buffer(std::size_t b, std::size_t pipeline) {
     const LaunchPlan& plan = run_.plan;
-    const std::size_t extent = plan.global.split_extent();
-    const std::size_t a = c.offset, b = c.offset + c.size;
+    const BufferPlan& bp = plan.buffers[b];
+    const BufferArg& arg = bp.buffer;
+    const bool sliced = arg.role() == BufferArg::Role::split || arg.role() == BufferArg::Role::halo;
+    cl_int status = CL_SUCCESS;
+    if ((plan.windowed && sliced) || arg.role() == BufferArg::Role::reduce) {
+      if (plan.windowed && sliced && zero_copy_) return;  // a buffer over the host window per chunk
+      const bool reduce = arg.role() == BufferArg::Role::reduce;
+      if (reduce) reduce_identities_[b] = reduce_identity(arg.type(), arg.reduce_op());
+      const std::size_t bytes =
+          reduce ? arg.bytes() : (run_.max_chunk[device_] + 2 * plan.halo_max) * bp.unit_bytes();
+      const cl_mem_flags flags = reduce ? CL_MEM_READ_WRITE : access_flags(arg.access());
+      for (std::size_t s = 0; s < pipeline; ++s) {
+        slot_buffers_[b].emplace_back(program_.context, flags, bytes, nullptr, &status);
+        check(status, "clCreateBuffer", name());
+      }
+      return;
+    }
+    const cl_mem_flags flags = access_flags(arg.access()) | (zero_copy_ ? CL_MEM_USE_HOST_PTR : 0);
+    whole_buffers_[b] = cl::Buffer(program_.context, flags, arg.bytes(), zero_copy_ ? arg.data() : nullptr, &status);
+    check(status, "clCreateBuffer", name());
+    set_arg(bp.arg, whole_buffers_[b]);
+    if (!zero_copy_ && arg.role() == BufferArg::Role::whole) {
+      cl::Event e;
+      check(write_lane_.enqueueWriteBuffer(whole_buffers_[b], CL_FALSE, 0, arg.bytes(), arg.data(), nullptr, &e),
+            "clEnqueueWriteBuffer", name());
+      whole_writes_.push_back(e);
+      whole_bytes_ += arg.bytes();
+    }
+  }
+
+  // Chunk c: its inputs on the write lane, its kernel on the kernel lane once they are in, its
+  // outputs on the read lane once it ran.
+  void issue(const Chunk& c) {
     InFlight f{c};
     f.slot = free_slots_.back();
     free_slots_.pop_back();
-    std::vector<cl::Event> inputs;
-    if (!whole_ready_.empty()) {  // the first chunk carries the one-time whole-buffer writes
-      inputs = std::move(whole_ready_);
-      whole_ready_.clear();
-      f.bytes_in += whole_bytes_;
-    }
+    const std::vector<cl::Event> inputs = enqueue_inputs(f);
+    enqueue_kernel(f, inputs);
+    enqueue_outputs(f);
+    for (cl::CommandQueue* q : {&write_lane_, &kernel_lane_, &read_lane_}) check(q->flush(), "clFlush", name());
+    in_flight_.push_back(std::move(f));
+  }
+
+  // What chunk f reads, written to the device (or, for reduce copies, filled with the op's
+  // identity); the events the kernel waits for. The first chunk also waits for the whole-buffer
+  // writes of setup.
+  std::vector<cl::Event> enqueue_inputs(InFlight& f) {
+    const LaunchPlan& plan = run_.plan;
+    const std::size_t extent = plan.global.split_extent();
+    const std::size_t a = f.chunk.offset, b = f.chunk.offset + f.chunk.size;
+    std::vector<cl::Event> inputs = std::move(whole_writes_);
+    whole_writes_.clear();
+    f.bytes_in += std::exchange(whole_bytes_, 0);
     // Windowed launches: device buffers hold indices [base, top) only.
-    const std::size_t h = plan.halo_max;
-    const std::size_t base = plan.windowed ? a - std::min(a, h) : 0;
-    const std::size_t top = std::min(extent, b + h);
-    f.views.resize(plan.buffers.size());
+    const std::size_t base = plan.windowed ? a - std::min(a, plan.halo_max) : 0;
+    const std::size_t top = std::min(extent, b + plan.halo_max);
+    f.buffers.resize(plan.buffers.size());
     for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
       const BufferPlan& bp = plan.buffers[k];
       const BufferArg& arg = bp.buffer;
       cl::Event e;
       if (arg.role() == BufferArg::Role::reduce) {
-        const std::vector<unsigned char>& identity = identities_[k];
-        cl::Buffer& copy = slots_[k][f.slot];
-        check(clEnqueueFillBuffer(wq_(), copy(), identity.data(), identity.size(), 0, arg.bytes(), 0,
-                                  nullptr, &e()),
+        const std::vector<unsigned char>& identity = reduce_identities_[k];
+        const cl::Buffer& copy = slot_buffers_[k][f.slot];
+        check(clEnqueueFillBuffer(write_lane_(), copy(), identity.data(), identity.size(), 0, arg.bytes(), 0, nullptr,
+                                  &e()),
               "clEnqueueFillBuffer", name());
         inputs.push_back(e);
-        check(kernel_.setArg(static_cast<cl_uint>(bp.arg), copy), "clSetKernelArg", name());
+        set_arg(bp.arg, copy);
         continue;
       }
       if (arg.role() == BufferArg::Role::whole) continue;
-      View& v = f.views[k] = view(k, f.slot, base, top);
-      if (plan.windowed) check(kernel_.setArg(static_cast<cl_uint>(bp.arg), v.buffer), "clSetKernelArg", name());
-      if (!zero_copy_ && bp.reads()) {
-        const auto [lo, hi] = bp.read_bytes(a, b, extent);
-        check(wq_.enqueueWriteBuffer(v.buffer, CL_FALSE, lo - v.origin, hi - lo,
-                                     static_cast<unsigned char*>(arg.data()) + lo, nullptr, &e),
-              "clEnqueueWriteBuffer", name());
-        inputs.push_back(e);
-        f.bytes_in += hi - lo;
-      }
+      const ChunkBuffer& cb = f.buffers[k] = chunk_buffer(k, f.slot, base, top);
+      if (plan.windowed) set_arg(bp.arg, cb.buffer);
+      if (zero_copy_ || !bp.reads()) continue;
+      const auto [lo, hi] = bp.read_bytes(a, b, extent);
+      check(write_lane_.enqueueWriteBuffer(cb.buffer, CL_FALSE, lo - cb.origin, hi - lo,
+                                           static_cast<unsigned char*>(arg.data()) + lo, nullptr, &e),
+            "clEnqueueWriteBuffer", name());
+      inputs.push_back(e);
+      f.bytes_in += hi - lo;
     }
     if (plan.window_base_arg) set_window_base(*plan.window_base_arg, base);
+    return inputs;
+  }
 
-    // Whole work-groups of the launch's local size, then (last chunk, automatic local size
-    // only) the remainder as one work-group of its own.
-    const std::size_t granule = plan.granule;
-    const std::size_t aligned = c.size / granule * granule;
-    if (aligned > 0) enqueue_kernel(a, aligned, granule, inputs, f.kernel);
-    if (aligned < c.size) {
+  // Whole work-groups of the launch's local size, then (last chunk, automatic local size only)
+  // the remainder as one work-group of its own.
+  void enqueue_kernel(InFlight& f, std::vector<cl::Event> inputs) {
+    const std::size_t granule = run_.plan.granule;
+    const std::size_t a = f.chunk.offset, size = f.chunk.size;
+    const std::size_t aligned = size / granule * granule;
+    if (aligned > 0) enqueue_range(a, aligned, granule, inputs, f.kernel);
+    if (aligned < size) {
       if (aligned > 0) inputs = {f.kernel};
-      enqueue_kernel(a + aligned, c.size - aligned, c.size - aligned, inputs, f.kernel);
+      enqueue_range(a + aligned, size - aligned, size - aligned, inputs, f.kernel);
     }
     f.done.push_back(f.kernel);
+  }
 
+  // What chunk f wrote, read back once its kernel ran: reduce copies whole, split and halo
+  // buffers their own slice (devices that copy only).
+  void enqueue_outputs(InFlight& f) {
+    const LaunchPlan& plan = run_.plan;
     const std::vector<cl::Event> after_kernel{f.kernel};
     for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
       const BufferPlan& bp = plan.buffers[k];
@@ -211,36 +235,33 @@ class Executor {
       cl::Event e;
       if (arg.role() == BufferArg::Role::reduce) {
         auto& [index, data] = f.reduce_copies.emplace_back(k, std::vector<unsigned char>(arg.bytes()));
-        check(rq_.enqueueReadBuffer(slots_[k][f.slot], CL_FALSE, 0, arg.bytes(), data.data(),
-                                    &after_kernel, &e),
+        check(read_lane_.enqueueReadBuffer(slot_buffers_[k][f.slot], CL_FALSE, 0, arg.bytes(), data.data(),
+                                           &after_kernel, &e),
               "clEnqueueReadBuffer", name());
-        f.done.push_back(e);
-        f.bytes_out += arg.bytes();
       } else if (!zero_copy_ && bp.writes() && arg.role() != BufferArg::Role::whole) {
-        const View& v = f.views[k];
-        const auto [lo, hi] = bp.own_bytes(a, b);
-        check(rq_.enqueueReadBuffer(v.buffer, CL_FALSE, lo - v.origin, hi - lo,
-                                    static_cast<unsigned char*>(arg.data()) + lo, &after_kernel, &e),
+        const ChunkBuffer& cb = f.buffers[k];
+        const auto [lo, hi] = bp.own_bytes(f.chunk.offset, f.chunk.offset + f.chunk.size);
+        check(read_lane_.enqueueReadBuffer(cb.buffer, CL_FALSE, lo - cb.origin, hi - lo,
+                                           static_cast<unsigned char*>(arg.data()) + lo, &after_kernel, &e),
               "clEnqueueReadBuffer", name());
-        f.done.push_back(e);
-        f.bytes_out += hi - lo;
+      } else {
+        continue;
       }
+      f.done.push_back(e);
+      f.bytes_out += arg.role() == BufferArg::Role::reduce ? arg.bytes() : bp.unit_bytes() * f.chunk.size;
     }
-    for (cl::CommandQueue* q : {&wq_, &kq_, &rq_}) check(q->flush(), "clFlush", name());
-    in_flight_.push_back(std::move(f));
   }
 
   // Where buffer k's bytes for indices [base, top) are on the device for this chunk: the
   // whole-array buffer, a window slot, or (zero-copy) a buffer over the host window itself.
-  View view(std::size_t k, std::size_t slot, std::size_t base, std::size_t top) {
-    if (!run_.plan.windowed) return {buffers_[k], 0, false};
+  ChunkBuffer chunk_buffer(std::size_t k, std::size_t slot, std::size_t base, std::size_t top) {
+    if (!run_.plan.windowed) return {whole_buffers_[k], 0, false};
     const BufferPlan& bp = run_.plan.buffers[k];
     const std::size_t origin = base * bp.unit_bytes();
-    if (!zero_copy_) return {slots_[k][slot], origin, false};
+    if (!zero_copy_) return {slot_buffers_[k][slot], origin, false};
     cl_int status = CL_SUCCESS;
-    cl::Buffer window(on_.context, access_flags(bp.buffer.access()) | CL_MEM_USE_HOST_PTR,
-                      (top - base) * bp.unit_bytes(),
-                      static_cast<unsigned char*>(bp.buffer.data()) + origin, &status);
+    cl::Buffer window(program_.context, access_flags(bp.buffer.access()) | CL_MEM_USE_HOST_PTR,
+                      (top - base) * bp.unit_bytes(), static_cast<unsigned char*>(bp.buffer.data()) + origin, &status);
     check(status, "clCreateBuffer", name());
     return {window, origin, true};
   }
@@ -256,8 +277,8 @@ class Executor {
 
   // One kernel enqueue over indices [offset, offset + size) of the split dimension, with
   // `split_local` as the local size along it.
-  void enqueue_kernel(std::size_t offset, std::size_t size, std::size_t split_local,
-                      const std::vector<cl::Event>& inputs, cl::Event& event) {
+  void enqueue_range(std::size_t offset, std::size_t size, std::size_t split_local,
+                     const std::vector<cl::Event>& inputs, cl::Event& event) {
     const LaunchPlan& plan = run_.plan;
     const NDRange& g = plan.global;
     const std::size_t dims = g.dims();
@@ -267,10 +288,10 @@ class Executor {
     off[dims - 1] = offset;
     global[dims - 1] = size;
     local[dims - 1] = split_local;
-    check(kq_.enqueueNDRangeKernel(kernel_, make_range(dims, off[0], off[1], off[2]),
-                                   make_range(dims, global[0], global[1], global[2]),
-                                   make_range(dims, local[0], local[1], local[2]),
-                                   inputs.empty() ? nullptr : &inputs, &event),
+    check(kernel_lane_.enqueueNDRangeKernel(kernel_, make_range(dims, off[0], off[1], off[2]),
+                                            make_range(dims, global[0], global[1], global[2]),
+                                            make_range(dims, local[0], local[1], local[2]),
+                                            inputs.empty() ? nullptr : &inputs, &event),
           "clEnqueueNDRangeKernel", name());
   }
 
@@ -278,11 +299,15 @@ class Executor {
     InFlight f = std::move(in_flight_.front());
     in_flight_.pop_front();
     check(cl::Event::waitForEvents(f.done), "clWaitForEvents", name());
-    for (std::size_t k = 0; k < f.views.size(); ++k) {
-      if (f.views[k].host_window && run_.plan.buffers[k].writes()) publish(f.views[k].buffer);
+    for (std::size_t k = 0; k < f.buffers.size(); ++k) {
+      if (f.buffers[k].host_window && run_.plan.buffers[k].writes()) publish(f.buffers[k].buffer);
     }
     free_slots_.push_back(f.slot);
+    record(f);
+  }
 
+  // The finished chunk in the ledger, the device's statistics and the run's records.
+  void record(InFlight& f) {
     ChunkRecord r;
     r.chunk = f.chunk;
     r.queued_ns = profile(f.kernel, CL_PROFILING_COMMAND_QUEUED);
@@ -292,9 +317,9 @@ class Executor {
     r.bytes_in = f.bytes_in;
     r.bytes_out = f.bytes_out;
     r.host_done_s = run_.seconds_since_start();
-    run_.ledger.report(d_, f.chunk.size);
+    run_.ledger.report(device_, f.chunk.size);
 
-    DeviceRunStats& s = run_.device_stats[d_];
+    DeviceRunStats& s = run_.device_stats[device_];
     ++s.chunks;
     s.items += f.chunk.size * run_.plan.global.items_per_index();
     s.busy_s += r.end_ns > r.start_ns ? static_cast<double>(r.end_ns - r.start_ns) * 1e-9 : 0.0;
@@ -305,9 +330,7 @@ class Executor {
 
     std::lock_guard lock(run_.mutex);
     run_.records.push_back(r);
-    for (auto& [buffer, data] : f.reduce_copies) {
-      run_.reductions.push_back({buffer, f.chunk, std::move(data)});
-    }
+    for (auto& [buffer, data] : f.reduce_copies) run_.reductions.push_back({buffer, f.chunk, std::move(data)});
   }
 
   // Zero-copy outputs: a blocking map makes the device's writes visible in host memory.
@@ -315,36 +338,36 @@ class Executor {
     cl_int status = CL_SUCCESS;
     const std::size_t bytes = buffer.getInfo<CL_MEM_SIZE>(&status);
     check(status, "clGetMemObjectInfo", name());
-    void* p = kq_.enqueueMapBuffer(buffer, CL_TRUE, CL_MAP_READ, 0, bytes, nullptr, nullptr, &status);
+    void* p = kernel_lane_.enqueueMapBuffer(buffer, CL_TRUE, CL_MAP_READ, 0, bytes, nullptr, nullptr, &status);
     check(status, "clEnqueueMapBuffer", name());
-    check(kq_.enqueueUnmapMemObject(buffer, p), "clEnqueueUnmapMemObject", name());
+    check(kernel_lane_.enqueueUnmapMemObject(buffer, p), "clEnqueueUnmapMemObject", name());
   }
 
   void publish_host_outputs() {
     if (!zero_copy_ || run_.plan.windowed) return;  // windows are published per chunk
     for (std::size_t k = 0; k < run_.plan.buffers.size(); ++k) {
       const BufferPlan& bp = run_.plan.buffers[k];
-      if (bp.writes() && bp.buffer.role() != BufferArg::Role::reduce) publish(buffers_[k]);
+      if (bp.writes() && bp.buffer.role() != BufferArg::Role::reduce) publish(whole_buffers_[k]);
     }
-    check(kq_.finish(), "clFinish", name());
+    check(kernel_lane_.finish(), "clFinish", name());
   }
 
   RunState& run_;
-  std::size_t d_;
-  const ProgramHandle::OnDevice& on_;
+  std::size_t device_;  // index into the program's devices
+  const ProgramHandle::DeviceProgram& program_;
   const DeviceInfo& info_;
   bool zero_copy_;
 
   Lanes lanes_;
-  cl::CommandQueue& wq_ = lanes_.write;
-  cl::CommandQueue& kq_ = lanes_.kernel;
-  cl::CommandQueue& rq_ = lanes_.read;
+  cl::CommandQueue& write_lane_ = lanes_.write;
+  cl::CommandQueue& kernel_lane_ = lanes_.kernel;
+  cl::CommandQueue& read_lane_ = lanes_.read;
   cl::Kernel kernel_;
-  std::vector<cl::Buffer> buffers_;             // per plan buffer (empty for reduce)
-  std::vector<std::vector<cl::Buffer>> slots_;  // reduce copies and windows: per buffer, per slot
-  std::vector<std::vector<unsigned char>> identities_;  // reduce buffers: the fill pattern
+  std::vector<cl::Buffer> whole_buffers_;             // per plan buffer: over the entire array (not reduce)
+  std::vector<std::vector<cl::Buffer>> slot_buffers_;  // per plan buffer, per slot: reduce copies, windows
+  std::vector<std::vector<unsigned char>> reduce_identities_;  // reduce buffers: the fill pattern
   std::vector<std::size_t> free_slots_;
-  std::vector<cl::Event> whole_ready_;
+  std::vector<cl::Event> whole_writes_;  // setup's writes of whole buffers; the first chunk waits
   std::uint64_t whole_bytes_ = 0;
   std::deque<InFlight> in_flight_;
 };

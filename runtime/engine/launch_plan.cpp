@@ -92,7 +92,7 @@ void plan_local_size(const KernelSignature& sig, const Launch& launch, LaunchPla
   // The largest work-group the kernel runs with on every device (CL_KERNEL_WORK_GROUP_SIZE:
   // a heavy kernel may get less than the device's maximum).
   std::size_t max_group = 4096;
-  for (const auto& on : plan.program->on_device) {
+  for (const auto& on : plan.program->per_device) {
     max_group = std::min(max_group, std::max<std::size_t>(on.pool->work_group_size(plan.kernel), 1));
   }
   const auto& l = launch.local();

@@ -303,7 +303,7 @@ Program build_program(const RuntimeState& runtime, const Source& source, std::st
     if (handle->builds[d].origin == BuildOrigin::failed) continue;
     const Device& device = runtime.devices[d];
     handle->devices.push_back(device);
-    handle->on_device.push_back({device, runtime.contexts[d], programs[d],
+    handle->per_device.push_back({device, runtime.contexts[d], programs[d],
                                  std::make_shared<DevicePool>(runtime.contexts[d], Internals::handle(device).device,
                                                               programs[d], device.info().name)});
   }

@@ -13,7 +13,7 @@
 namespace tessera::detail {
 
 struct ProgramHandle {
-  struct OnDevice {
+  struct DeviceProgram {
     Device device;
     cl::Context context;
     cl::Program program;
@@ -22,7 +22,7 @@ struct ProgramHandle {
 
   std::string name;
   std::vector<Device> devices;          ///< where it built, in the Runtime's order
-  std::vector<OnDevice> on_device;      ///< aligned with `devices`
+  std::vector<DeviceProgram> per_device;  ///< aligned with `devices`
   std::vector<DeviceBuild> builds;      ///< one per Runtime device
   std::vector<std::string> warnings;
   BuildStats stats;
