@@ -88,7 +88,7 @@ TEST_CASE("discovery finds the devices of the topology") {
 TEST_CASE("the runtime selects and splits the devices of the topology") {
   const auto& topo = tessera::test::topology();
   if (topo.no_platform) {
-    CHECK_THROWS_AS(tessera::Runtime(tessera::test::runtime_options()), tessera::Error);
+    CHECK_THROWS_AS(tessera::Runtime{tessera::test::runtime_options()}, tessera::Error);
     return;
   }
   const tessera::Runtime rt(tessera::test::runtime_options());

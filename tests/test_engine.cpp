@@ -160,7 +160,8 @@ TEST_CASE("write-only buffers and local sizes: chunks never cut a work-group") {
 
 TEST_CASE("2-D ranges split by rows") {
   auto& f = fixture();
-  for (auto [w, h] : {std::pair<std::size_t, std::size_t>{37, 23}, {1, 50}, {64, 1}, {16, 16}}) {
+  for (const auto& size : {std::pair<std::size_t, std::size_t>{37, 23}, {1, 50}, {64, 1}, {16, 16}}) {
+    const std::size_t w = size.first, h = size.second;  // INFO captures: no structured bindings (Clang 14)
     for (const auto& schedule : schedules(f.program.devices().size())) {
       INFO(w << "x" << h << ", schedule " << schedule.name());
       const auto in = pattern(w * h, 3);

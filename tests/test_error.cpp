@@ -47,7 +47,9 @@ TEST_CASE("the status-name table covers every error code of CL/cl.h") {
   REQUIRE(end != std::string::npos);
   const auto codes = status_defines(header.substr(begin, end - begin));
   CHECK(codes.size() >= 60);  // the block holds CL_SUCCESS .. CL_MAX_SIZE_RESTRICTION_EXCEEDED
-  for (const auto& [name, value] : codes) {
+  for (const auto& code : codes) {
+    const auto& name = code.first;  // INFO captures: no structured bindings (Clang 14)
+    const auto value = code.second;
     INFO(name << " = " << value);
     CHECK(tessera::cl_status_name(value) == name);
   }
@@ -65,7 +67,9 @@ TEST_CASE("the status-name table covers the extension headers' error codes") {
     }
   }
   CHECK(names_by_value.size() >= 30);
-  for (const auto& [value, names] : names_by_value) {
+  for (const auto& entry : names_by_value) {
+    const int value = entry.first;  // INFO captures: no structured bindings (Clang 14)
+    const auto& names = entry.second;
     INFO("value " << value);
     CHECK(names.count(std::string(tessera::cl_status_name(value))) == 1);
   }
