@@ -293,13 +293,17 @@ CheckResult check_file(const BufferSpec& b, const HostArray& a, const FileExpect
 }
 
 CheckResult check_sum(const BufferSpec& b, const HostArray& a, const SumExpect& s) {
-  double sum = 0, carry = 0;  // Kahan summation: the order of a large sum matters otherwise
-  for (std::size_t i = 0; i < b.count(); ++i) {
-    const double y = element_as_double(b.type, a.data(), i) - carry;
-    const double t = sum + y;
-    carry = (t - sum) - y;
-    sum = t;
-  }
+  const double sum = visit_element_type(b.type, [&](auto zero) {
+    const auto* v = reinterpret_cast<const decltype(zero)*>(a.data());  // page-aligned
+    double total = 0, carry = 0;  // Kahan summation: the order of a large sum matters otherwise
+    for (std::size_t i = 0; i < b.count(); ++i) {
+      const double y = static_cast<double>(v[i]) - carry;
+      const double t = total + y;
+      carry = (t - total) - y;
+      total = t;
+    }
+    return total;
+  });
   const bool ok = close(sum, s.sum, s.rtol, 0.0);
   return {b.name, ok, fmt::format("sum {} {} {} (rtol {})", sum, ok ? "matches" : "differs from", s.sum, s.rtol)};
 }
