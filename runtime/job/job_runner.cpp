@@ -292,17 +292,23 @@ CheckResult check_file(const BufferSpec& b, const HostArray& a, const FileExpect
                       element_as_double(b.type, a.data(), first), want[first])};
 }
 
+// Kahan summation of v[0, n) in doubles: the order of a large sum matters otherwise. Not
+// inlined: inside run_checks GCC 12 kept the sum on the stack, doubling the loop's latency.
+template <typename T>
+[[gnu::noinline]] double kahan_sum(const T* v, std::size_t n) noexcept {
+  double sum = 0, carry = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double y = static_cast<double>(v[i]) - carry;
+    const double t = sum + y;
+    carry = (t - sum) - y;
+    sum = t;
+  }
+  return sum;
+}
+
 CheckResult check_sum(const BufferSpec& b, const HostArray& a, const SumExpect& s) {
   const double sum = visit_element_type(b.type, [&](auto zero) {
-    const auto* v = reinterpret_cast<const decltype(zero)*>(a.data());  // page-aligned
-    double total = 0, carry = 0;  // Kahan summation: the order of a large sum matters otherwise
-    for (std::size_t i = 0; i < b.count(); ++i) {
-      const double y = static_cast<double>(v[i]) - carry;
-      const double t = total + y;
-      carry = (t - total) - y;
-      total = t;
-    }
-    return total;
+    return kahan_sum(reinterpret_cast<const decltype(zero)*>(a.data()), b.count());  // page-aligned
   });
   const bool ok = close(sum, s.sum, s.rtol, 0.0);
   return {b.name, ok, fmt::format("sum {} {} {} (rtol {})", sum, ok ? "matches" : "differs from", s.sum, s.rtol)};
