@@ -111,13 +111,12 @@ int main(int argc, char** argv) {
     }
     const double mc = median(cold), mw = median(warm);
     fmt::print("\nmedian cold {:.4f} s, median warm {:.4f} s\n", mc, mw);
-    fmt::print("cache = {:.4f}  (goal <= 0.05)\n\n", mw / mc);
+    fmt::print("cache = {:.4f}  (goal <= 0.05)\n", mw / mc);
     const nlohmann::json result{{"measure", "cache"},   {"value", mw / mc},
                                 {"goal", 0.05},         {"median_cold_s", mc},
                                 {"median_warm_s", mw},  {"source", a.source},
                                 {"devices", a.devices}, {"runs", runs}};
-    fmt::print("{}\n", result.dump(2));
-    if (!a.json_path.empty()) std::ofstream(a.json_path) << result.dump(2) << "\n";
+    tessera::bench::print_json(result, a.json_path);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -20,8 +20,8 @@
 
 #include "bench_util.hpp"
 
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -134,7 +134,9 @@ int main(int argc, char** argv) {
   try {
     const Args a = parse(argc, argv);
     fmt::print("job measures: whole processes, {} runs, medians, the two programs in turn\n", a.runs);
-    fmt::print("tessera: {} run {}\nplain:   {} --kernel {}\n\n", a.tessera, a.job, a.plain, a.kernel);
+    fmt::print("tessera: {} run {}\nplain:   {} --kernel {}\n", a.tessera, a.job, a.plain, a.kernel);
+    const char* pocl = std::getenv("POCL_DEVICES");
+    fmt::print("POCL_DEVICES={}\n\n", pocl != nullptr ? pocl : "(unset)");
     nlohmann::json results = nlohmann::json::array();
     for (const Measure& m : {Measure{"job", 100}, Measure{"startup", 1}}) {
       if (std::find(a.only.begin(), a.only.end(), m.name) != a.only.end()) results.push_back(measure(a, m));
@@ -149,8 +151,7 @@ int main(int argc, char** argv) {
     }
     const nlohmann::json report{{"benchmark", "job"}, {"runs", a.runs}, {"tessera", a.tessera}, {"plain", a.plain},
                                 {"job", a.job},       {"results", results}};
-    fmt::print("\n{}\n", report.dump(2));
-    if (!a.json_path.empty()) std::ofstream(a.json_path) << report.dump(2) << "\n";
+    tessera::bench::print_json(report, a.json_path);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

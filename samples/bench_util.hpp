@@ -1,15 +1,19 @@
 #pragma once
-// What the benchmark programs share: reading "--name value" arguments, taking medians, and
-// running a program as a whole process.
+// What the benchmark programs share: reading "--name value" arguments, taking medians, running
+// a program as a whole process, and printing the JSON report.
 
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -44,6 +48,14 @@ inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// Prints a blank line and `report` as indented JSON on stdout and, when `path` is not empty,
+/// writes the JSON there too.
+inline void print_json(const nlohmann::json& report, const std::string& path) {
+  const std::string text = report.dump(2);
+  fmt::print("\n{}\n", text);
+  if (!path.empty()) std::ofstream(path) << text << "\n";
 }
 
 /// A finished process: its exit status, what it printed on stdout, and its times (wall from
