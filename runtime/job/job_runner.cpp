@@ -146,26 +146,13 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
   return launch;
 }
 
-// One run of a launch; false when an interrupt stopped it.
+// One run of a launch; false when an interrupt stopped it (before it started: no run is
+// recorded). Synchronous: a thread per run would leave the device idle until it is scheduled.
 bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, Interrupter* interrupt,
               std::vector<RunStats>& runs) {
-  if (interrupt == nullptr) {
-    runs.push_back(rt.run(launch, schedule));
-    return true;
-  }
-  if (interrupt->requested()) return false;
-  Submission s = rt.submit(launch, schedule);
-  if (!interrupt->attach(s)) s.cancel();
-  RunStats stats;
-  try {
-    stats = s.wait();
-  } catch (...) {
-    interrupt->detach();
-    throw;
-  }
-  interrupt->detach();
-  runs.push_back(stats);
-  return !stats.cancelled;
+  if (interrupt != nullptr && interrupt->requested()) return false;
+  runs.push_back(rt.run(launch, schedule, interrupt != nullptr ? interrupt->token() : std::stop_token{}));
+  return !runs.back().cancelled;
 }
 
 }  // namespace
