@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <random>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "common/element_types.hpp"
 #include "job/elements.hpp"
@@ -31,6 +31,7 @@ void for_each_part(std::size_t n, std::size_t element_bytes, const Part& part) {
   const std::size_t page_elements = page / element_bytes;
   const std::size_t step = (n / threads + page_elements - 1) / page_elements * page_elements;
   std::vector<std::thread> helpers;
+  helpers.reserve(threads);  // no allocation failure once a thread runs
   for (std::size_t begin = step; begin < n; begin += step) {
     const std::size_t end = std::min(n, begin + step);
     try {
