@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <random>
 #include <system_error>
@@ -17,30 +18,32 @@
 namespace tessera::detail {
 namespace {
 
-// Calls part(begin, end) over [0, n) cut into contiguous ranges, one per hardware thread, at
-// least `min_bytes` and whole pages each, so that each page is first touched by one thread; the
-// calling thread takes the first range. A thread that cannot be started leaves its range to the
-// calling thread. `part` must not throw.
+// Calls part(begin, end) over [0, n) cut into ranges of whole pages (1 MiB each), which the
+// calling thread and up to one more thread per hardware thread take in turn from a shared
+// counter until none is left, so a page is first touched by the thread that writes it and a
+// thread the system delays holds up no more than one range. Each thread comes with 8 MiB at
+// least (a thread can take milliseconds to be scheduled). A thread that cannot be started leaves
+// its share to the others. `part` must not throw.
 template <typename Part>
 void for_each_part(std::size_t n, std::size_t element_bytes, const Part& part) {
-  constexpr std::size_t min_bytes = std::size_t{1} << 20;  // below this a thread costs more than it saves
-  constexpr std::size_t page = 4096;
-  const std::size_t bytes = n * element_bytes;
-  const std::size_t threads =
-      std::clamp<std::size_t>(std::min<std::size_t>(std::thread::hardware_concurrency(), bytes / min_bytes), 1, 64);
-  const std::size_t page_elements = page / element_bytes;
-  const std::size_t step = (n / threads + page_elements - 1) / page_elements * page_elements;
+  constexpr std::size_t range_bytes = std::size_t{1} << 20, bytes_per_thread = std::size_t{8} << 20;
+  const std::size_t range = range_bytes / element_bytes;
+  const std::size_t ranges = (n + range - 1) / range;
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t k = next++; k < ranges; k = next++) part(k * range, std::min(n, (k + 1) * range));
+  };
+  const std::size_t threads = std::min<std::size_t>(std::thread::hardware_concurrency(), n * element_bytes / bytes_per_thread);
   std::vector<std::thread> helpers;
   helpers.reserve(threads);  // no allocation failure once a thread runs
-  for (std::size_t begin = step; begin < n; begin += step) {
-    const std::size_t end = std::min(n, begin + step);
+  for (std::size_t t = 1; t < threads; ++t) {
     try {
-      helpers.emplace_back(part, begin, end);
+      helpers.emplace_back(work);
     } catch (const std::system_error&) {
-      part(begin, end);
+      break;
     }
   }
-  part(0, std::min(n, step));
+  work();
   for (std::thread& h : helpers) h.join();
 }
 
