@@ -68,6 +68,23 @@ Floats page_aligned(std::size_t n) {
   return p;
 }
 
+// The kernel `triad` of the OpenCL C file at `path`, built for `device`.
+cl::Kernel build_triad(const cl::Context& context, const cl::Device& device, const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot read " + path);
+  const std::string source{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  cl_int status = CL_SUCCESS;
+  cl::Program program(context, source, false, &status);
+  check(status, "clCreateProgramWithSource");
+  if (program.build(std::vector<cl::Device>{device}) != CL_SUCCESS) {
+    throw std::runtime_error("triad does not build:\n" + program.getBuildInfo<CL_PROGRAM_BUILD_LOG>(device));
+  }
+  cl::Kernel kernel(program, "triad", &status);
+  check(status, "clCreateKernel");
+  return kernel;
+}
+
+// As `tessera run` checks a sum (its own copy: this program uses nothing of Tessera's).
 double kahan_sum(const float* a, std::size_t n) {
   double sum = 0, carry = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -102,17 +119,7 @@ int main(int argc, char** argv) {
     const cl::CommandQueue queue(context, device, 0, &status);
     check(status, "clCreateCommandQueue");
 
-    std::ifstream file(args.kernel);
-    if (!file) throw std::runtime_error("cannot read " + args.kernel);
-    const std::string source{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-    cl::Program program(context, source, false, &status);
-    check(status, "clCreateProgramWithSource");
-    if (program.build(std::vector<cl::Device>{device}) != CL_SUCCESS) {
-      throw std::runtime_error("triad does not build:\n" + program.getBuildInfo<CL_PROGRAM_BUILD_LOG>(device));
-    }
-    cl::Kernel kernel(program, "triad", &status);
-    check(status, "clCreateKernel");
-
+    cl::Kernel kernel = build_triad(context, device, args.kernel);
     const cl::Buffer da(context, CL_MEM_WRITE_ONLY | CL_MEM_USE_HOST_PTR, bytes, a.get(), &status);
     check(status, "clCreateBuffer");
     const cl::Buffer db(context, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, bytes, b.get(), &status);

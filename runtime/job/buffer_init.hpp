@@ -13,8 +13,9 @@ namespace tessera::detail {
 ///   random: uniform in [lo, hi] (integer types) or [lo, hi) (floating types), the same for a
 ///   seed on every machine (std::mt19937_64, mapped without the library's distributions);
 ///   file: the .npy data or the raw .bin bytes, read straight into `data`.
-/// Zeros, fill and iota of large buffers are written by every hardware thread, each its own
-/// whole pages, so the pages are first touched there; random stays one sequence on one thread.
+/// Zeros, fill and iota of large buffers are written by every hardware thread, 1 MiB of whole
+/// pages at a time, so the fill is the pages' first touch; random stays one sequence on one
+/// thread.
 /// Throws NpyError for a .npy that no longer matches, Error(Errc::io) for a file that cannot be
 /// read or changed size since it was validated.
 void initialise(const BufferSpec& buffer, void* data);
