@@ -51,8 +51,8 @@ Program Runtime::compile(const Source& source, std::string_view options, const D
   return detail::build_program(*state_, source, options, defines);
 }
 
-RunStats Runtime::run(const Launch& launch, const Schedule& schedule) const {
-  return detail::run_to_completion(*state_, launch, schedule);
+RunStats Runtime::run(const Launch& launch, const Schedule& schedule, std::stop_token stop) const {
+  return detail::run_to_completion(*state_, launch, schedule, std::move(stop));
 }
 
 Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {

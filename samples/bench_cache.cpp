@@ -7,11 +7,6 @@
 // Each run uses a fresh cache folder: one child process builds cold, a second builds warm.
 // Prints every run, the medians and the ratio as a table, then the same as JSON.
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <tessera/tessera.hpp>
@@ -26,8 +21,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -82,40 +75,11 @@ int child(const Args& a) {
 
 nlohmann::json run_child(const Args& a, const std::string& cache) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> args{self,        "--child-cache", cache, "--source", a.source,
-                                "--devices", a.devices};
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env{"POCL_KERNEL_CACHE=0"};
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string(*e).rfind("POCL_KERNEL_CACHE=", 0) != 0) env.emplace_back(*e);
-  }
-  std::vector<char*> envp;
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipe_fds[1]);
-  if (rc != 0) throw std::runtime_error("cannot start a child process");
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("child failed");
-  return nlohmann::json::parse(out);
+  const tessera::bench::ProcessRun run = tessera::bench::run_process(
+      {self, "--child-cache", cache, "--source", a.source, "--devices", a.devices}, {"POCL_KERNEL_CACHE=0"});
+  if (run.exit_code != 0) throw std::runtime_error("child failed");
+  return nlohmann::json::parse(run.out);
 }
-
 
 }  // namespace
 
@@ -147,13 +111,12 @@ int main(int argc, char** argv) {
     }
     const double mc = median(cold), mw = median(warm);
     fmt::print("\nmedian cold {:.4f} s, median warm {:.4f} s\n", mc, mw);
-    fmt::print("cache = {:.4f}  (goal <= 0.05)\n\n", mw / mc);
+    fmt::print("cache = {:.4f}  (goal <= 0.05)\n", mw / mc);
     const nlohmann::json result{{"measure", "cache"},   {"value", mw / mc},
                                 {"goal", 0.05},         {"median_cold_s", mc},
                                 {"median_warm_s", mw},  {"source", a.source},
                                 {"devices", a.devices}, {"runs", runs}};
-    fmt::print("{}\n", result.dump(2));
-    if (!a.json_path.empty()) std::ofstream(a.json_path) << result.dump(2) << "\n";
+    tessera::bench::print_json(result, a.json_path);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -860,8 +860,7 @@ int main(int argc, char** argv) {
         {"dispatch_chunks", a.chunks},
         {"openmp_threads", bench.threads},
         {"results", results}};
-    fmt::print("\n{}\n", report.dump(2));
-    if (!a.json_path.empty()) std::ofstream(a.json_path) << report.dump(2) << "\n";
+    tessera::bench::print_json(report, a.json_path);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -5,9 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <numeric>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/fixture.hpp"
@@ -363,6 +366,29 @@ TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly t
   CHECK(copying == (tessera::test::topology().oclgrind ? 1u : 0u));
 }
 
+namespace {
+
+// After a cancelled run of `fill` over `out` (first 424242 everywhere): the run says so, fewer
+// than all indices ran, and exactly the chunks that ran wrote. Returns the indices that ran.
+std::size_t check_stopped_early(const tessera::RunStats& stats, const std::vector<int>& out) {
+  std::vector<bool> ran(out.size(), false);
+  std::size_t done = 0;
+  for (const auto& r : stats.ledger) {
+    for (std::size_t i = r.chunk.offset; i < r.chunk.offset + r.chunk.size; ++i) ran[i] = true;
+    done += r.chunk.size;
+  }
+  CHECK(stats.cancelled);
+  CHECK(done < out.size());
+  bool ok = true;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ok = ok && out[i] == (ran[i] ? static_cast<int>(i * 7) - 3 : 424242);
+  }
+  CHECK(ok);
+  return done;
+}
+
+}  // namespace
+
 TEST_CASE("cancellation stops early and leaves unfinished chunks' data untouched") {
   auto& f = fixture();
   const std::size_t n = 200000;
@@ -374,20 +400,31 @@ TEST_CASE("cancellation stops early and leaves unfinished chunks' data untouched
       Schedule::dynamic(1));
   submission.cancel();
   const auto stats = submission.wait();
-  std::vector<bool> ran(n, false);
-  std::size_t done = 0;
-  for (const auto& r : stats.ledger) {
-    for (std::size_t i = r.chunk.offset; i < r.chunk.offset + r.chunk.size; ++i) ran[i] = true;
-    done += r.chunk.size;
-  }
-  CHECK(stats.cancelled);
-  CHECK(done < n);
-  bool ok = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    ok = ok && out[i] == (ran[i] ? static_cast<int>(i * 7) - 3 : 424242);
-  }
-  CHECK(ok);
+  const std::size_t done = check_stopped_early(stats, out);
   CHECK(submission.progress() == doctest::Approx(static_cast<double>(done) / n));
+}
+
+TEST_CASE("run() stops as cancel() does when its stop token is asked to") {
+  auto& f = fixture();
+  const std::size_t n = 200000;
+  std::vector<int> out(n, 424242);
+  const auto launch =
+      tessera::Launch{f.program, "fill", tessera::NDRange{n}, tessera::NDRange{1}}.arg(tessera::write(out));
+  SUBCASE("a stop requested before: no chunk runs") {
+    std::stop_source stop;
+    stop.request_stop();
+    const auto stats = f.rt.run(launch, Schedule::dynamic(1), stop.get_token());
+    CHECK(stats.ledger.empty());
+    check_stopped_early(stats, out);
+  }
+  SUBCASE("a stop requested from another thread during the run") {
+    std::stop_source stop;
+    std::jthread requester([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      stop.request_stop();
+    });
+    check_stopped_early(f.rt.run(launch, Schedule::dynamic(1), stop.get_token()), out);
+  }
 }
 
 TEST_CASE("launches that do not fit their kernel are clear errors") {

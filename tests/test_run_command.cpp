@@ -104,6 +104,19 @@ TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   CHECK(first_line(bad_set.err) == "error: --set 'n=lots': expected NAME=INTEGER, for example n=4096");
 }
 
+TEST_CASE("validate: every sample job is valid") {
+  const fs::path samples = fs::path(TESSERA_TEST_SOURCE_DIR).parent_path() / "samples" / "jobs";
+  std::size_t jobs = 0;
+  for (const auto& entry : fs::directory_iterator(samples)) {
+    if (entry.path().extension() != ".toml") continue;
+    ++jobs;
+    const auto r = run_tessera({"validate", entry.path().string()});
+    INFO(entry.path().string() << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  CHECK(jobs >= 3);
+}
+
 TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
   TempDir dir;
   const fs::path good = dir.write("good.toml", saxpy_job("y.npy", "16777216.0"));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,8 +72,11 @@ class Runtime {
   /// Runs `launch` across the devices its program built on, cut into chunks by `schedule`,
   /// and returns what it measured. Throws Error(Errc::invalid_argument) for a launch that does
   /// not fit its kernel (argument count, kinds, sizes; ranges; buffer sizes), Error(Errc::opencl)
-  /// for a device failure. Same as submit(...).wait().
-  RunStats run(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
+  /// for a device failure. Same as submit(...).wait(), and a stop requested on `stop` acts as
+  /// Submission::cancel(), but one device's work runs on the calling thread: a run of one
+  /// device starts no thread (repeated short runs do not wait for one to be scheduled).
+  RunStats run(const Launch& launch, const Schedule& schedule = Schedule::hguided(),
+               std::stop_token stop = {}) const;
   /// Starts `launch` in the background (one host thread per device). The launch is validated
   /// before this returns. The host arrays must outlive the submission.
   Submission submit(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;

@@ -75,6 +75,7 @@ class SignalWatcher {
   }
   ~SignalWatcher() {
     stop_.store(true);
+    pthread_kill(thread_.native_handle(), SIGINT);  // wakes the watcher now, not at its next tick
     thread_.join();
   }
   SignalWatcher(const SignalWatcher&) = delete;
@@ -100,6 +101,7 @@ class SignalWatcher {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     while (!stop_.load()) {
       if (sigtimedwait(&set_, nullptr, &tick) == SIGINT) {
+        if (stop_.load()) break;  // the destructor's wake-up
         if (deadline) deadline = std::chrono::steady_clock::now();  // a second SIGINT: now
         else deadline = std::chrono::steady_clock::now() + grace;
         interrupter.request();

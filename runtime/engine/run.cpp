@@ -88,8 +88,11 @@ std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& 
   return run;
 }
 
-RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule) {
+RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
+                           std::stop_token stop) {
   auto run = prepare_run(runtime, launch, schedule);
+  // Runs at once on this thread when a stop came already: then no chunk is handed out.
+  const std::stop_callback cancel(stop, [&run] { run->ledger.cancel(); });
   if (const auto kept = start_devices(*run, true)) {
     run_device(*run, kept->first, kept->second);  // on this thread: one thread fewer
   }

@@ -2,6 +2,7 @@
 // Internal: starting a launch on a runtime's devices, and finishing it.
 
 #include <memory>
+#include <stop_token>
 
 #include "engine/run_state.hpp"
 #include "runtime_state.hpp"
@@ -17,8 +18,10 @@ std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& 
                                      const Schedule& schedule);
 
 /// The same, but one of the devices is worked on the calling thread, which returns when the
-/// whole launch has finished.
-RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule);
+/// whole launch has finished; a stop requested on `stop` cancels the run's ledger (no further
+/// chunk starts).
+RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
+                           std::stop_token stop);
 
 /// Joins `run`'s threads, rethrows the first error a device met, folds reductions into the host
 /// arrays in chunk order, and returns what the run measured. Call once.

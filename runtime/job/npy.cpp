@@ -259,7 +259,7 @@ void check_data_size(const NpyHeader& header, std::size_t available, std::string
                          shape_tuple(header.shape), numpy_name(header.type), needed, available));
 }
 
-void to_host_order(const NpyHeader& header, std::vector<unsigned char>& data) {
+void to_host_order(const NpyHeader& header, std::span<unsigned char> data) {
   const std::size_t size = size_of(header.type);
   if (!header.big_endian || size == 1) return;
   for (std::size_t i = 0; i + size <= data.size(); i += size) {
@@ -373,15 +373,25 @@ NpyArray read_npy(std::span<const unsigned char> bytes, std::string_view name) {
 }
 
 NpyArray read_npy(const std::filesystem::path& path) {
-  const std::string name = path.string();
   NpyArray array;
   array.header = read_npy_header(path);
+  array.data.resize(array.header.data_bytes());
+  read_npy_data(path, array.header, array.data);
+  return array;
+}
+
+void read_npy_data(const std::filesystem::path& path, const NpyHeader& header, std::span<unsigned char> out) {
+  const std::string name = path.string();
+  if (out.size() != header.data_bytes()) {
+    fail(name, fmt::format("{} data bytes do not fit a destination of {}", header.data_bytes(), out.size()));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(name, "cannot open the file");
-  in.seekg(static_cast<std::streamoff>(array.header.data_offset));
-  array.data = read_bytes(in, array.header.data_bytes(), name);
-  to_host_order(array.header, array.data);
-  return array;
+  in.seekg(static_cast<std::streamoff>(header.data_offset));
+  if (!in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
+    fail(name, "cannot read the file");
+  }
+  to_host_order(header, out);
 }
 
 void check_npy_matches(const NpyHeader& header, std::string_view file_name,

@@ -58,6 +58,10 @@ NpyHeader read_npy_header(const std::filesystem::path& path);
 NpyArray read_npy(std::span<const unsigned char> bytes, std::string_view name);
 /// The .npy file at `path`. Throws NpyError.
 NpyArray read_npy(const std::filesystem::path& path);
+/// The data of the .npy file at `path`, whose header read_npy_header gave, read straight into
+/// `out` (header.data_bytes() bytes) in host byte order. Throws NpyError when the file cannot be
+/// read or no longer holds exactly that data.
+void read_npy_data(const std::filesystem::path& path, const NpyHeader& header, std::span<unsigned char> out);
 
 /// Checks that an .npy matches a buffer: same element type (byte order aside) and same shape.
 /// Throws NpyError naming both, for example
