@@ -1117,9 +1117,9 @@ std::optional<ElementType> element_type_named(std::string_view name) noexcept {
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
                        const ParamOverrides& overrides) {
   const std::string name = file.string();
-  if (const auto bad = find_non_ascii_outside_strings(text)) {
+  if (const auto bad = screen_toml(text)) {
     throw JobError(Errc::invalid_argument, name, SourcePos{bad->line, bad->column}, "",
-                   "a character outside ASCII outside a string or comment (TOML allows them only there)");
+                   std::string(bad->what));
   }
   toml::parse_result parsed = toml::parse(text, std::string_view(name));
   if (!parsed) {
