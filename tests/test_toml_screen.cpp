@@ -30,6 +30,7 @@ constexpr std::string_view line_ending = "after a line-ending backslash";
 constexpr std::string_view header = "a table header must start with a key";
 constexpr std::string_view brace = "'}' where an array element is expected";
 constexpr std::string_view date = "a date, a space and one digit";
+constexpr std::string_view date_t = "a date and 'T' without a time";
 
 constexpr Case passes[] = {
     {"basic string", "name = \"Grüße, 世界\"\n"},
@@ -46,6 +47,7 @@ constexpr Case passes[] = {
     {"one or two closing quotes more", "s = \"\"\"x\"\"\"\"\nt = '''y'''''\nu = \"é\"\n"},
     {"empty strings", "s = \"\"\nt = ''\nu = \"é\"\n"},
     {"line-ending backslash, then ASCII first", "s = \"\"\"a \\\n  b é\"\"\"\n"},
+    {"offset date-times", "a = [1979-05-27T07:32:00Z, 1979-05-27t00:32:00.999999-07:00]\n"},
     {"local date-time with a space", "d = 1979-05-27 07:32:00\ns = \"é\"\n"},
     {"CRLF line ends", "a = \"é\"\r\n# é\r\n[b]\r\nc = 'ü'\r\n"},
     {"no text", ""},
@@ -88,6 +90,8 @@ constexpr Case refusals[] = {
     {"'}' after a comma and a line break", "a = [1,\n}]\n", 2, 1, brace},
     {"a date, a space, one digit", "d = 1979-05-27 0,\n", 1, 16, date},
     {"a date, a space, one digit in an array", "a = [1979-05-27 0]\n", 1, 17, date},
+    {"a date, 'T' and no digit", "d = 1979-05-27Tx:00\n", 1, 16, date_t},
+    {"a date, 't' and a terminator", "a = [1979-05-27t]\n", 1, 17, date_t},
 };
 
 }  // namespace

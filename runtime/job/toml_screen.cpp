@@ -26,6 +26,7 @@ constexpr std::string_view after_line_ending_backslash =
 constexpr std::string_view header_without_key = "a table header must start with a key";
 constexpr std::string_view brace_in_array = "'}' where an array element is expected";
 constexpr std::string_view date_and_digit = "a date, a space and one digit (expected a time, HH:MM:SS)";
+constexpr std::string_view date_and_t = "a date and 'T' without a time after it (HH:MM:SS)";
 
 bool non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -33,6 +34,14 @@ bool is_bare_key_char(char c) {
   return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '-';
 }
 bool is_quote(char c) { return c == '"' || c == '\''; }
+/// Starts with YYYY-MM-DD.
+bool is_date(std::string_view s) {
+  for (std::size_t k = 0; k < 10; ++k) {
+    if (k < s.size() && (k == 4 || k == 7 ? s[k] == '-' : is_digit(s[k]))) continue;
+    return false;
+  }
+  return true;
+}
 /// toml++'s is_value_terminator, ASCII part (every other byte outside ASCII is refused anyway).
 bool ends_value(char c) {
   return c == ' ' || c == '\t' || (c >= '\n' && c <= '\r') || c == ']' || c == '}' || c == ',' ||
@@ -193,15 +202,24 @@ class Screen {
     for (; i_ < text_.size() && !ends_value(text_[i_]); ++i_) {
       if (non_ascii(text_[i_])) return fail(i_, outside_string);
     }
-    // toml++ reads on after "DDDD-DD-DD " if a digit follows, assuming a time: one digit and a
-    // terminator break that assumption.
-    const auto token = text_.substr(begin, i_ - begin);
-    if (at_value_start && is_digit(token.front()) && token.find('-') != std::string_view::npos &&
-        i_ + 2 < text_.size() && text_[i_] == ' ' && is_digit(text_[i_ + 1]) &&
-        ends_value(text_[i_ + 2])) {
-      return fail(i_ + 1, date_and_digit);
-    }
+    if (at_value_start && date_without_time(begin)) return;
     mode_ = Mode::after_value;
+  }
+
+  // toml++ assumes a digit where a time should start after a date: after "DDDD-DD-DDT" (or 't'),
+  // and after "DDDD-DD-DD " and a digit when it reads on (it does not look at the digit twice).
+  // True on a finding in the value [begin, i_).
+  bool date_without_time(std::size_t begin) {
+    const auto token = text_.substr(begin, i_ - begin);
+    if (token.size() >= 11 && is_date(token) && (token[10] == 'T' || token[10] == 't') &&
+        begin + 11 < text_.size() && !is_digit(text_[begin + 11])) {
+      fail(begin + 11, date_and_t);
+    } else if (is_digit(token.front()) && token.find('-') != std::string_view::npos &&
+               i_ + 2 < text_.size() && text_[i_] == ' ' && is_digit(text_[i_ + 1]) &&
+               ends_value(text_[i_ + 2])) {
+      fail(i_ + 1, date_and_digit);
+    }
+    return found_;
   }
 
   // At a quote where toml++ parses a string. True when the string ends; false on a finding, at
