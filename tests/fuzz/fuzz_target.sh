@@ -1,0 +1,20 @@
+# Sourced by run.sh and explore.sh.
+#   fuzz_target BUILD NAME OUT  sets, for the libFuzzer target fuzz_NAME of a fuzz build: fuzzer
+#     (its path), corpus (its seeds, tests/fuzz/corpus/NAME/), log (OUT/fuzz_NAME.log) and
+#     fuzz_options (a 60 s timeout per input, final statistics, and tests/fuzz/NAME.dict where it
+#     exists); it makes OUT/NAME/, where libFuzzer writes the new inputs it finds.
+#   fuzz_stats LOG  prints the seed, the runs and the new inputs of a libFuzzer log on one line.
+fuzz_source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+fuzz_target() {
+  fuzzer="$1/tests/fuzz/fuzz_$2"
+  corpus="$fuzz_source_dir/corpus/$2"
+  log="$3/fuzz_$2.log"
+  fuzz_options=(-timeout=60 -print_final_stats=1)
+  if [[ -f "$fuzz_source_dir/$2.dict" ]]; then fuzz_options+=(-dict="$fuzz_source_dir/$2.dict"); fi
+  mkdir -p "$3/$2"
+}
+
+fuzz_stats() {
+  grep -E '^(INFO: Seed:|stat::number_of_executed_units|stat::new_units_added)' "$1" | tr '\n' ' ' || true
+}
