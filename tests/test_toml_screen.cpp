@@ -50,15 +50,22 @@ constexpr Case passes[] = {
     {"offset date-times", "a = [1979-05-27T07:32:00Z, 1979-05-27t00:32:00.999999-07:00]\n"},
     {"local date-time with a space", "d = 1979-05-27 07:32:00\ns = \"é\"\n"},
     {"CRLF line ends", "a = \"é\"\r\n# é\r\n[b]\r\nc = 'ü'\r\n"},
+    {"a byte order mark", "\xEF\xBB\xBFname = \"é\"\n"},
     {"no text", ""},
 };
 
 constexpr Case refusals[] = {
     // Non-ASCII where toml++ reads code.
     {"the fuzzer's input: a quote inside a number is no string",
-     "# y t r.json]\n\n[params]\nn =99999e9-99\"\"\"9999999\xc7\xbd" "99999999y9999#99\x8b\x8b\x8b" "999999 2+0 }\n",
+     "# y t r.json]\n\n[params]\nn =99999e9-99\"\"\"9999999\xc7\xbd"
+     "99999999y9999#99\x8b\x8b\x8b"
+     "999999 2+0 }\n",
      4, 24, outside},
     {"bare key", "[params]\nα = 3\n", 2, 1, outside},
+    {"a byte order mark not at the start",
+     "\nx = \xEF\xBB\xBF"
+     "1\n",
+     2, 5, outside},
     {"bare key in an inline table", "t = { é = 1 }\n", 1, 7, outside},
     {"value", "n = é\n", 1, 5, outside},
     {"non-ASCII space after a value", "n = 1\xc2\xa0\n", 1, 6, outside},
@@ -68,7 +75,8 @@ constexpr Case refusals[] = {
     {"right after a string", "s = \"a\"é\n", 1, 8, outside},
     {"right after a quoted key in a header", "[\"a\"é]\n", 1, 5, outside},
     {"after a multi-line string and two more quotes", "s = \"\"\"x\"\"\"\"\"é\n", 1, 14, outside},
-    {"after a multi-line string and three more quotes", "s = \"\"\"x\"\"\"\"\"\"é\"\n", 1, 15, outside},
+    {"after a multi-line string and three more quotes", "s = \"\"\"x\"\"\"\"\"\"é\"\n", 1, 15,
+     outside},
     {"after an array", "a = [1, \"x\"] é\n", 1, 14, outside},
     {"after a table header", "[t] é\n", 1, 5, outside},
     // Where toml++ stops with an error, quotes start nothing.

@@ -25,15 +25,22 @@ constexpr std::string_view after_line_ending_backslash =
     "cannot read it there: write it as \\uXXXX)";
 constexpr std::string_view header_without_key = "a table header must start with a key";
 constexpr std::string_view brace_in_array = "'}' where an array element is expected";
-constexpr std::string_view date_and_digit = "a date, a space and one digit (expected a time, HH:MM:SS)";
+constexpr std::string_view date_and_digit =
+    "a date, a space and one digit (expected a time, HH:MM:SS)";
 constexpr std::string_view date_and_t = "a date and 'T' without a time after it (HH:MM:SS)";
 
-bool non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool non_ascii(char c) {
+  return static_cast<unsigned char>(c) >= 0x80;
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 bool is_bare_key_char(char c) {
   return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '-';
 }
-bool is_quote(char c) { return c == '"' || c == '\''; }
+bool is_quote(char c) {
+  return c == '"' || c == '\'';
+}
 /// Starts with YYYY-MM-DD.
 bool is_date(std::string_view s) {
   for (std::size_t k = 0; k < 10; ++k) {
@@ -50,15 +57,18 @@ bool ends_value(char c) {
 
 class Screen {
  public:
-  explicit Screen(std::string_view text) : text_(text) {}
+  explicit Screen(std::string_view text) : text_(text) {
+    if (text_.starts_with("\xEF\xBB\xBF")) i_ = 3;  // a byte order mark, which toml++ skips
+  }
 
   std::optional<ScreenFinding> run() {
     while (i_ < text_.size() && !found_) step();
     if (!found_) return std::nullopt;
     const auto before = text_.substr(0, found_at_);
     const auto line_start = before.rfind('\n') + 1;  // npos + 1 == 0
-    return ScreenFinding{static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n') + 1),
-                         static_cast<std::uint32_t>(found_at_ - line_start + 1), found_what_};
+    return ScreenFinding{
+        static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n') + 1),
+        static_cast<std::uint32_t>(found_at_ - line_start + 1), found_what_};
   }
 
  private:
@@ -96,7 +106,7 @@ class Screen {
   void new_line() {
     // A line break ends a top-level line and is whitespace in an array; toml++ 1.0 refuses one in
     // an inline table (and anywhere else inside a key-value pair).
-    if (depth_ > 0 && open_[depth_ - 1] == '[' && (mode_ == Mode::value || mode_ == Mode::after_value)) return;
+    if (depth_ > 0 && open_[depth_ - 1] == '[') return;
     depth_ = 0;
     header_ = 0;
     mode_ = Mode::line_start;
@@ -298,7 +308,7 @@ class Screen {
   Mode mode_ = Mode::line_start;
   std::array<char, 300> open_{};  // '[' or '{' for each open array or inline table
   std::size_t depth_ = 0;
-  int header_ = 0;                // in a table header: 1 for [table], 2 for [[array of tables]]
+  int header_ = 0;  // in a table header: 1 for [table], 2 for [[array of tables]]
   bool found_ = false;
   std::size_t found_at_ = 0;
   std::string_view found_what_;
