@@ -2,6 +2,9 @@
 # The fuzzers' landing gate, the same on every run. For each libFuzzer target of a fuzz build:
 #   1. replay: every input of its corpus, tests/fuzz/corpus/<name>/, once (-runs=0);
 #   2. fuzz: from that corpus with a fixed seed for a fixed number of runs.
+# Both run the same on every run: the corpus is handed over in the order of the file names (not of
+# the directory), address-space randomisation is off (libFuzzer mutates with values that the code
+# compares, pointers among them) and so is libFuzzer's timed reload of its corpus.
 # New inputs go to BUILD/fuzz-gate/<name>/ (emptied first), never into the source tree. A crash,
 # leak, timeout or sanitizer report fails it and leaves the input as BUILD/fuzz-gate/crash-*.
 # Open-ended fuzzing with a random seed is tests/fuzz/explore.sh.
@@ -19,11 +22,12 @@ for target in $targets; do
   IFS=: read -r name seed runs <<< "$target"
   fuzz_target "$build" "$name" "$gate"
   echo "== fuzz_$name: replay $(find "$corpus" -type f | wc -l) inputs, then seed $seed for $runs runs"
+  find "$corpus" -type f | LC_ALL=C sort | paste -sd, - > "$gate/$name.seeds"
+  fuzz_options+=(-seed_inputs=@"$gate/$name.seeds" -reload=0 -artifact_prefix="$gate/")
   start=$SECONDS
-  if ! "$fuzzer" "${fuzz_options[@]}" -runs=0 -artifact_prefix="$gate/" "$gate/$name" "$corpus" \
-         > "$log" 2>&1 ||
-     ! "$fuzzer" "${fuzz_options[@]}" -seed="$seed" -runs="$runs" -artifact_prefix="$gate/" \
-         "$gate/$name" "$corpus" >> "$log" 2>&1; then
+  if ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -runs=0 "$gate/$name" > "$log" 2>&1 ||
+     ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -seed="$seed" -runs="$runs" \
+         "$gate/$name" >> "$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz_$name failed: see $log and $gate/crash-*"
     echo "Minimise the input, fix the bug, and add the input to $corpus/ (see tests/fuzz/explore.sh)."
