@@ -20,8 +20,7 @@ for name in $names; do
   echo "== fuzz_$name for $seconds s (log: $log)"
   if "$fuzzer" "${fuzz_options[@]}" -max_total_time="$seconds" -artifact_prefix="$explore/crashes/" \
        "$explore/$name" "$corpus" > "$log" 2>&1; then
-    fuzz_stats "$log"
-    echo
+    echo "$(fuzz_stats "$log"), no crash"
     continue
   fi
   failed=1

@@ -3,7 +3,7 @@
 #     (its path), corpus (its seeds, tests/fuzz/corpus/NAME/), log (OUT/fuzz_NAME.log) and
 #     fuzz_options (a 60 s timeout per input, final statistics, and tests/fuzz/NAME.dict where it
 #     exists); it makes OUT/NAME/, where libFuzzer writes the new inputs it finds.
-#   fuzz_stats LOG  prints the seed, the runs and the new inputs of a libFuzzer log on one line.
+#   fuzz_stats LOG  prints the seed, the runs and the new inputs of the last libFuzzer run in LOG.
 fuzz_source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 fuzz_target() {
@@ -16,5 +16,7 @@ fuzz_target() {
 }
 
 fuzz_stats() {
-  grep -E '^(INFO: Seed:|stat::number_of_executed_units|stat::new_units_added)' "$1" | tr '\n' ' ' || true
+  awk '/^INFO: Seed:/ { seed = $3 } /^stat::number_of_executed_units:/ { runs = $2 }
+       /^stat::new_units_added:/ { added = $2 }
+       END { printf "seed %s, %s runs, %s new inputs", seed, runs, added }' "$1"
 }

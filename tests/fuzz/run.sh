@@ -25,13 +25,14 @@ for target in $targets; do
   find "$corpus" -type f | LC_ALL=C sort | paste -sd, - > "$gate/$name.seeds"
   fuzz_options+=(-seed_inputs=@"$gate/$name.seeds" -reload=0 -artifact_prefix="$gate/")
   start=$SECONDS
+  fuzz_options+=(-seed="$seed")
   if ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -runs=0 "$gate/$name" > "$log" 2>&1 ||
-     ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -seed="$seed" -runs="$runs" \
-         "$gate/$name" >> "$log" 2>&1; then
+     ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -runs="$runs" "$gate/$name" \
+         >> "$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz_$name failed: see $log and $gate/crash-*"
     echo "Minimise the input, fix the bug, and add the input to $corpus/ (see tests/fuzz/explore.sh)."
     exit 1
   fi
-  echo "$(fuzz_stats "$log")($((SECONDS - start)) s)"
+  echo "$(fuzz_stats "$log") ($((SECONDS - start)) s)"
 done
