@@ -24,13 +24,6 @@ for name in $names; do
     continue
   fi
   failed=1
-  crash=$(grep -oE "Test unit written to .*" "$log" | tail -n 1 | sed 's/Test unit written to //' || true)
-  grep -E '^INFO: Seed:|ERROR|runtime error|Assertion|SUMMARY' "$log" | head -n 10 || true
-  cat <<END
-fuzz_$name found a bug: ${crash:-see $log}
-  reproduce:  $fuzzer ${crash:-CRASH}
-  minimise:   $fuzzer -minimize_crash=1 -runs=100000 -exact_artifact_path=$explore/crashes/$name-min ${crash:-CRASH}
-  then fix it, copy the minimised input to $corpus/<what-it-is> and run tests/fuzz/run.sh $build
-END
+  fuzz_finding "$build" "$name" "$explore"
 done
 exit "$failed"

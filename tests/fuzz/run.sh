@@ -29,9 +29,8 @@ for target in $targets; do
   if ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -runs=0 "$gate/$name" > "$log" 2>&1 ||
      ! setarch "$(uname -m)" -R "$fuzzer" "${fuzz_options[@]}" -runs="$runs" "$gate/$name" \
          >> "$log" 2>&1; then
-    tail -n 60 "$log"
-    echo "fuzz_$name failed: see $log and $gate/crash-*"
-    echo "Minimise the input, fix the bug, and add the input to $corpus/ (see tests/fuzz/explore.sh)."
+    tail -n 40 "$log"
+    fuzz_finding "$build" "$name" "$gate"
     exit 1
   fi
   echo "$(fuzz_stats "$log") ($((SECONDS - start)) s)"
