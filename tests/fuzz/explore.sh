@@ -18,8 +18,8 @@ failed=0
 for name in $names; do
   fuzz_target "$build" "$name" "$explore"
   echo "== fuzz_$name for $seconds s (log: $log)"
-  if "$fuzzer" "${fuzz_options[@]}" -max_total_time="$seconds" -artifact_prefix="$explore/crashes/" \
-       "$explore/$name" "$corpus" > "$log" 2>&1; then
+  if "$fuzzer" "${fuzz_options[@]}" -max_total_time="$seconds" \
+       -artifact_prefix="$explore/crashes/" "$explore/$name" "$corpus" > "$log" 2>&1; then
     echo "$(fuzz_stats "$log"), no crash"
     continue
   fi

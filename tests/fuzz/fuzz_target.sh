@@ -25,7 +25,7 @@ fuzz_stats() {
 
 fuzz_finding() {
   local crash
-  crash=$(grep -oE "Test unit written to .*" "$log" | tail -n 1 | sed 's/Test unit written to //' || true)
+  crash=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
   grep -E '^INFO: Seed:|ERROR|runtime error|Assertion|SUMMARY' "$log" | head -n 10 || true
   cat <<END
 fuzz_$2 found a bug: ${crash:-see $log}
