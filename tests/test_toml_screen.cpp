@@ -31,6 +31,7 @@ constexpr std::string_view header = "a table header must start with a key";
 constexpr std::string_view brace = "'}' where an array element is expected";
 constexpr std::string_view date = "a date, a space and one digit";
 constexpr std::string_view date_t = "a date and 'T' without a time";
+constexpr std::string_view long_date = "a date-like value of 120 characters or more";
 
 constexpr Case passes[] = {
     {"basic string", "name = \"Grüße, 世界\"\n"},
@@ -100,6 +101,10 @@ constexpr Case refusals[] = {
     {"a date, a space, one digit in an array", "a = [1979-05-27 0]\n", 1, 17, date},
     {"a date, 'T' and no digit", "d = 1979-05-27Tx:00\n", 1, 16, date_t},
     {"a date, 't' and a terminator", "a = [1979-05-27t]\n", 1, 17, date_t},
+    {"a date padded with underscores to 125 characters, a space and a time",
+     "d = 9600_______________________________________________________________________________"
+     "____________________________________-05-27 0:\n",
+     1, 5, long_date},
 };
 
 }  // namespace

@@ -28,6 +28,9 @@ constexpr std::string_view brace_in_array = "'}' where an array element is expec
 constexpr std::string_view date_and_digit =
     "a date, a space and one digit (expected a time, HH:MM:SS)";
 constexpr std::string_view date_and_t = "a date and 'T' without a time after it (HH:MM:SS)";
+constexpr std::string_view long_date =
+    "a date-like value of 120 characters or more, a space and a digit (toml++ cannot look back "
+    "that far)";
 
 bool non_ascii(char c) {
   return static_cast<unsigned char>(c) >= 0x80;
@@ -218,16 +221,20 @@ class Screen {
 
   // toml++ assumes a digit where a time should start after a date: after "DDDD-DD-DDT" (or 't'),
   // and after "DDDD-DD-DD " and a digit when it reads on (it does not look at the digit twice).
-  // True on a finding in the value [begin, i_).
+  // Reading on, it also assumes that it can step back to the start of the value, which its buffer
+  // of 127 characters allows only if the date (with underscores: it does not count them) is
+  // short enough. True on a finding in the value [begin, i_).
   bool date_without_time(std::size_t begin) {
     const auto token = text_.substr(begin, i_ - begin);
     if (token.size() >= 11 && is_date(token) && (token[10] == 'T' || token[10] == 't') &&
         begin + 11 < text_.size() && !is_digit(text_[begin + 11])) {
       fail(begin + 11, date_and_t);
     } else if (is_digit(token.front()) && token.find('-') != std::string_view::npos &&
-               i_ + 2 < text_.size() && text_[i_] == ' ' && is_digit(text_[i_ + 1]) &&
-               ends_value(text_[i_ + 2])) {
-      fail(i_ + 1, date_and_digit);
+               i_ + 1 < text_.size() && text_[i_] == ' ' && is_digit(text_[i_ + 1])) {
+      if (i_ + 2 < text_.size() && ends_value(text_[i_ + 2]))
+        fail(i_ + 1, date_and_digit);
+      else if (token.size() >= 120)
+        fail(begin, long_date);
     }
     return found_;
   }

@@ -8,10 +8,11 @@
 //    date up to the next whitespace, ']', '}', ',' or '#', quotes included), and inside
 //    multi-line basic strings on the character after a backslash and on the first one after a
 //    line-ending backslash and its whitespace;
-//  - four internal assumptions fail on invalid text (a debug build aborts, a release build may do
+//  - five internal assumptions fail on invalid text (a debug build aborts, a release build may do
 //    anything): a table header that does not start with a key (`[=]`), '}' where an array element
 //    is expected (`[}]`), a date, one space, one digit and a terminator (`1979-05-27 0,`), a date
-//    and 'T' without a digit after it (`1979-05-27Tx:`).
+//    and 'T' without a digit after it (`1979-05-27Tx:`), and a date padded with underscores to
+//    125 characters or more before a space and a digit (it steps back past its buffer).
 // The screen follows toml++'s grammar far enough to know which bytes it reads as the content of a
 // string or comment, and refuses such text, with the place, before toml++ sees it. TOML allows
 // characters outside ASCII only in strings and comments, so valid job files pass, with one
