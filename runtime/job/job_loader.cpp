@@ -40,9 +40,9 @@ JobSpec load_sections(const std::string& file, const std::filesystem::path& fold
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
                        const ParamOverrides& overrides) {
   const std::string name = file.string();
-  if (const auto bad = find_non_ascii_outside_strings(text)) {
+  if (const auto bad = screen_toml(text)) {
     throw JobError(Errc::invalid_argument, name, bad->line, bad->column, "",
-                   "a character outside ASCII outside a string or comment (TOML allows them only there)");
+                   std::string(bad->what));
   }
   toml::parse_result parsed = toml::parse(text, std::string_view(name));
   if (!parsed) {
