@@ -448,7 +448,13 @@ TEST_CASE("launches that do not fit their kernel are clear errors") {
             .find("does not divide") != std::string::npos);
   CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(3)).find("a scalar") != std::string::npos);
   CHECK(error_of(Launch{f.program, "iaxpy", NDRange{100}}.arg(2.0).arg(tessera::read(v)).arg(tessera::read_write(v)))
-            .find("is int (4 bytes); a double (8 bytes)") != std::string::npos);
+            .find("argument 0 'a' takes int; the scalar given is double (a launch never converts: give "
+                  "std::int32_t)") != std::string::npos);
+  // Same size, other type: still refused (an unsigned or a float of the parameter's size).
+  CHECK(error_of(Launch{f.program, "iaxpy", NDRange{100}}.arg(2u).arg(tessera::read(v)).arg(tessera::read_write(v)))
+            .find("takes int; the scalar given is uint") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "iaxpy", NDRange{100}}.arg(2.0f).arg(tessera::read(v)).arg(tessera::read_write(v)))
+            .find("takes int; the scalar given is float") != std::string::npos);
   CHECK(error_of(Launch{f.program, "fill", NDRange{30}}.arg(tessera::write(odd)))
             .find("101 elements do not divide by the split extent 30") != std::string::npos);
   CHECK(error_of(Launch{f.program, "iaxpy", NDRange{100}}.arg(2).arg(tessera::read_write(v)).arg(tessera::read_write(v)))

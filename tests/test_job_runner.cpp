@@ -230,6 +230,47 @@ TEST_CASE("what only the kernel can tell is an error at the step or argument in 
             .find("steps[0].args[1]: parameter 1 'x' of 'saxpy' is a global pointer") != std::string::npos);
 }
 
+TEST_CASE("a scalar is a value of its parameter's own type, exactly") {
+  tessera::test::TempDir dir;
+  dir.write("k.cl",
+            "kernel void k(const int n, const float f, const uint u, global float* out) {\n"
+            "  out[get_global_id(0)] = (float)n + f + (float)(u % 1000u);\n}\n");
+  const auto job = [](const std::string& n, const std::string& f, const std::string& u) {
+    return "[program]\nsource = \"k.cl\"\n[buffers.out]\ntype = \"float\"\ncount = 16\n"
+           "[[steps]]\nkernel = \"k\"\nglobal = [16]\nargs = [" + n + ", " + f + ", " + u +
+           ", { buffer = \"out\", access = \"write\" }]\n";
+  };
+  const auto error_of = [&](const std::string& text) -> std::string {
+    try {
+      tessera::detail::run_job(runtime(), spec(dir, text));
+    } catch (const tessera::JobError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string ok_f = "{ value = 0.5 }", ok_u = "{ value = 4000000123 }";
+  // Line 9 holds the arguments; the first starts at column 9.
+  CHECK(error_of(job("{ value = 3000000000 }", ok_f, ok_u))
+            .find(":9:9: steps[0].args[0]: parameter 0 'n' of 'k' is int: 3000000000 is outside the range of "
+                  "int [-2147483648, 2147483647]") != std::string::npos);
+  CHECK(error_of(job("{ value = 2.5 }", ok_f, ok_u)).find("2.5 is not an integer, and the type is int") !=
+        std::string::npos);
+  CHECK(error_of(job("{ value = 1024.0, type = \"float\" }", ok_f, ok_u))
+            .find("steps[0].args[0]: parameter 0 'n' of 'k' is int; type = \"float\" was given") !=
+        std::string::npos);
+  CHECK(error_of(job("{ value = 7 }", "{ value = 16777217 }", ok_u))
+            .find("args[1]: parameter 1 'f' of 'k' is float: 16777217 has no exact float value") != std::string::npos);
+  CHECK(error_of(job("{ value = 7 }", "{ value = 1e39 }", ok_u)).find("1e+39 is outside the range of float") !=
+        std::string::npos);
+  CHECK(error_of(job("{ value = 7 }", ok_f, "{ value = -1 }")).find("-1 is outside the range of uint") !=
+        std::string::npos);
+
+  // Values that fit run: a float takes 0.5 exactly and rounds 0.1 as a C literal does.
+  const JobSpec fits = spec(dir, job("{ value = -3 }", "{ value = 0.5 }", ok_u));
+  const JobData data = tessera::detail::run_job(runtime(), fits);
+  for (const float v : values<float>(fits, data, "out")) CHECK(v == -3.0f + 0.5f + 123.0f);
+}
+
 // y += a * x over 65536 floats, `repeat` times.
 std::string repeated_saxpy(double a, double y0, std::size_t repeat) {
   return "[program]\nbuiltin = \"saxpy\"\n"

@@ -11,6 +11,16 @@ static_assert([] {
   }
   return true;
 }());
+// Each signed integer type is followed by its unsigned twin (scalar_parameter_type relies on it).
+static_assert([] {
+  for (std::size_t i = 0; i + 1 < detail::element_types.size(); i += 2) {
+    const auto& s = detail::element_types[i];
+    const auto& u = detail::element_types[i + 1];
+    if (s.floating) break;
+    if (!s.is_signed || u.is_signed || s.size != u.size) return false;
+  }
+  return true;
+}());
 
 std::string_view to_string(ElementType type) noexcept { return detail::info_of(type).name; }
 
@@ -25,4 +35,19 @@ std::optional<ElementType> element_type_named(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+namespace detail {
+
+std::optional<ElementType> scalar_parameter_type(std::string_view type) noexcept {
+  constexpr std::string_view unsigned_prefix = "unsigned ";
+  if (type.substr(0, unsigned_prefix.size()) == unsigned_prefix) {
+    const auto base = element_type_named(type.substr(unsigned_prefix.size()));
+    if (!base || is_floating(*base) || !info_of(*base).is_signed) return std::nullopt;
+    return static_cast<ElementType>(static_cast<int>(*base) + 1);  // the unsigned type follows its signed one
+  }
+  if (type == "size_t" || type == "uintptr_t") return ElementType::u64;
+  if (type == "ptrdiff_t" || type == "intptr_t") return ElementType::i64;
+  return element_type_named(type);
+}
+
+}  // namespace detail
 }  // namespace tessera

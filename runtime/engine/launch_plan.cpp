@@ -1,5 +1,6 @@
 // Checking a launch before anything runs: ranges, argument kinds and sizes, buffer geometry.
 
+#include "common/element_types.hpp"
 #include "common/internals.hpp"
 #include "engine/launch_plan.hpp"
 
@@ -119,16 +120,21 @@ void plan_local_size(const KernelSignature& sig, const Launch& launch, LaunchPla
   plan.granule = (*l)[g.dims() - 1];
 }
 
+// A scalar is a value of the parameter's own type: the caller converts, never the launch.
 void plan_scalar(const KernelSignature& sig, std::size_t i, const Scalar& s) {
   const KernelArg& param = sig.args[i];
   if (param.kind != ArgKind::scalar) {
     invalid(fmt::format("{} is a {} pointer ({}); a scalar ({}) was given", describe(sig, i), to_string(param.kind),
                         param.type_name, to_string(s.type())));
   }
-  const std::size_t expected = opencl_type_size(param.type_name);
-  if (expected != 0 && expected != s.size()) {
-    invalid(fmt::format("{} is {} ({} bytes); a {} ({} bytes) was given", describe(sig, i), param.type_name, expected,
-                        to_string(s.type()), s.size()));
+  const auto type = scalar_parameter_type(param.type_name);
+  if (!type) {
+    invalid(fmt::format("{} is {}, which no scalar argument can give ({} was given)", describe(sig, i),
+                        param.type_name, to_string(s.type())));
+  }
+  if (*type != s.type()) {
+    invalid(fmt::format("{} takes {}; the scalar given is {} (a launch never converts: give {})", describe(sig, i),
+                        to_string(*type), to_string(s.type()), cpp_name(*type)));
   }
 }
 

@@ -53,11 +53,6 @@ T element_of(const Number& n) noexcept {
   return std::visit([](auto v) { return element_cast<T>(v); }, n);
 }
 
-double as_double(const Number& n) {
-  const auto* v = std::get_if<std::int64_t>(&n);
-  return v != nullptr ? static_cast<double>(*v) : std::get<double>(n);
-}
-
 template <typename T>
 void fill_value(T* out, std::size_t n, T value) {
   for_each_part(n, sizeof(T), [=](std::size_t a, std::size_t b) { std::fill(out + a, out + b, value); });

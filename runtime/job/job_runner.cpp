@@ -16,6 +16,7 @@
 #include "job/elements.hpp"
 #include "job/image.hpp"
 #include "job/npy.hpp"
+#include "job/number.hpp"
 #include "job/schedule_from_job.hpp"
 #include "tessera/launch.hpp"
 #include "tessera/source.hpp"
@@ -57,6 +58,27 @@ Scalar scalar_of(ElementType type, const Number& value) {
   });
 }
 
+// Argument i's scalar for the kernel `sig`: a value of the parameter's own type, exactly (a
+// declared type must be the parameter's; the value must fit it).
+Scalar scalar_for(const JobSpec& job, const KernelSignature& sig, std::size_t i, const ScalarArg& s, SourcePos pos,
+                  const std::string& key) {
+  const KernelArg& param = sig.args[i];
+  const std::string which = fmt::format("parameter {} '{}' of '{}'", i, param.name, sig.name);
+  if (param.kind != ArgKind::scalar) {
+    throw job_error(job, pos, key,
+                    fmt::format("{} is a {} pointer ({}); a scalar was given", which, to_string(param.kind),
+                                param.type_name));
+  }
+  const auto type = scalar_parameter_type(param.type_name);
+  if (!type) throw job_error(job, pos, key, fmt::format("{} is {}, which a job cannot give", which, param.type_name));
+  if (s.type && *s.type != *type) {
+    throw job_error(job, pos, key,
+                    fmt::format("{} is {}; type = \"{}\" was given", which, to_string(*type), to_string(*s.type)));
+  }
+  if (const auto why = misfit(s.value, *type)) throw job_error(job, pos, key, fmt::format("{} is {}: {}", which, to_string(*type), *why));
+  return scalar_of(*type, s.value);
+}
+
 NDRange range_of(const std::vector<std::size_t>& extents) {
   if (extents.size() == 1) return NDRange{extents[0]};
   if (extents.size() == 2) return NDRange{extents[0], extents[1]};
@@ -87,18 +109,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
     const ArgSpec& a = step.args[i];
     const std::string key = fmt::format("{}.args[{}]", where, i);
     if (const auto* s = std::get_if<ScalarArg>(&a.arg)) {
-      if (param.kind != ArgKind::scalar) {
-        throw job_error(job, a.pos, key,
-                        fmt::format("parameter {} '{}' of '{}' is a {} pointer ({}); a scalar was given", i,
-                                    param.name, sig->name, to_string(param.kind), param.type_name));
-      }
-      const auto type = s->type ? s->type : element_type_named(param.type_name);
-      if (!type) {
-        throw job_error(job, a.pos, key,
-                        fmt::format("parameter {} '{}' of '{}' is {}, which a job cannot give", i,
-                                    param.name, sig->name, param.type_name));
-      }
-      launch.arg(scalar_of(*type, s->value));
+      launch.arg(scalar_for(job, *sig, i, *s, a.pos, key));
       continue;
     }
     const auto& ref = std::get<BufferRef>(a.arg);

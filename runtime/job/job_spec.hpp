@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "job/expression.hpp"
+#include "job/number.hpp"
 #include "tessera/buffer.hpp"
 
 namespace tessera::detail {
@@ -27,9 +28,6 @@ struct SourcePos {
 
   friend bool operator==(const SourcePos&, const SourcePos&) = default;
 };
-
-/// A number as written: an integer (or an integer expression) or a floating-point value.
-using Number = std::variant<std::int64_t, double>;
 
 /// [job] scheduler and its settings. Only the settings of the named policy may be given.
 struct SchedulerSpec {

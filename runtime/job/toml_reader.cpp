@@ -23,13 +23,6 @@ constexpr std::uint32_t to_u32(std::size_t v) {
                                                         : static_cast<std::uint32_t>(v);
 }
 
-// A float as TOML would write it: "2.0", not "2".
-std::string float_text(double v) {
-  std::string text = fmt::format("{}", v);
-  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-  return text;
-}
-
 }  // namespace
 
 SourcePos pos_of(const toml::source_region& region) { return {region.begin.line, region.begin.column}; }
@@ -89,30 +82,6 @@ std::string extension_of(const fs::path& p) {
 }
 
 std::string shape_text(const std::vector<std::size_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
-
-std::string number_text(const Number& n) {
-  if (const auto* i = std::get_if<std::int64_t>(&n)) return fmt::format("{}", *i);
-  return float_text(std::get<double>(n));
-}
-
-double as_double(const Number& n) {
-  if (const auto* i = std::get_if<std::int64_t>(&n)) return static_cast<double>(*i);
-  return std::get<double>(n);
-}
-
-std::pair<std::int64_t, std::int64_t> integer_range(ElementType t) {
-  return visit_element_type(t, [](auto zero) -> std::pair<std::int64_t, std::int64_t> {
-    using T = decltype(zero);
-    using Wide = std::numeric_limits<std::int64_t>;
-    if constexpr (std::is_floating_point_v<T>) {
-      return {Wide::min(), Wide::max()};
-    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-      return {0, Wide::max()};
-    } else {
-      return {std::numeric_limits<T>::min(), std::numeric_limits<T>::max()};
-    }
-  });
-}
 
 void TomlReader::fail(SourcePos pos, std::string key, std::string reason, Errc code) const {
   throw JobError(code, file_, pos.line, pos.column, std::move(key), std::move(reason));
@@ -248,17 +217,7 @@ double TomlReader::real_at(const toml::node& node, std::string_view path) const 
 
 void TomlReader::check_fits(const Number& n, ElementType type, const toml::node& node,
                             std::string_view path) const {
-  if (is_floating(type)) return;
-  if (std::holds_alternative<double>(n)) {
-    fail(pos_of(node), std::string(path),
-         fmt::format("{} is not an integer, and the type is {}", number_text(n), to_string(type)));
-  }
-  const auto [lo, hi] = integer_range(type);
-  const std::int64_t v = std::get<std::int64_t>(n);
-  if (v < lo || v > hi) {
-    fail(pos_of(node), std::string(path),
-         fmt::format("{} is outside the range of {} [{}, {}]", v, to_string(type), lo, hi));
-  }
+  if (const auto why = misfit(n, type)) fail(pos_of(node), std::string(path), *why);
 }
 
 fs::path TomlReader::existing_file(const toml::node& node, std::string_view path) const {

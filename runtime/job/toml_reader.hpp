@@ -50,11 +50,6 @@ bool is_identifier(std::string_view s);
 std::string extension_of(const std::filesystem::path& p);
 /// "[3, 4]"
 std::string shape_text(const std::vector<std::size_t>& shape);
-/// A number as a job file writes it ("2", "2.0").
-std::string number_text(const Number& n);
-double as_double(const Number& n);
-/// The range of an integer element type, within int64 (ulong's top half is out of reach).
-std::pair<std::int64_t, std::int64_t> integer_range(ElementType t);
 
 class TomlReader {
  public:
