@@ -39,6 +39,16 @@ JobSpec spec(tessera::test::TempDir& dir, const std::string& text) {
   return tessera::detail::load_job_spec(dir.write("job.toml", text));
 }
 
+// The JobError running `text` as a job ends with, or "no error".
+std::string run_error(tessera::test::TempDir& dir, const std::string& text) {
+  try {
+    tessera::detail::run_job(runtime(), spec(dir, text));
+  } catch (const tessera::JobError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 template <typename T>
 std::vector<T> values(const JobSpec& job, const JobData& data, const std::string& name) {
   for (std::size_t i = 0; i < job.buffers.size(); ++i) {
@@ -204,14 +214,7 @@ args = [{ buffer = "idx" }, { buffer = "bins", access = "read_write", reduce = "
 
 TEST_CASE("what only the kernel can tell is an error at the step or argument in the TOML") {
   tessera::test::TempDir dir;
-  const auto error_of = [&](const std::string& text) -> std::string {
-    try {
-      tessera::detail::run_job(runtime(), spec(dir, text));
-    } catch (const tessera::JobError& e) {
-      return e.what();
-    }
-    return "no error";
-  };
+  const auto error_of = [&](const std::string& text) { return run_error(dir, text); };
   const std::string head = "[program]\nbuiltin = \"saxpy\"\n[buffers.x]\ntype = \"float\"\ncount = 64\n"
                            "init = { fill = 1 }\n[buffers.y]\ntype = \"float\"\ncount = 64\ninit = { fill = 1 }\n"
                            "[[steps]]\n";
@@ -240,14 +243,7 @@ TEST_CASE("a scalar is a value of its parameter's own type, exactly") {
            "[[steps]]\nkernel = \"k\"\nglobal = [16]\nargs = [" + n + ", " + f + ", " + u +
            ", { buffer = \"out\", access = \"write\" }]\n";
   };
-  const auto error_of = [&](const std::string& text) -> std::string {
-    try {
-      tessera::detail::run_job(runtime(), spec(dir, text));
-    } catch (const tessera::JobError& e) {
-      return e.what();
-    }
-    return "no error";
-  };
+  const auto error_of = [&](const std::string& text) { return run_error(dir, text); };
   const std::string ok_f = "{ value = 0.5 }", ok_u = "{ value = 4000000123 }";
   // Line 9 holds the arguments; the first starts at column 9.
   CHECK(error_of(job("{ value = 3000000000 }", ok_f, ok_u))
