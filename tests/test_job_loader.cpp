@@ -5,7 +5,7 @@
 //   # expect: LINE:COL: KEY: MESSAGE        (or "# expect: KEY: MESSAGE" when there is no place)
 //   # set: NAME=VALUE                       (optional, repeatable: --set overrides)
 // and must fail with what() == "<its path>:" + the expectation ("<its path>: " without a place).
-// "{dir}" in the expectation stands for the folder of the job file.
+// "{dir}" in the expectation stands for the folder of the job file, "{jobs}" for its parent.
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -432,6 +432,9 @@ TEST_CASE("every malformed job in tests/jobs/bad gives exactly its error") {
     REQUIRE_MESSAGE(!expect.empty(), "no '# expect: ' line");
     for (std::size_t at; (at = expect.find("{dir}")) != std::string::npos;) {
       expect.replace(at, 5, bad.string());
+    }
+    for (std::size_t at; (at = expect.find("{jobs}")) != std::string::npos;) {
+      expect.replace(at, 6, bad.parent_path().string());
     }
     const bool placed = !expect.empty() && expect[0] >= '0' && expect[0] <= '9';
     const std::string wanted = file.string() + (placed ? ":" : ": ") + expect;

@@ -59,6 +59,30 @@ std::vector<JobSpec> load_all(const JobsOptions& options) {
   return specs;
 }
 
+// The file --report replaces, checked before anything runs: a file (not a folder) whose folder is
+// there or can be made, and none of the jobs' outputs. Throws Error(invalid_argument).
+std::filesystem::path report_target(const std::string& report, const std::vector<JobSpec>& specs) {
+  namespace fs = std::filesystem;
+  const auto refuse = [&](const std::string& why) {
+    throw Error(Errc::invalid_argument, fmt::format("--report {}: {}", report, why));
+  };
+  fs::path target;
+  try {
+    target = detail::replaced_file(report);
+  } catch (const std::system_error&) {
+    refuse("a loop of symbolic links");
+  }
+  if (const auto why = detail::cannot_write(target)) refuse(*why);
+  for (const JobSpec& job : specs) {
+    for (const auto& b : job.buffers) {
+      if (b.output && b.output->target == target) {
+        refuse(fmt::format("{} is the output of buffer '{}' of {}", target.string(), b.name, job.file));
+      }
+    }
+  }
+  return target;
+}
+
 // SIGINT turns into an interrupt request on a watcher thread (the signal is blocked in every
 // other thread, which inherit the mask from the constructor on): no further chunk starts and the
 // chunks in flight drain. A kernel cannot be stopped once running, so when draining takes longer
@@ -157,6 +181,12 @@ void print_plan(const Runtime& rt, const JobSpec& job, const JobsOptions& option
                          : fmt::format("at most {:.1f} MiB on the device per step, transfers per chunk",
                                        static_cast<double>(total_bytes(job)) / (1 << 20)));
   }
+  for (const auto& b : job.buffers) {
+    if (b.output && std::filesystem::is_symlink(std::filesystem::symlink_status(b.output->path))) {
+      fmt::print("  output of buffer '{}': {} is a symbolic link: writes {}\n", b.name, b.output->path.string(),
+                 b.output->target.string());
+    }
+  }
   for (std::size_t k = 0; k < job.steps.size(); ++k) {
     const auto& s = job.steps[k];
     std::uint64_t in = 0, out = 0;
@@ -239,6 +269,7 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, d
 
 int run_command(const JobsOptions& options) {
   const std::vector<JobSpec> specs = load_all(options);
+  const std::filesystem::path report = options.report.empty() ? std::filesystem::path() : report_target(options.report, specs);
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   Runtimes runtimes;
@@ -300,11 +331,11 @@ int run_command(const JobsOptions& options) {
     }
     reports.push_back(report_json(data.report, checks, outputs));
   }
-  if (!options.report.empty() && !options.dry_run) {
+  if (!report.empty() && !options.dry_run) {
     const SignalWatcher::Critical writing(watcher);
     const std::string text = reports.dump(2) + "\n";
-    detail::write_file_atomically(options.report,
-                                  std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+    std::filesystem::create_directories(report.parent_path());
+    detail::write_file_atomically(report, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
   }
   return code;
 }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <system_error>
@@ -44,6 +45,9 @@ AtomicFile::~AtomicFile() {
   discard();
 }
 
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)), temp_path_(std::exchange(other.temp_path_, {})), fd_(std::exchange(other.fd_, -1)) {}
+
 void AtomicFile::write(std::span<const unsigned char> bytes) {
   if (fd_ < 0) fail(EBADF);
   const unsigned char* p = bytes.data();
@@ -63,11 +67,16 @@ void AtomicFile::write(std::string_view text) {
   write(std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
 }
 
-void AtomicFile::commit() {
+void AtomicFile::close() {
   if (fd_ < 0) fail(EBADF);
   if (::fsync(fd_) != 0) fail(errno);
   const int fd = std::exchange(fd_, -1);
   if (::close(fd) != 0) fail(errno);
+}
+
+void AtomicFile::commit() {
+  if (temp_path_.empty()) fail(EBADF);
+  if (fd_ >= 0) close();
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
   temp_path_.clear();
 }
@@ -84,6 +93,32 @@ void AtomicFile::discard() noexcept {
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
   }
+}
+
+std::filesystem::path replaced_file(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  fs::path p = fs::absolute(path);
+  for (int hops = 0;; ++hops) {
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(p, ec))) break;
+    if (hops == 40) throw std::system_error(ELOOP, std::generic_category(), fmt::format("cannot write '{}'", path.string()));
+    const fs::path link = fs::read_symlink(p);
+    p = link.is_absolute() ? link : p.parent_path() / link;
+  }
+  return fs::weakly_canonical(p);
+}
+
+std::optional<std::string> cannot_write(const std::filesystem::path& target) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) return fmt::format("{} is a folder", target.string());
+  fs::path dir = target.parent_path();
+  while (!fs::exists(dir, ec) && dir.has_relative_path()) dir = dir.parent_path();
+  if (!fs::is_directory(dir, ec)) return fmt::format("{} is not a folder", dir.string());
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return fmt::format("folder {} is not writable: {}", dir.string(), std::strerror(errno));
+  }
+  return std::nullopt;
 }
 
 void write_file_atomically(const std::filesystem::path& path,

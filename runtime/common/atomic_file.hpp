@@ -14,7 +14,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace tessera::detail {
@@ -29,6 +31,8 @@ class AtomicFile {
   explicit AtomicFile(std::filesystem::path path);
   /// Removes the temporary file unless commit() succeeded.
   ~AtomicFile();
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
@@ -36,7 +40,11 @@ class AtomicFile {
   void write(std::span<const unsigned char> bytes);
   void write(std::string_view text);
 
-  /// Flushes the data to disk and renames the temporary file over the destination. Throws
+  /// Flushes the data to disk and closes the temporary file; the destination is not touched
+  /// yet. Files written together are all closed before any is committed, so that a failure
+  /// (a full disk) changes none of them. Throws std::system_error naming the destination.
+  void close();
+  /// Closes the file if it is open, then renames it over the destination. Throws
   /// std::system_error naming the destination on failure, leaving the destination untouched.
   void commit();
 
@@ -52,6 +60,16 @@ class AtomicFile {
   std::filesystem::path temp_path_;
   int fd_ = -1;
 };
+
+/// The file that writing `path` replaces: symbolic links followed (so that a link is kept and
+/// its target replaced), the rest made absolute and normal ("sub/../y.npy" and "./y.npy" are the
+/// same file). Throws std::system_error for a loop of links.
+std::filesystem::path replaced_file(const std::filesystem::path& path);
+
+/// Why an AtomicFile could not replace `target` (a replaced_file), checked before anything is
+/// written: it is a folder, or its folder is neither there nor can be made (the nearest existing
+/// ancestor is not a folder, or cannot be written). Nothing when it can.
+std::optional<std::string> cannot_write(const std::filesystem::path& target);
 
 /// Writes `bytes` to `path` through an AtomicFile.
 void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes);

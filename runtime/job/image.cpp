@@ -74,11 +74,17 @@ std::vector<unsigned char> encode_ppm(const Image& image) {
   return out;
 }
 
+void write_image(AtomicFile& out, const Image& image) {
+  const std::string ext = out.path().extension().string();
+  if (ext == ".png") return out.write(encode_png(image));
+  if (ext == ".ppm") return out.write(encode_ppm(image));
+  throw std::invalid_argument("'" + out.path().string() + "': an image is written as .png or .ppm, not '" + ext + "'");
+}
+
 void write_image(const std::filesystem::path& path, const Image& image) {
-  const std::string ext = path.extension().string();
-  if (ext == ".png") return write_file_atomically(path, encode_png(image));
-  if (ext == ".ppm") return write_file_atomically(path, encode_ppm(image));
-  throw std::invalid_argument("'" + path.string() + "': an image is written as .png or .ppm, not '" + ext + "'");
+  AtomicFile out(path);
+  write_image(out, image);
+  out.commit();
 }
 
 }  // namespace tessera::detail

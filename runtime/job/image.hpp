@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/atomic_file.hpp"
 #include "job/colormap.hpp"
 #include "tessera/buffer.hpp"
 
@@ -43,5 +44,7 @@ std::vector<unsigned char> encode_ppm(const Image& image);
 /// appears whole or not at all. Throws std::invalid_argument for another extension, and
 /// std::system_error when the file cannot be written.
 void write_image(const std::filesystem::path& path, const Image& image);
+/// Writes `image` into `out` (not committed), as PNG or PPM by the extension of out.path().
+void write_image(AtomicFile& out, const Image& image);
 
 }  // namespace tessera::detail

@@ -189,36 +189,49 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   return data;
 }
 
-std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobData& data) {
-  std::vector<std::filesystem::path> written;
+namespace {
+
+// Buffer b's output written into `out` (not committed).
+void write_output(const JobSpec& job, const BufferSpec& b, const HostArray& a, AtomicFile& out) {
+  const std::span<const unsigned char> bytes(a.data(), b.bytes());
+  switch (b.output->format) {
+    case OutputFormat::npy: return write_npy(out, b.type, b.shape, bytes);
+    case OutputFormat::bin: return out.write(bytes);
+    case OutputFormat::png:
+    case OutputFormat::ppm: break;
+  }
+  const bool rgb = b.type == ElementType::u8 && b.shape.size() == 3 && (b.shape[2] == 3 || b.shape[2] == 4);
+  if (rgb) return write_image(out, image_from_rgb(a.data(), b.shape[0], b.shape[1], static_cast<unsigned>(b.shape[2])));
+  const ImageSpec image = b.image.value_or(ImageSpec{});
+  const auto map = colormap_named(image.colormap);
+  if (!map) {
+    throw job_error(job, image.pos, fmt::format("buffers.{}.image.colormap", b.name),
+                    fmt::format("colormap '{}' is not available ({})", image.colormap, fmt::join(colormap_names(), ", ")));
+  }
+  write_image(out, image_from_scalars(b.type, a.data(), b.shape[0], b.shape[1], *map, image.range));
+}
+
+}  // namespace
+
+std::vector<AtomicFile> stage_outputs(const JobSpec& job, const JobData& data) {
+  std::vector<AtomicFile> staged;
   for (std::size_t i = 0; i < job.buffers.size(); ++i) {
     const BufferSpec& b = job.buffers[i];
     if (!b.output) continue;
-    const HostArray& a = data.buffers[i];
-    const std::span<const unsigned char> bytes(a.data(), b.bytes());
-    switch (b.output->format) {
-      case OutputFormat::npy: write_npy(b.output->path, b.type, b.shape, bytes); break;
-      case OutputFormat::bin: write_file_atomically(b.output->path, bytes); break;
-      case OutputFormat::png:
-      case OutputFormat::ppm: {
-        const bool rgb = b.type == ElementType::u8 && b.shape.size() == 3 && (b.shape[2] == 3 || b.shape[2] == 4);
-        if (rgb) {
-          write_image(b.output->path,
-                      image_from_rgb(a.data(), b.shape[0], b.shape[1], static_cast<unsigned>(b.shape[2])));
-          break;
-        }
-        const ImageSpec image = b.image.value_or(ImageSpec{});
-        const auto map = colormap_named(image.colormap);
-        if (!map) {
-          throw job_error(job, image.pos, fmt::format("buffers.{}.image.colormap", b.name),
-                          fmt::format("colormap '{}' is not available ({})", image.colormap,
-                                      fmt::join(colormap_names(), ", ")));
-        }
-        write_image(b.output->path, image_from_scalars(b.type, a.data(), b.shape[0], b.shape[1], *map, image.range));
-        break;
-      }
-    }
-    written.push_back(b.output->path);
+    std::filesystem::create_directories(b.output->target.parent_path());
+    AtomicFile& out = staged.emplace_back(b.output->target);
+    write_output(job, b, data.buffers[i], out);
+    out.close();
+  }
+  return staged;
+}
+
+std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobData& data) {
+  std::vector<AtomicFile> staged = stage_outputs(job, data);
+  std::vector<std::filesystem::path> written;
+  for (AtomicFile& out : staged) {
+    out.commit();
+    written.push_back(out.path());
   }
   return written;
 }

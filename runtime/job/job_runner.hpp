@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.hpp"
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_spec.hpp"
@@ -63,9 +64,14 @@ Program check_kernels(const Runtime& rt, const JobSpec& job);
 /// failures of the devices are Errors as the engine throws them.
 JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& options = {});
 
-/// Writes every buffer that has an `output`: .npy, raw .bin, or a .png/.ppm image (scalar data
-/// through its colormap; uchar data whose last dimension is 3 or 4 as RGB/RGBA). Each file is
-/// written to a temporary file and renamed. Returns the paths written.
+/// Every buffer that has an `output` written to its temporary file beside the output's target
+/// (missing folders are made): .npy, raw .bin, or a .png/.ppm image (scalar data through its
+/// colormap; uchar data whose last dimension is 3 or 4 as RGB/RGBA). Nothing is renamed yet:
+/// when one fails (a full disk), the files staged so far are removed and no output changes.
+std::vector<AtomicFile> stage_outputs(const JobSpec& job, const JobData& data);
+
+/// stage_outputs, then every file renamed into place. Returns the files written (the targets:
+/// an output that is a symbolic link keeps the link, and its target is replaced).
 std::vector<std::filesystem::path> write_outputs(const JobSpec& job, const JobData& data);
 
 /// Every [[checks]] entry against the buffers.

@@ -82,7 +82,8 @@ struct ImageSpec {
 };
 
 struct OutputSpec {
-  std::filesystem::path path;  ///< resolved; its folder exists and is writable at load time
+  std::filesystem::path path;    ///< as written, resolved against the job's folder
+  std::filesystem::path target;  ///< the file replaced (replaced_file: links followed, normal)
   OutputFormat format = OutputFormat::npy;
   SourcePos pos;
 };

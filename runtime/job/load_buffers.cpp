@@ -3,12 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <limits>
 
-#include <unistd.h>
-
+#include "common/atomic_file.hpp"
 #include "common/element_types.hpp"
 #include "job/colormap.hpp"
 #include "job/load_sections.hpp"
@@ -151,23 +148,6 @@ void check_image_shape(const TomlReader& in, const OutputSpec& out, const std::s
   }
 }
 
-// The output's folder exists and can be written.
-void check_output_folder(const TomlReader& in, const OutputSpec& out, const std::string& path) {
-  fs::path dir = out.path.parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    in.fail(out.pos, path,
-            fmt::format("{} {}", dir.string(),
-                        fs::exists(dir, ec) ? "is not a folder" : "does not exist (no such folder)"),
-            Errc::io);
-  }
-  if (::access(dir.c_str(), W_OK) != 0) {
-    in.fail(out.pos, path, fmt::format("folder {} is not writable: {}", dir.string(), std::strerror(errno)),
-            Errc::io);
-  }
-}
-
 void load_output(const TomlReader& in, const toml::node& node, const std::string& path, const JobSpec& spec,
                  BufferSpec& b) {
   OutputSpec out;
@@ -175,12 +155,17 @@ void load_output(const TomlReader& in, const toml::node& node, const std::string
   out.path = in.folder() / in.nonempty_string_at(node, path);
   out.format = output_format(in, out, path);
   check_image_shape(in, out, path, b);
+  try {
+    out.target = replaced_file(out.path);
+  } catch (const std::system_error& e) {
+    in.fail(out.pos, path, fmt::format("{}: a loop of symbolic links", out.path.string()), Errc::io);
+  }
+  if (const auto why = cannot_write(out.target)) in.fail(out.pos, path, *why, Errc::io);
   for (const auto& other : spec.buffers) {
-    if (other.output && other.output->path == out.path) {
-      in.fail(out.pos, path, fmt::format("buffer '{}' already writes {}", other.name, out.path.string()));
+    if (other.output && other.output->target == out.target) {
+      in.fail(out.pos, path, fmt::format("buffer '{}' already writes {}", other.name, out.target.string()));
     }
   }
-  check_output_folder(in, out, path);
   b.output = std::move(out);
 }
 

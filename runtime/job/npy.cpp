@@ -412,12 +412,18 @@ std::vector<unsigned char> encode_npy(ElementType type, std::span<const std::siz
   return out;
 }
 
+void write_npy(AtomicFile& out, ElementType type, std::span<const std::size_t> shape,
+               std::span<const unsigned char> bytes) {
+  check_encodable(type, shape, bytes);
+  out.write(encode_header(type, shape));
+  out.write(bytes);
+}
+
 void write_npy(const std::filesystem::path& path, ElementType type,
                std::span<const std::size_t> shape, std::span<const unsigned char> bytes) {
   check_encodable(type, shape, bytes);
   AtomicFile out(path);
-  out.write(encode_header(type, shape));
-  out.write(bytes);
+  write_npy(out, type, shape, bytes);
   out.commit();
 }
 

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/atomic_file.hpp"
 #include "tessera/buffer.hpp"
 
 namespace tessera::detail {
@@ -83,5 +84,8 @@ std::vector<unsigned char> encode_npy(ElementType type, std::span<const std::siz
 /// std::system_error naming `path` when the file cannot be written.
 void write_npy(const std::filesystem::path& path, ElementType type,
                std::span<const std::size_t> shape, std::span<const unsigned char> bytes);
+/// Writes the .npy file into `out` (not committed).
+void write_npy(AtomicFile& out, ElementType type, std::span<const std::size_t> shape,
+               std::span<const unsigned char> bytes);
 
 }  // namespace tessera::detail
