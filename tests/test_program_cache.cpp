@@ -159,6 +159,20 @@ TEST_CASE("corrupt, truncated and foreign entries are rebuilt and replaced") {
     damage_all([](std::string& s) { s.clear(); });
     expect_rebuilt();
   }
+  SUBCASE("a link to /dev/zero (read with a bound: no hang)") {
+    for (const auto& path : a_entries) {
+      fs::remove(path);
+      fs::create_symlink("/dev/zero", path);
+    }
+    expect_rebuilt();
+  }
+  SUBCASE("an (empty) folder") {
+    for (const auto& path : a_entries) {
+      fs::remove(path);
+      fs::create_directory(path);
+    }
+    expect_rebuilt();
+  }
   SUBCASE("a valid entry of another program under this key") {
     tessera::test::TempDir other_cache;
     const auto other = cached_runtime(other_cache.path());

@@ -105,6 +105,19 @@ TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   CHECK(first_line(bad_set.err) == "error: --set 'n=lots': expected NAME=INTEGER, for example n=4096");
 }
 
+TEST_CASE("a job file that is a device or a folder is refused at once, not read") {
+  TempDir dir;
+  const auto start = std::chrono::steady_clock::now();
+  const auto zero = run_tessera({"run", "/dev/zero"});
+  CHECK(zero.exit_code == 2);
+  CHECK(first_line(zero.err) ==
+        "error: /dev/zero: cannot read the job file: not a regular file (a device, a pipe or a socket)");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  const auto folder = run_tessera({"validate", dir.path().string()});
+  CHECK(folder.exit_code == 2);
+  CHECK(first_line(folder.err) == "error: " + dir.path().string() + ": cannot read the job file: not a regular file (a folder)");
+}
+
 TEST_CASE("validate: every sample job is valid") {
   const fs::path samples = fs::path(TESSERA_TEST_SOURCE_DIR).parent_path() / "samples" / "jobs";
   std::size_t jobs = 0;

@@ -4,11 +4,8 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.hpp"
 #include "job/load_sections.hpp"
 #include "job/toml_reader.hpp"
 #include "job/toml_screen.hpp"
@@ -54,17 +51,10 @@ JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
 }
 
 JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& overrides) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw JobError(Errc::io, file.string(), 0, 0, "",
-                   fmt::format("cannot read the job file: {}", std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    throw JobError(Errc::io, file.string(), 0, 0, "", "cannot read the job file");
-  }
-  return parse_job_spec(text.str(), file, overrides);
+  constexpr std::uint64_t limit = 16u << 20;  // a job file is text a person writes
+  const FileText text = read_regular_file(file, limit);
+  if (!text.bytes) throw JobError(Errc::io, file.string(), 0, 0, "", fmt::format("cannot read the job file: {}", text.why));
+  return parse_job_spec(*text.bytes, file, overrides);
 }
 
 }  // namespace tessera::detail

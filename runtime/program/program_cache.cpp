@@ -16,6 +16,7 @@
 #include "program/program_cache.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/read_file.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::detail {
@@ -126,15 +127,6 @@ std::optional<CacheEntry> decode_payload(Reader& r, const DeviceInfo& device) {
   return entry;
 }
 
-std::optional<std::vector<unsigned char>> read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
-  return data;
-}
-
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -193,12 +185,14 @@ ProgramCache::Lookup ProgramCache::load(const CacheKey& key, const DeviceInfo& d
                                         CacheEntry& out) const {
   if (!enabled()) return Lookup::miss;
   const fs::path path = path_for(key);
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return Lookup::miss;
-  const auto data = read_all(path);
-  if (!data) return Lookup::miss;  // vanished between exists() and open(): another evictor
+  // Anything that is not a readable regular file of a sane size (a folder, a link to a device,
+  // a file another evictor just removed) is a miss: the program is rebuilt and the entry replaced.
+  const FileText file = read_regular_file(path, std::max<std::uint64_t>(max_bytes_, 64u << 20));
+  if (!file.bytes) return file.missing ? Lookup::miss : Lookup::rejected;
+  const std::string& bytes = *file.bytes;
+  const auto* begin = reinterpret_cast<const unsigned char*>(bytes.data());
 
-  Reader r(data->data(), data->size());
+  Reader r(begin, bytes.size());
   char m[sizeof magic] = {};
   r.bytes(m, sizeof m);
   CacheKey stored;
@@ -208,13 +202,14 @@ ProgramCache::Lookup ProgramCache::load(const CacheKey& key, const DeviceInfo& d
   const std::uint64_t checksum = r.u64();
   const std::size_t header = sizeof magic + 4 + 16 + 8 + 8;
   if (!r.ok() || std::memcmp(m, magic, sizeof magic) != 0 || format != format_version ||
-      !(stored == key) || size != data->size() - header ||
-      checksum != XXH3_64bits(data->data() + header, size)) {
+      !(stored == key) || size != bytes.size() - header ||
+      checksum != XXH3_64bits(begin + header, size)) {
     return Lookup::rejected;
   }
   auto entry = decode_payload(r, device);
   if (!entry) return Lookup::rejected;
   out = std::move(*entry);
+  std::error_code ec;
   fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // most recently used
   return Lookup::hit;
 }
@@ -230,6 +225,9 @@ ProgramCache::StoreResult ProgramCache::store(const CacheKey& key, const DeviceI
     return result;
   }
   const fs::path final_path = path_for(key);
+  // An empty folder in the entry's place cannot be renamed over: remove it (a file or a link is
+  // replaced by the rename itself, atomically).
+  if (fs::is_directory(fs::symlink_status(final_path, ec))) fs::remove(final_path, ec);
   try {
     write_file_atomically(final_path, encode_cache_entry(key, device, entry));
   } catch (const std::system_error& e) {

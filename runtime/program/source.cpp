@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/read_file.hpp"
 #include "program/builtin_kernels.hpp"
 #include "tessera/error.hpp"
 #include "tessera/source.hpp"
@@ -20,23 +21,12 @@ namespace tessera {
 namespace fs = std::filesystem;
 namespace {
 
-// The file's text, or why it cannot be read.
-struct FileText {
-  std::optional<std::string> text;
-  std::string why;
-};
+using detail::FileText;
 
+// The file's text, or why it cannot be read.
 FileText read_file(const fs::path& path) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) return {std::nullopt, "no such file"};
-  if (!fs::is_regular_file(status)) return {std::nullopt, "not a regular file"};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {std::nullopt, std::strerror(errno)};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return {std::nullopt, "read error"};
-  return {ss.str(), {}};
+  constexpr std::uint64_t limit = 16u << 20;  // kernel sources; larger ones are not source code
+  return detail::read_regular_file(path, limit);
 }
 
 std::string line_name(std::string_view name) {
@@ -149,10 +139,10 @@ class Resolver {
     }
     const fs::path path = (from.dir / name).lexically_normal();
     auto file = read_file(path);
-    if (!file.text) return std::nullopt;
+    if (!file.bytes) return std::nullopt;
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(path, ec);
-    return Unit{ec ? path.string() : canonical.string(), path.string(), std::move(*file.text),
+    return Unit{ec ? path.string() : canonical.string(), path.string(), std::move(*file.bytes),
                 path.parent_path(), false};
   }
 
@@ -200,10 +190,10 @@ ResolvedSource Source::resolve() const {
   switch (kind_) {
     case Kind::file: {
       auto file = read_file(path_);
-      if (!file.text) throw Error(Errc::io, fmt::format("{}: cannot read kernel source: {}", name_, file.why));
+      if (!file.bytes) throw Error(Errc::io, fmt::format("{}: cannot read kernel source: {}", name_, file.missing ? "no such file" : file.why));
       std::error_code ec;
       const fs::path canonical = fs::weakly_canonical(path_, ec);
-      return resolver.run({ec ? path_.string() : canonical.string(), name_, std::move(*file.text),
+      return resolver.run({ec ? path_.string() : canonical.string(), name_, std::move(*file.bytes),
                            path_.parent_path(), false});
     }
     case Kind::string:
