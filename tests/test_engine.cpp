@@ -462,6 +462,22 @@ TEST_CASE("launches that do not fit their kernel are clear errors") {
   CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(tessera::write(v)), Schedule::single(99))
             .find("device 99") != std::string::npos);
   CHECK(error_of(Launch{f.program, "nope", NDRange{100}}).find("no kernel 'nope'") != std::string::npos);
+  // Bounds of the schedule and the range: a run records every chunk, so none may be absurd.
+  auto piped = [](std::size_t pipeline) {
+    auto s = Schedule::dynamic(10);
+    s.pipeline = pipeline;
+    return s;
+  };
+  CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(tessera::write(v)), piped(0))
+            .find("pipeline must be 1 to 64, not 0") != std::string::npos);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{100}}.arg(tessera::write(v)), piped(65))
+            .find("pipeline must be 1 to 64, not 65") != std::string::npos);
+  std::vector<int> large(std::size_t{1} << 21);
+  CHECK(error_of(Launch{f.program, "fill", NDRange{large.size()}, NDRange{1}}.arg(tessera::write(large)), Schedule::dynamic(1))
+            .find("into 2097152 chunks; at most 1048576") != std::string::npos);
+  const std::size_t huge = std::size_t{1} << 32;
+  CHECK(error_of(Launch{f.program, "fill", NDRange{huge, huge}}.arg(tessera::write(v)))
+            .find("holds more than 2^62 work-items") != std::string::npos);
 }
 
 TEST_CASE("buffers larger than a device's memory stream through it in windows") {

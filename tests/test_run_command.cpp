@@ -178,6 +178,11 @@ std::string interrupted_run(TempDir& dir, const std::string& job_text) {
   auto process = tessera::test::start_process(TESSERA_CLI_PATH, {"run", job.string()}, {"TESSERA_LOG=info"});
   const auto started = std::chrono::steady_clock::now();
   while (process.err_so_far().find("long.toml: running") == std::string::npos) {
+    if (process.has_ended()) {
+      const auto early = process.wait();
+      FAIL("the run ended (exit " << early.exit_code << ") before it started: " << early.err);
+    }
+    INFO("what the run said so far: " << process.err_so_far());
     REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(120));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -102,8 +102,13 @@ class Schedule {
   /// The policy's decision, unrounded; 0 means "nothing for this device".
   std::size_t next_chunk(const ScheduleState& s, std::size_t device) const;
 
-  /// Chunks in flight per device (pipelining); at least 1.
+  /// Chunks in flight per device (pipelining): 1 to max_pipeline.
   std::size_t pipeline = 2;
+
+  static constexpr std::size_t max_pipeline = 64;
+  /// The most chunks a launch is cut into: a run records every chunk, so a schedule that would cut
+  /// more (dynamic with a tiny chunk over a huge range) is refused.
+  static constexpr std::size_t max_chunks = std::size_t{1} << 20;
 
  private:
   explicit Schedule(Policy p) : policy_(std::move(p)) {}

@@ -87,8 +87,13 @@ namespace {
 // The work-group size every chunk runs with, and the granule of chunk sizes it implies.
 void plan_local_size(const KernelSignature& sig, const Launch& launch, LaunchPlan& plan) {
   const NDRange& g = launch.global();
+  std::size_t items = 1;
   for (std::size_t d = 0; d < g.dims(); ++d) {
     if (g[d] == 0) invalid(fmt::format("kernel '{}': the global range {} is empty", sig.name, g.to_string()));
+    if (__builtin_mul_overflow(items, g[d], &items) || items > (std::size_t{1} << 62)) {
+      invalid(fmt::format("kernel '{}': the global range {} holds more than 2^62 work-items", sig.name,
+                          g.to_string()));
+    }
   }
   // The largest work-group the kernel runs with on every device (CL_KERNEL_WORK_GROUP_SIZE:
   // a heavy kernel may get less than the device's maximum).
@@ -205,8 +210,8 @@ void plan_argument(const KernelSignature& sig, std::size_t i, const KernelArgVal
   plan.args.push_back(value);
 }
 
-// The schedule against the program's devices.
-void check_schedule(const Schedule& schedule, std::size_t devices) {
+// The schedule against the program's devices and the range.
+void check_schedule(const Schedule& schedule, std::size_t devices, const LaunchPlan& plan) {
   if (const auto* single = std::get_if<policy::Single>(&schedule.policy())) {
     if (single->device != policy::Single::fastest && single->device >= devices) {
       invalid(fmt::format("schedule single: device {} does not exist (the program has {} device(s))", single->device,
@@ -224,7 +229,19 @@ void check_schedule(const Schedule& schedule, std::size_t devices) {
     }
     if (!st->weights.empty() && sum <= 0) invalid("schedule static: the weights sum to 0");
   }
-  if (schedule.pipeline == 0) invalid("schedule: pipeline must be at least 1");
+  if (schedule.pipeline == 0 || schedule.pipeline > Schedule::max_pipeline) {
+    invalid(fmt::format("schedule: pipeline must be 1 to {}, not {}", Schedule::max_pipeline, schedule.pipeline));
+  }
+  if (const auto* dynamic = std::get_if<policy::Dynamic>(&schedule.policy())) {
+    const std::size_t chunk = std::max<std::size_t>((dynamic->chunk + plan.granule - 1) / plan.granule, 1) * plan.granule;
+    const std::size_t extent = plan.global.split_extent();
+    const std::size_t chunks = extent / chunk + (extent % chunk != 0 ? 1 : 0);
+    if (chunks > Schedule::max_chunks) {
+      invalid(fmt::format("schedule dynamic({}) cuts the {} indices of the split dimension into {} chunks; at most {} "
+                          "(give a larger chunk)",
+                          dynamic->chunk, extent, chunks, Schedule::max_chunks));
+    }
+  }
 }
 
 }  // namespace
@@ -235,7 +252,7 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
   sig.check_arity(launch.args().size());
   plan_local_size(sig, launch, plan);
   for (std::size_t i = 0; i < launch.args().size(); ++i) plan_argument(sig, i, launch.args()[i], plan);
-  check_schedule(schedule, plan.program->devices.size());
+  check_schedule(schedule, plan.program->devices.size(), plan);
   return plan;
 }
 

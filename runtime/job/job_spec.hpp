@@ -34,6 +34,7 @@ struct SchedulerSpec {
   std::string name = "hguided";  ///< single | static | dynamic | hguided | adaptive
   SourcePos pos;                 ///< of `scheduler` (line 0 when defaulted)
   std::optional<std::size_t> chunk;      ///< dynamic: indices per chunk
+  SourcePos chunk_pos;
   std::optional<std::size_t> min_chunk;  ///< hguided, adaptive
   std::vector<double> weights;           ///< static: one positive weight per device
   SourcePos weights_pos;
@@ -134,6 +135,9 @@ struct ArgSpec {
 
 /// [[steps]]
 struct StepSpec {
+  /// A run keeps what every repetition measured: more than this many is refused.
+  static constexpr std::int64_t max_repeat = std::int64_t{1} << 24;
+
   std::string kernel;
   SourcePos pos;         ///< of the [[steps]] table
   SourcePos kernel_pos;
@@ -143,7 +147,7 @@ struct StepSpec {
   SourcePos local_pos;
   std::vector<ArgSpec> args;
   SourcePos args_pos;
-  std::size_t repeat = 1;
+  std::size_t repeat = 1;  ///< 1 to max_repeat
   /// Two different buffers of the same type and size, exchanged after every repetition.
   std::optional<std::pair<std::size_t, std::size_t>> swap;
   SourcePos swap_pos;

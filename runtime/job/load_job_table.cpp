@@ -69,14 +69,19 @@ void load_job_table(const TomlReader& in, const toml::table& job, JobSpec& spec)
   }
   SchedulerSpec& s = spec.scheduler;
   load_scheduler_name(in, job, s);
-  if (const auto* n = setting_of(in, job, s, "chunk", {"dynamic"})) s.chunk = in.size_at(*n, "job.chunk", 1);
+  if (const auto* n = setting_of(in, job, s, "chunk", {"dynamic"})) {
+    s.chunk = in.size_at(*n, "job.chunk", 1);
+    s.chunk_pos = pos_of(*n);
+  }
   if (const auto* n = setting_of(in, job, s, "min_chunk", {"hguided", "adaptive"})) {
     s.min_chunk = in.size_at(*n, "job.min_chunk", 1);
   }
   if (const auto* n = setting_of(in, job, s, "weights", {"static"})) load_weights(in, *n, s);
-  if (const auto* n = job.get("pipeline")) s.pipeline = in.size_at(*n, "job.pipeline", 1);
+  if (const auto* n = job.get("pipeline")) {
+    s.pipeline = in.size_at(*n, "job.pipeline", 1, static_cast<std::int64_t>(Schedule::max_pipeline));
+  }
   if (const auto* n = job.get("retries")) s.retries = in.size_at(*n, "job.retries", 0);
-  if (const auto* n = job.get("cpu_split")) s.cpu_split = in.size_at(*n, "job.cpu_split", 1);
+  if (const auto* n = job.get("cpu_split")) s.cpu_split = in.size_at(*n, "job.cpu_split", 1, 4096);
 }
 
 }  // namespace tessera::detail

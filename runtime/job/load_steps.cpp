@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "job/load_sections.hpp"
+#include "tessera/scheduler.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -151,7 +152,9 @@ StepSpec load_step(const TomlReader& in, const toml::table& t, const std::string
       step.args.push_back(load_arg(in, list[i], element(args_path, i), spec, step));
     }
   }
-  if (const auto* repeat = t.get("repeat")) step.repeat = in.size_at(*repeat, child(path, "repeat"), 1);
+  if (const auto* repeat = t.get("repeat")) {
+    step.repeat = in.size_at(*repeat, child(path, "repeat"), 1, StepSpec::max_repeat);
+  }
   if (const auto* swap = t.get("swap")) load_swap(in, *swap, child(path, "swap"), spec, step);
   return step;
 }
@@ -164,6 +167,21 @@ void load_steps(const TomlReader& in, const toml::table& root, JobSpec& spec) {
   const toml::array& steps = in.array_of_tables(*node, "steps");
   for (std::size_t i = 0; i < steps.size(); ++i) {
     spec.steps.push_back(load_step(in, *steps[i].as_table(), element("steps", i), spec));
+  }
+  // dynamic's chunk may not cut a step into more chunks than a run records. The chunk is rounded
+  // up to the work-group size: known here when the step gives `local` (else the engine checks).
+  const auto& chunk = spec.scheduler.chunk;
+  for (std::size_t i = 0; chunk && i < spec.steps.size(); ++i) {
+    if (spec.steps[i].local.empty()) continue;
+    const std::size_t group = spec.steps[i].local.back();
+    const std::size_t rounded = (*chunk + group - 1) / group * group;
+    const std::size_t extent = spec.steps[i].global.back();
+    const std::size_t chunks = extent / rounded + (extent % rounded != 0 ? 1 : 0);
+    if (chunks > Schedule::max_chunks) {
+      in.fail(spec.scheduler.chunk_pos, "job.chunk",
+              fmt::format("cuts the {} indices of steps[{}] into {} chunks; at most {}", extent, i, chunks,
+                          Schedule::max_chunks));
+    }
   }
 }
 

@@ -178,12 +178,13 @@ std::int64_t TomlReader::integer_at(const toml::node& node, std::string_view pat
        fmt::format("expected an integer or an expression string, found {}", kind_of(node)));
 }
 
-std::size_t TomlReader::size_at(const toml::node& node, std::string_view path, std::int64_t least) const {
+std::size_t TomlReader::size_at(const toml::node& node, std::string_view path, std::int64_t least,
+                                std::int64_t most) const {
   const std::int64_t v = integer_at(node, path);
-  if (v < least) {
+  if (v < least || v > most) {
     const auto* s = node.as_string();
     fail(pos_of(node), std::string(path),
-         fmt::format("must be at least {}, found {}{}", least, v,
+         fmt::format("must be at {} {}, found {}{}", v < least ? "least" : "most", v < least ? least : most, v,
                      s ? fmt::format(" (\"{}\")", s->get()) : std::string()));
   }
   return static_cast<std::size_t>(v);
@@ -195,7 +196,13 @@ std::vector<std::size_t> TomlReader::extents_at(const toml::node& node, const st
     fail(pos_of(node), path, fmt::format("needs 1 to 3 dimensions, found {}", a.size()));
   }
   std::vector<std::size_t> out;
-  for (std::size_t d = 0; d < a.size(); ++d) out.push_back(size_at(a[d], element(path, d), 1));
+  std::size_t items = 1;
+  for (std::size_t d = 0; d < a.size(); ++d) {
+    out.push_back(size_at(a[d], element(path, d), 1));
+    if (__builtin_mul_overflow(items, out.back(), &items) || items > (std::size_t{1} << 62)) {
+      fail(pos_of(node), path, fmt::format("{} holds more than 2^62 work-items", shape_text(out)));
+    }
+  }
   return out;
 }
 

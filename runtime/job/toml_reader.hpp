@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,8 +83,9 @@ class TomlReader {
 
   /// An integer field: an integer, or an expression string over [params].
   std::int64_t integer_at(const toml::node& node, std::string_view path) const;
-  /// An integer field of at least `least`.
-  std::size_t size_at(const toml::node& node, std::string_view path, std::int64_t least) const;
+  /// An integer field of at least `least` and at most `most`.
+  std::size_t size_at(const toml::node& node, std::string_view path, std::int64_t least,
+                      std::int64_t most = std::numeric_limits<std::int64_t>::max()) const;
   /// 1 to 3 positive extents ("global", "local").
   std::vector<std::size_t> extents_at(const toml::node& node, const std::string& path) const;
   /// A number: an integer, a finite float, or an (integer) expression string.

@@ -67,6 +67,13 @@ RunningProcess::~RunningProcess() {
 
 std::string RunningProcess::err_so_far() const { return slurp(err_path_); }
 
+bool RunningProcess::has_ended() const {
+  if (pid_ <= 0) return true;
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
+  return info.si_pid == pid_;
+}
+
 ProcessResult RunningProcess::wait() {
   if (pid_ <= 0) throw std::logic_error("process already waited for");
   int status = 0;

@@ -28,6 +28,8 @@ class RunningProcess {
   int pid() const noexcept { return pid_; }
   /// What the process has written to stderr so far.
   std::string err_so_far() const;
+  /// Whether the process has ended (it is not reaped: wait() still collects it).
+  bool has_ended() const;
   ProcessResult wait();
 
  private:
