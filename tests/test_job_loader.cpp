@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "job/host_memory.hpp"
 #include "job/job_loader.hpp"
 #include "job/npy.hpp"
 #include "support/process.hpp"
@@ -405,6 +406,30 @@ TEST_CASE("an output folder that is not writable, or not a folder") {
   CHECK(e.key() == "buffers.y.output");
   CHECK(e.line() == 6);
   CHECK(e.reason().find("is not a folder") != std::string::npos);
+}
+
+TEST_CASE("a job whose buffers cannot all fit in the host's memory is refused where it stops fitting") {
+  TempDir dir;
+  const auto memory = tessera::detail::host_memory();
+  REQUIRE(memory.bytes > 0);
+  // Two buffers of half the memory and a byte each: the second one does not fit.
+  const std::uint64_t half = memory.bytes / 2 + 1;
+  const auto text = fmt::format("[program]\nbuiltin = \"saxpy\"\n[buffers.a]\ntype = \"char\"\ncount = {0}\n"
+                                "[buffers.b]\ntype = \"char\"\ncount = {0}\n[[steps]]\nkernel = \"k\"\nglobal = [1]\n",
+                                half);
+  const JobError e = text_error(text, dir / "j.toml");
+  CHECK(e.key() == "buffers.b.count");
+  CHECK(e.line() == 8);
+  CHECK(e.column() == 9);
+  CHECK(e.reason() == fmt::format("buffer 'b' (char [{0}]) takes {0} bytes; with the buffers before it the job needs "
+                                  "{1} bytes of host memory, more than the {2} bytes of {3}",
+                                  half, 2 * half, memory.bytes, memory.limit));
+  // One absurd buffer (10^17 floats), given as a shape.
+  const JobError huge = text_error("[program]\nbuiltin = \"saxpy\"\n[buffers.x]\ntype = \"float\"\n"
+                                   "shape = [100000000000, 1000000]\n",
+                                   dir / "j.toml");
+  CHECK(huge.key() == "buffers.x.shape");
+  CHECK(huge.reason().find("takes 400000000000000000 bytes") != std::string::npos);
 }
 
 TEST_CASE("every malformed job in tests/jobs/bad gives exactly its error") {

@@ -18,6 +18,7 @@ enum class Errc {
   opencl,             ///< an OpenCL call returned an error status
   build_failure,      ///< a program failed to build on every device it was meant for
   io,                 ///< a file could not be read or written
+  out_of_memory,      ///< host memory could not be allocated
 };
 
 /// The name of an Errc value, for example "no_matching_device".

@@ -24,6 +24,7 @@ inline ExitCode exit_code_for(Errc code) {
       return exit_invalid_input;
     case Errc::no_platform:
     case Errc::opencl:
+    case Errc::out_of_memory:
       return exit_runtime_failure;
   }
   return exit_runtime_failure;

@@ -57,8 +57,12 @@ int main(int argc, char** argv) {
     return command.action();
   } catch (const tessera::Error& e) {
     return report_failure(e);
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "error: out of host memory\n");
+    return exit_runtime_failure;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
+    // Every failure the command knows of is a tessera::Error: this is a bug.
+    fmt::print(stderr, "error: internal error, please report it: {}\n", e.what());
     return exit_runtime_failure;
   }
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tessera/error.hpp"
 #include "common/atomic_file.hpp"
 #include "job/elements.hpp"
 
@@ -51,13 +52,14 @@ std::vector<unsigned char> encode_png(const Image& image) {
   png.format = image.channels == 4 ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
   const auto stride = static_cast<png_int_32>(image.width * image.channels);
   png_alloc_size_t size = 0;
-  if (png_image_write_to_memory(&png, nullptr, &size, 0, image.pixels.data(), stride, nullptr) == 0) {
-    throw std::runtime_error(std::string("PNG encoding failed: ") + png.message);
-  }
+  const auto encode = [&](void* into) {
+    if (png_image_write_to_memory(&png, into, &size, 0, image.pixels.data(), stride, nullptr) == 0) {
+      throw Error(Errc::io, std::string("PNG encoding failed: ") + png.message);
+    }
+  };
+  encode(nullptr);
   std::vector<unsigned char> out(size);
-  if (png_image_write_to_memory(&png, out.data(), &size, 0, image.pixels.data(), stride, nullptr) == 0) {
-    throw std::runtime_error(std::string("PNG encoding failed: ") + png.message);
-  }
+  encode(out.data());
   out.resize(size);
   return out;
 }

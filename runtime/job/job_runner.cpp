@@ -157,8 +157,13 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   report.name = job.name;
   report.scheduler = options.scheduler.value_or(job.scheduler.name);
   for (const BufferSpec& b : job.buffers) {
-    HostArray& a = data.buffers.emplace_back(b.bytes());
-    initialise(b, a.data());
+    try {
+      data.buffers.emplace_back(b.bytes());
+    } catch (const std::bad_alloc&) {
+      throw JobError(Errc::out_of_memory, job.file, b.pos.line, b.pos.column, fmt::format("buffers.{}", b.name),
+                     fmt::format("cannot allocate the {} bytes of buffer '{}': out of host memory", b.bytes(), b.name));
+    }
+    initialise(b, data.buffers.back().data());
   }
   const Program program = check_kernels(rt, job);
   report.warnings = program.warnings();

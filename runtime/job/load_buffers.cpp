@@ -8,6 +8,7 @@
 #include "common/atomic_file.hpp"
 #include "common/element_types.hpp"
 #include "job/colormap.hpp"
+#include "job/host_memory.hpp"
 #include "job/load_sections.hpp"
 #include "job/npy.hpp"
 
@@ -146,6 +147,14 @@ void check_image_shape(const TomlReader& in, const OutputSpec& out, const std::s
   if (colour && b.shape[2] == 4 && out.format == OutputFormat::ppm) {
     in.fail(out.pos, path, "a .ppm holds no alpha channel: write RGBA data as .png");
   }
+  // libpng writes at most PNG_USER_WIDTH_MAX x PNG_USER_HEIGHT_MAX pixels.
+  constexpr std::size_t png_max = 1000000;
+  if (out.format == OutputFormat::png && (b.shape[0] > png_max || b.shape[1] > png_max)) {
+    in.fail(out.pos, path,
+            fmt::format("a .png is at most {} pixels wide and {} high; buffer '{}' is {} (height, width): write "
+                        ".npy or .ppm",
+                        png_max, png_max, b.name, shape_text(b.shape)));
+  }
 }
 
 void load_output(const TomlReader& in, const toml::node& node, const std::string& path, const JobSpec& spec,
@@ -228,12 +237,23 @@ void load_buffer(const TomlReader& in, const toml::table& t, const std::string& 
 void load_buffers(const TomlReader& in, const toml::table& root, JobSpec& spec) {
   const auto* node = root.get("buffers");
   if (!node) return;
+  // The host holds every buffer at once: the job must fit this machine's memory.
+  const HostMemory memory = host_memory();
+  std::uint64_t total = 0;
   for (const auto& [key, value] : entries(in.table_at(*node, "buffers"))) {
     const std::string path = child("buffers", key->str());
     BufferSpec b;
     b.name = std::string(key->str());
     if (b.name.empty()) in.fail(pos_of(*key), "buffers", "a buffer's name must not be empty");
     load_buffer(in, in.table_at(*value, path), path, spec, b);
+    if (__builtin_add_overflow(total, b.bytes(), &total) || total > memory.bytes) {
+      in.fail(b.shape_pos, child(path, value->as_table()->contains("count") ? "count" : "shape"),
+              fmt::format("buffer '{}' ({} {}) takes {} bytes; with the buffers before it the job needs {} bytes of "
+                          "host memory, more than the {} bytes of {}",
+                          b.name, to_string(b.type), shape_text(b.shape), b.bytes(),
+                          total < b.bytes() ? std::string("over 2^64") : std::to_string(total), memory.bytes,
+                          memory.limit));
+    }
     spec.buffers.push_back(std::move(b));
   }
 }

@@ -67,6 +67,13 @@ RunningProcess::~RunningProcess() {
 
 std::string RunningProcess::err_so_far() const { return slurp(err_path_); }
 
+std::string RunningProcess::stacks() const {
+  if (::access("/usr/bin/gdb", X_OK) != 0) return "(no stacks: gdb is not installed)";
+  const ProcessResult r = run_process("/usr/bin/gdb", {"-p", std::to_string(pid_), "-batch", "-nx", "-ex",
+                                                       "thread apply all bt 30"});
+  return r.out + r.err;
+}
+
 bool RunningProcess::has_ended() const {
   if (pid_ <= 0) return true;
   siginfo_t info{};

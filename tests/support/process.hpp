@@ -30,6 +30,9 @@ class RunningProcess {
   std::string err_so_far() const;
   /// Whether the process has ended (it is not reaped: wait() still collects it).
   bool has_ended() const;
+  /// The stack of every thread of the process, from gdb when it is installed (for a test that
+  /// finds the process stuck); a note saying why not otherwise.
+  std::string stacks() const;
   ProcessResult wait();
 
  private:
