@@ -55,6 +55,10 @@ RunStats Runtime::run(const Launch& launch, const Schedule& schedule, std::stop_
   return detail::run_to_completion(*state_, launch, schedule, std::move(stop));
 }
 
+RunStats Runtime::check(const Launch& launch, std::stop_token stop) const {
+  return detail::check_to_completion(*state_, launch, std::move(stop));
+}
+
 Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
   return detail::Internals::make_submission(detail::submit_run(*state_, launch, schedule));
 }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tessera/device.hpp"
@@ -33,12 +34,31 @@ struct DeviceRunStats {
   bool zero_copy = false;       ///< host memory used in place (no transfers for split buffers)
 };
 
+/// What a checked run (Runtime::check) saw a chunk's kernel do to a buffer that the buffer's role
+/// and access do not allow: results that would depend on the device and the chunking.
+struct WriteFinding {
+  enum class Kind {
+    outside_slice,  ///< wrote elements outside its chunk's slice (fits: reduce, or one device)
+    unwritten,      ///< left elements of its `write` slice unwritten (fits: read_write)
+    wrote_input,    ///< wrote a buffer given as read, or whole (fits: read_write, or reduce)
+  };
+  Kind kind = Kind::outside_slice;
+  std::size_t arg = 0;       ///< the kernel argument
+  std::size_t element = 0;   ///< the first offending element: an index into the buffer
+  std::size_t elements = 0;  ///< how many of the buffer's elements offend in this chunk
+  Chunk chunk;               ///< the chunk whose kernel did it
+  std::size_t device = 0;    ///< index into RunStats::devices
+  std::string message;       ///< one line naming all of the above and the role that fits
+};
+
 struct RunStats {
   std::vector<DeviceRunStats> devices;  ///< one per device of the run
   std::vector<ChunkRecord> ledger;      ///< every chunk, in the order handed out
   double wall_s = 0;                    ///< submit to completion, host clock
   std::size_t items = 0;                ///< work-items in the launch
   bool cancelled = false;               ///< stopped early: some chunks never ran
+  /// Runtime::check only: the first finding of each kind for each argument, in chunk order.
+  std::vector<WriteFinding> findings;
 
   /// Work-items per second.
   double throughput() const noexcept { return wall_s > 0 ? static_cast<double>(items) / wall_s : 0; }

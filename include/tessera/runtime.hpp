@@ -77,6 +77,15 @@ class Runtime {
   /// device starts no thread (repeated short runs do not wait for one to be scheduled).
   RunStats run(const Launch& launch, const Schedule& schedule = Schedule::hguided(),
                std::stop_token stop = {}) const;
+  /// Runs `launch` like run(), checking what every chunk's kernel writes, and returns the
+  /// findings in RunStats::findings (empty: the kernel keeps to its buffers' roles). Every
+  /// device copies (no host memory in place), the range is cut into 4 chunks per device
+  /// (dynamic, one chunk in flight per device), and each chunk runs twice over
+  /// device buffers filled with two guard patterns: an element outside a chunk's slice that
+  /// changed, an element of a `write` slice left at both guards, or a change to a buffer given
+  /// as read or whole is a finding. The host arrays receive the results as from run().
+  /// Slower than run(): it is for finding kernels whose results depend on the device.
+  RunStats check(const Launch& launch, std::stop_token stop = {}) const;
   /// Starts `launch` in the background (one host thread per device). The launch is validated
   /// before this returns. The host arrays must outlive the submission.
   Submission submit(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;

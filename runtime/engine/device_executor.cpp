@@ -4,12 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <utility>
 
 #include "common/cl.hpp"
 #include "device/device_handle.hpp"
+#include "engine/write_check.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -42,7 +44,7 @@ class Executor {
         device_(device),
         program_(run.plan.program->per_device[device]),
         info_(program_.device.info()),
-        zero_copy_(info_.unified_memory) {}
+        zero_copy_(info_.unified_memory && !run.checking) {}
 
   void run(const Chunk& first) {
     const std::size_t pipeline = std::max<std::size_t>(run_.schedule.pipeline, 1);
@@ -160,8 +162,11 @@ class Executor {
     InFlight f{c};
     f.slot = free_slots_.back();
     free_slots_.pop_back();
-    const std::vector<cl::Event> inputs = enqueue_inputs(f);
-    enqueue_kernel(f, inputs);
+    if (run_.checking) {
+      run_checked(f);
+    } else {
+      enqueue_kernel(f, enqueue_inputs(f));
+    }
     enqueue_outputs(f);
     for (cl::CommandQueue* q : {&write_lane_, &kernel_lane_, &read_lane_}) check(q->flush(), "clFlush", name());
     in_flight_.push_back(std::move(f));
@@ -177,9 +182,7 @@ class Executor {
     std::vector<cl::Event> inputs = std::move(whole_writes_);
     whole_writes_.clear();
     f.bytes_in += std::exchange(whole_bytes_, 0);
-    // Windowed launches: device buffers hold indices [base, top) only.
-    const std::size_t base = plan.windowed ? a - std::min(a, plan.halo_max) : 0;
-    const std::size_t top = std::min(extent, b + plan.halo_max);
+    const auto [base, top] = window_of(f.chunk);
     f.buffers.resize(plan.buffers.size());
     for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
       const BufferPlan& bp = plan.buffers[k];
@@ -208,6 +211,80 @@ class Executor {
     }
     if (plan.window_base_arg) set_window_base(*plan.window_base_arg, base);
     return inputs;
+  }
+
+  // The indices [base, top) whose bytes chunk c's split and halo buffers hold on the device:
+  // windowed launches hold the chunk and its halo only, the others the whole range.
+  std::pair<std::size_t, std::size_t> window_of(const Chunk& c) const {
+    const LaunchPlan& plan = run_.plan;
+    const std::size_t a = c.offset, b = c.offset + c.size;
+    const std::size_t base = plan.windowed ? a - std::min(a, plan.halo_max) : 0;
+    return {base, std::min(plan.global.split_extent(), b + plan.halo_max)};
+  }
+
+  // A checked chunk (RunState::checking; devices copy, one chunk in flight): the kernel runs once
+  // over each guard pattern, and after each run every buffer but the reduce copies is read back;
+  // what the kernel did to each is judged against its role. The second run is the chunk's result.
+  void run_checked(InFlight& f) {
+    const LaunchPlan& plan = run_.plan;
+    std::vector<GuardedCopy> copies(plan.buffers.size());
+    std::vector<cl::Buffer> device_copies(plan.buffers.size());
+    for (std::size_t g = 0; g < guard_bytes.size(); ++g) {
+      for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+        if (plan.buffers[k].buffer.role() != BufferArg::Role::reduce) device_copies[k] = guard(k, f, g, copies[k]);
+      }
+      enqueue_kernel(f, enqueue_inputs(f));
+      for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+        if (device_copies[k]() == nullptr) continue;
+        std::vector<unsigned char>& after = copies[k].after[g];
+        after.resize(copies[k].before[g].size());
+        const std::vector<cl::Event> ran{f.kernel};
+        check(read_lane_.enqueueReadBuffer(device_copies[k], CL_TRUE, 0, after.size(), after.data(), &ran),
+              "clEnqueueReadBuffer", name());
+      }
+    }
+    const CheckedChunk where{f.chunk, device_, name(), plan.kernel};
+    std::vector<WriteFinding> found;
+    for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+      if (device_copies[k]() == nullptr) continue;
+      const BufferPlan& bp = plan.buffers[k];
+      for (auto& w : judge_writes(bp, copies[k], bp.own_bytes(f.chunk.offset, f.chunk.offset + f.chunk.size), where)) {
+        found.push_back(std::move(w));
+      }
+    }
+    std::lock_guard lock(run_.mutex);
+    for (auto& w : found) run_.findings.push_back(std::move(w));
+  }
+
+  // Buffer k's device copy for checked chunk f, made to hold guard pattern g (split and halo
+  // buffers; the inputs are written over it next) or the host array (whole buffers, which the
+  // kernel may have changed in the previous run); what it holds is copy.before[g]. Returns the
+  // device buffer, whose byte 0 is the host array's byte copy.origin.
+  cl::Buffer guard(std::size_t k, const InFlight& f, std::size_t g, GuardedCopy& copy) {
+    const BufferPlan& bp = run_.plan.buffers[k];
+    const BufferArg& arg = bp.buffer;
+    const auto* host = static_cast<const unsigned char*>(arg.data());
+    std::vector<unsigned char>& before = copy.before[g];
+    if (arg.role() == BufferArg::Role::whole) {
+      before.assign(host, host + arg.bytes());
+      check(write_lane_.enqueueWriteBuffer(whole_buffers_[k], CL_TRUE, 0, arg.bytes(), host), "clEnqueueWriteBuffer",
+            name());
+      return whole_buffers_[k];
+    }
+    const auto [base, top] = window_of(f.chunk);
+    const ChunkBuffer cb = chunk_buffer(k, f.slot, base, top);
+    copy.origin = cb.origin;
+    const std::size_t bytes = run_.plan.windowed ? (top - base) * bp.unit_bytes() : arg.bytes();
+    before.assign(bytes, guard_bytes[g]);
+    cl::Event filled;
+    check(clEnqueueFillBuffer(write_lane_(), cb.buffer(), &guard_bytes[g], 1, 0, bytes, 0, nullptr, &filled()),
+          "clEnqueueFillBuffer", name());
+    check(filled.wait(), "clWaitForEvents", name());
+    if (bp.reads()) {
+      const auto [lo, hi] = bp.read_bytes(f.chunk.offset, f.chunk.offset + f.chunk.size, run_.plan.global.split_extent());
+      std::copy(host + lo, host + hi, before.begin() + static_cast<std::ptrdiff_t>(lo - cb.origin));
+    }
+    return cb.buffer;
   }
 
   // Whole work-groups of the launch's local size, then (last chunk, automatic local size only)

@@ -35,10 +35,18 @@ std::vector<double> starting_power(const LaunchPlan& plan, const Schedule& sched
   return estimated;
 }
 
+// A checked run's schedule: 4 chunks per device, one in flight.
+Schedule checking_schedule(const LaunchPlan& plan) {
+  Schedule s = Schedule::dynamic(std::max<std::size_t>(plan.global.split_extent() / (4 * plan.program->devices.size()), 1));
+  s.pipeline = 1;
+  return s;
+}
+
 std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch& launch,
-                                      const Schedule& schedule) {
+                                      const Schedule& requested, bool checking = false) {
   const auto submitted = std::chrono::steady_clock::now();  // wall_s includes validation
-  LaunchPlan plan = plan_launch(launch, schedule);
+  LaunchPlan plan = plan_launch(launch, requested);
+  const Schedule schedule = checking ? checking_schedule(plan) : requested;
   const auto& devices = plan.program->devices;
   auto power = starting_power(plan, schedule);
   std::vector<std::size_t> limits;
@@ -50,10 +58,10 @@ std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch&
                                            std::max<std::size_t>(schedule.pipeline, 1)));
   }
   auto state = std::make_shared<RunState>(std::move(plan), schedule, std::move(power),
-                                                  std::move(limits));
+                                                  std::move(limits), checking);
   for (const Device& d : devices) {
     DeviceRunStats s{d};
-    s.zero_copy = d.info().unified_memory;
+    s.zero_copy = d.info().unified_memory && !checking;
     state->device_stats.push_back(s);
   }
   state->start = submitted;
@@ -88,15 +96,26 @@ std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& 
   return run;
 }
 
-RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
-                           std::stop_token stop) {
-  auto run = prepare_run(runtime, launch, schedule);
+namespace {
+
+RunStats complete_on_this_thread(const std::shared_ptr<RunState>& run, std::stop_token stop) {
   // Runs at once on this thread when a stop came already: then no chunk is handed out.
   const std::stop_callback cancel(stop, [&run] { run->ledger.cancel(); });
   if (const auto kept = start_devices(*run, true)) {
     run_device(*run, kept->first, kept->second);  // on this thread: one thread fewer
   }
   return finish_run(*run);
+}
+
+}  // namespace
+
+RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
+                           std::stop_token stop) {
+  return complete_on_this_thread(prepare_run(runtime, launch, schedule), std::move(stop));
+}
+
+RunStats check_to_completion(const RuntimeState& runtime, const Launch& launch, std::stop_token stop) {
+  return complete_on_this_thread(prepare_run(runtime, launch, Schedule::hguided(), true), std::move(stop));
 }
 
 RunStats finish_run(RunState& s) {
@@ -121,6 +140,16 @@ RunStats finish_run(RunState& s) {
   out.wall_s = s.seconds_since_start();
   out.items = s.plan.global.total();
   out.cancelled = s.finished_indices.load() < s.plan.global.split_extent();
+  out.findings = std::move(s.findings);
+  // The first finding of each kind for each argument, in chunk order.
+  std::stable_sort(out.findings.begin(), out.findings.end(),
+                   [](const auto& a, const auto& b) { return a.chunk.offset < b.chunk.offset; });
+  std::vector<WriteFinding> first;
+  for (auto& f : out.findings) {
+    const bool seen = std::any_of(first.begin(), first.end(), [&](const auto& g) { return g.arg == f.arg && g.kind == f.kind; });
+    if (!seen) first.push_back(std::move(f));
+  }
+  out.findings = std::move(first);
   return out;
 }
 

@@ -23,6 +23,10 @@ std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& 
 RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
                            std::stop_token stop);
 
+/// run_to_completion for Runtime::check: every device on the transfer path, 4 dynamic chunks
+/// per device, one in flight, each chunk checked against its buffers' roles.
+RunStats check_to_completion(const RuntimeState& runtime, const Launch& launch, std::stop_token stop);
+
 /// Joins `run`'s threads, rethrows the first error a device met, folds reductions into the host
 /// arrays in chunk order, and returns what the run measured. Call once.
 RunStats finish_run(RunState& run);

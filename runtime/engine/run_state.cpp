@@ -8,16 +8,18 @@
 namespace tessera::detail {
 
 RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
-                   std::vector<std::size_t> limits)
+                   std::vector<std::size_t> limits, bool check)
     : plan(std::move(p)),
       schedule(s),
+      checking(check),
       max_chunk(std::move(limits)),
       ledger(std::move(s), {.total = plan.global.split_extent(),
                             .granule = plan.granule,
                             .items_per_index = plan.global.items_per_index(),
                             .power = std::move(power),
                             .max_chunk = max_chunk,
-                            .zero_copy = zero_copy_devices(plan)}),
+                            .zero_copy = checking ? std::vector<bool>(plan.program->devices.size(), false)
+                                                  : zero_copy_devices(plan)}),
       start(std::chrono::steady_clock::now()) {}
 
 std::vector<bool> zero_copy_devices(const LaunchPlan& plan) {

@@ -29,10 +29,13 @@ std::vector<bool> zero_copy_devices(const LaunchPlan& plan);
 bool calibrated_static(const Schedule& schedule);
 
 struct RunState {
-  RunState(LaunchPlan p, Schedule s, std::vector<double> power, std::vector<std::size_t> limits);
+  RunState(LaunchPlan p, Schedule s, std::vector<double> power, std::vector<std::size_t> limits,
+           bool checking = false);
 
   LaunchPlan plan;
   Schedule schedule;
+  /// A checked run (Runtime::check): devices copy, and every chunk's writes are checked.
+  bool checking = false;
   std::vector<std::size_t> max_chunk;  ///< per device: the largest chunk it holds (0: no bound)
   ChunkLedger ledger;
   std::chrono::steady_clock::time_point start;
@@ -43,6 +46,7 @@ struct RunState {
   std::mutex mutex;                 ///< guards the members below
   std::vector<ChunkRecord> records;
   std::vector<ReduceResult> reductions;
+  std::vector<WriteFinding> findings;  ///< a checked run's, in the order found
   std::exception_ptr error;         ///< the first error a device thread met
 
   std::vector<std::thread> threads;

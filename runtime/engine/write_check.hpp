@@ -1,0 +1,40 @@
+#pragma once
+// Internal: what a checked chunk's kernel did to one buffer, judged against the buffer's role.
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/launch_plan.hpp"
+#include "tessera/run_stats.hpp"
+
+namespace tessera::detail {
+
+/// The two guard patterns a checked chunk runs over (one byte each, repeated).
+inline constexpr std::array<unsigned char, 2> guard_bytes{0xA5, 0x5A};
+
+/// One buffer's device copy in a checked chunk, run once per guard: the bytes of the host array
+/// from `origin` on, as the kernel found them and as it left them.
+struct GuardedCopy {
+  std::size_t origin = 0;
+  std::array<std::vector<unsigned char>, 2> before;
+  std::array<std::vector<unsigned char>, 2> after;
+};
+
+/// Where a checked chunk ran, for the findings' messages.
+struct CheckedChunk {
+  Chunk chunk;
+  std::size_t device = 0;
+  std::string device_name;
+  std::string kernel;
+};
+
+/// What the kernel of `where` did to buffer `bp` that its role does not allow: elements changed
+/// outside the chunk's own bytes `own` (split and halo), elements of a `write` slice left at
+/// both guards, or any change to a buffer given as read or whole. At most one finding per kind.
+std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& copy,
+                                       std::pair<std::size_t, std::size_t> own, const CheckedChunk& where);
+
+}  // namespace tessera::detail
