@@ -162,6 +162,21 @@ TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
   CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
   CHECK_FALSE(fs::exists(dir.path() / "z.npy"));
 
+  // A kernel that does not compile: the compiler's first error is the first line.
+  dir.write("typo.cl", "kernel void saxpy(float a, global const float* x, global float* y) {\n"
+                       "  y[get_global_id(0)] += a * x[undefined_thing];\n}\n");
+  std::string typo_text = saxpy_job("y.npy", "16777216.0");
+  typo_text.replace(typo_text.find("builtin = \"saxpy\""), 17, "source = \"typo.cl\"");
+  const fs::path typo = dir.write("typo.toml", typo_text);
+  for (const char* command : {"validate", "run"}) {
+    const auto r = run_tessera({command, typo.string()}, {"TESSERA_CACHE_DIR=off"});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err) == "error: " + (dir.path() / "typo.cl").string() +
+                                   ":2:32: use of undeclared identifier 'undefined_thing'");
+    CHECK(r.err.find(" generated.") == std::string::npos);
+  }
+
   const auto missing = run_tessera({"run", (dir.path() / "nope.toml").string()});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("nope.toml") != std::string::npos);

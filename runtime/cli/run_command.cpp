@@ -17,6 +17,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/held_stderr.hpp"
 #include "common/atomic_file.hpp"
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
@@ -131,7 +132,7 @@ class SignalWatcher {
         interrupter.request();
       }
       if (deadline && std::chrono::steady_clock::now() >= *deadline && !critical_.load() && !stop_.load()) {
-        std::fputs("error: interrupted; chunks still running were abandoned; no output written\n", stderr);
+        write_stderr_now("error: interrupted; chunks still running were abandoned; no output written\n");
         std::_Exit(exit_interrupted);
       }
     }
@@ -273,8 +274,11 @@ int run_command(const JobsOptions& options) {
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   Runtimes runtimes;
-  // Every job's kernels checked before any job runs.
-  for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job);
+  // Every job's kernels checked before any job runs; the drivers' own words come after an error.
+  {
+    const HeldStderr held;
+    for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job);
+  }
   nlohmann::json reports = nlohmann::json::array();
   int code = exit_ok;
   for (const JobSpec& job : specs) {
@@ -344,7 +348,10 @@ int run_command(const JobsOptions& options) {
 int validate_command(const JobsOptions& options) {
   Runtimes runtimes;
   for (const JobSpec& job : load_all(options)) {
-    detail::check_kernels(runtimes.for_job(options, job), job);
+    {
+      const HeldStderr held;  // the drivers' own words come after an error
+      detail::check_kernels(runtimes.for_job(options, job), job);
+    }
     if (!options.quiet) fmt::print("{}: valid ({} step(s), {} buffer(s))\n", job.file, job.steps.size(), job.buffers.size());
   }
   return exit_ok;
