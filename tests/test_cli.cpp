@@ -161,6 +161,30 @@ TEST_CASE("devices: selection and fission") {
   }
 }
 
+TEST_CASE("devices: every label the listing prints selects that device") {
+  if (tessera::test::topology().no_platform) return;
+  for (const std::vector<std::string>& split : {std::vector<std::string>{}, {"--cpu-split", "1"}}) {
+    std::vector<std::string> list{"devices", "--json"};
+    list.insert(list.end(), split.begin(), split.end());
+    const auto listing = run_tessera(list);
+    REQUIRE(listing.exit_code == 0);
+    const auto devices = nlohmann::json::parse(listing.out).at("devices");
+    REQUIRE_FALSE(devices.empty());
+    for (const auto& d : devices) {
+      const auto label = d.at("label").get<std::string>();
+      auto args = list;
+      args.insert(args.end(), {"--devices", label});
+      const auto one = run_tessera(args);
+      const std::string command = "tessera devices --devices " + label + (split.empty() ? "" : " --cpu-split 1");
+      INFO(command << ": " << one.err);
+      REQUIRE(one.exit_code == 0);
+      const auto picked = nlohmann::json::parse(one.out).at("devices");
+      REQUIRE(picked.size() == 1);
+      CHECK(picked[0].at("label") == label);
+    }
+  }
+}
+
 TEST_CASE("devices: selector errors exit 2") {
   const auto& topo = tessera::test::topology();
   const auto syntax = run_tessera({"devices", "--devices", "cpu,gpx"});
@@ -168,9 +192,10 @@ TEST_CASE("devices: selector errors exit 2") {
   CHECK(first_line(syntax.err).rfind("error: invalid device selector 'cpu,gpx'", 0) == 0);
   CHECK(contains(first_line(syntax.err), "'gpx'"));
 
+  // A selector from the environment says so.
   const auto env_syntax = run_tessera({"build", "builtin:saxpy"}, {"TESSERA_DEVICES=gpx"});
   CHECK(env_syntax.exit_code == 2);
-  CHECK(contains(env_syntax.err, "'gpx'"));
+  CHECK(first_line(env_syntax.err).rfind("error: TESSERA_DEVICES: invalid device selector 'gpx': unknown term 'gpx'", 0) == 0);
 
   if (topo.no_platform) return;
   const auto none = run_tessera({"devices", "--devices", "name=no-such-device"});
@@ -180,6 +205,16 @@ TEST_CASE("devices: selector errors exit 2") {
   const auto all = nlohmann::json::parse(run_tessera({"devices", "--json"}).out).at("devices");
   for (const auto& d : all) CHECK(contains(none.err, d.at("name").get<std::string>()));
   CHECK(lines(none.err).size() == all.size() + 1);
+
+  const auto env_none = run_tessera({"build", "builtin:saxpy"}, {"TESSERA_DEVICES=name=no-such-device"});
+  CHECK(env_none.exit_code == 2);
+  CHECK(first_line(env_none.err) ==
+        "error: TESSERA_DEVICES: device selector 'name=no-such-device' matches no device; the devices are:");
+
+  // Sub-device labels exist only once devices are split.
+  const auto unsplit = run_tessera({"devices", "--devices", "0.1"});
+  CHECK(unsplit.exit_code == 2);
+  CHECK(first_line(unsplit.err) == "error: device selector '0.1' matches no device; the devices are:");
 }
 
 TEST_CASE("an unknown TESSERA_LOG level is a usage error") {
