@@ -17,6 +17,7 @@
 #include "job/npy.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/topology.hpp"
 
 namespace fs = std::filesystem;
 using tessera::test::run_tessera;
@@ -161,6 +162,28 @@ TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
   }
   CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
   CHECK_FALSE(fs::exists(dir.path() / "z.npy"));
+
+  // What only the devices can tell, at the key that says it.
+  const fs::path no_device = dir.write("no_device.toml", "[job]\ndevices = \"name=no-such-device\"\n" +
+                                                            saxpy_job("y.npy", "16777216.0"));
+  std::string weights = "[job]\nscheduler = \"static\"\nweights = [1";
+  for (std::size_t d = 0; d < tessera::test::topology().root_devices; ++d) weights += ", 1";
+  const fs::path weighed = dir.write("weights.toml", weights + "]\n" + saxpy_job("y.npy", "16777216.0"));
+  for (const char* command : {"validate", "run"}) {
+    const auto r = run_tessera({command, no_device.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err) == "error: " + no_device.string() +
+                                   ":2:11: job.devices: device selector 'name=no-such-device' matches no device; the "
+                                   "devices are:");
+    const auto w = run_tessera({command, weighed.string()});
+    CHECK(w.exit_code == 2);
+    CHECK(first_line(w.err).rfind("error: " + weighed.string() + ":3:11: job.weights: " +
+                                      std::to_string(tessera::test::topology().root_devices + 1) + " weight(s) for " +
+                                      std::to_string(tessera::test::topology().root_devices) + " device(s) (",
+                                  0) == 0);
+  }
+  // Weights of another scheduler than the one that runs are not checked.
+  CHECK(run_tessera({"run", weighed.string(), "--scheduler", "dynamic"}).exit_code == 0);
 
   // A kernel that does not compile: the compiler's first error is the first line.
   dir.write("typo.cl", "kernel void saxpy(float a, global const float* x, global float* y) {\n"

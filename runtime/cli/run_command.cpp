@@ -52,6 +52,11 @@ detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
+// The scheduler --scheduler names instead of the jobs' own, if any.
+std::optional<std::string> scheduler_of(const JobsOptions& options) {
+  return options.scheduler.empty() ? std::nullopt : std::optional(options.scheduler);
+}
+
 // Every job, validated before any runs. Throws JobError.
 std::vector<JobSpec> load_all(const JobsOptions& options) {
   const detail::ParamOverrides overrides = parse_sets(options.sets);
@@ -148,20 +153,32 @@ class SignalWatcher {
 // its programs' pools.
 class Runtimes {
  public:
+  /// The runtime for `job`'s devices; a selector of the job's that matches no device is a
+  /// JobError at job.devices.
   const Runtime& for_job(const JobsOptions& options, const JobSpec& job) {
     RuntimeOptions o = options.runtime;
-    if (o.devices.empty()) o.devices = job.devices;
+    const bool job_selector = o.devices.empty() && !job.devices.empty();
+    if (job_selector) o.devices = job.devices;
     if (o.cpu_split == 0 && job.scheduler.cpu_split) o.cpu_split = static_cast<unsigned>(*job.scheduler.cpu_split);
     const auto key = std::pair{o.devices, o.cpu_split};
     auto it = runtimes_.find(key);
     if (it == runtimes_.end()) {
-      it = runtimes_.emplace(key, std::make_unique<Runtime>(o)).first;
+      it = runtimes_.emplace(key, make_runtime(o, job, job_selector)).first;
       report_warnings(*it->second);
     }
     return *it->second;
   }
 
  private:
+  static std::unique_ptr<Runtime> make_runtime(const RuntimeOptions& options, const JobSpec& job, bool job_selector) {
+    try {
+      return std::make_unique<Runtime>(options);
+    } catch (const Error& e) {
+      if (!job_selector || e.code() != Errc::no_matching_device) throw;
+      throw JobError(e.code(), job.file, job.devices_pos.line, job.devices_pos.column, "job.devices", e.message());
+    }
+  }
+
   std::map<std::pair<std::string, unsigned>, std::unique_ptr<Runtime>> runtimes_;
 };
 
@@ -277,7 +294,7 @@ int run_command(const JobsOptions& options) {
   // Every job's kernels checked before any job runs; the drivers' own words come after an error.
   {
     const HeldStderr held;
-    for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job);
+    for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job, scheduler_of(options));
   }
   nlohmann::json reports = nlohmann::json::array();
   int code = exit_ok;
@@ -287,9 +304,7 @@ int run_command(const JobsOptions& options) {
       print_plan(rt, job, options);
       continue;
     }
-    detail::JobRunOptions run_options;
-    if (!options.scheduler.empty()) run_options.scheduler = options.scheduler;
-    run_options.interrupt = &interrupter;
+    const detail::JobRunOptions run_options{scheduler_of(options), &interrupter};
     info("{}: running", job.file);
     const detail::JobData data = detail::run_job(rt, job, run_options);
     for (const auto& w : data.report.warnings) warn("{}", w);
