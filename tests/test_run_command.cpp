@@ -104,6 +104,13 @@ TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   const auto bad_set = run_tessera({"run", a.string(), "--set", "n=lots"});
   CHECK(bad_set.exit_code == 2);
   CHECK(first_line(bad_set.err) == "error: --set 'n=lots': expected NAME=INTEGER, for example n=4096");
+  for (const std::string value : {"99999999999999999999", "-9223372036854775809"}) {
+    const auto huge = run_tessera({"validate", a.string(), "--set", "n=" + value});
+    CHECK(huge.exit_code == 2);
+    CHECK(first_line(huge.err) == "error: --set 'n=" + value + "': " + value +
+                                      " is out of range: a param is a 64-bit signed integer, from "
+                                      "-9223372036854775808 to 9223372036854775807");
+  }
 }
 
 TEST_CASE("a job file that is a device or a folder is refused at once, not read") {

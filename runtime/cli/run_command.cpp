@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <ctime>
 #include <map>
@@ -30,23 +33,25 @@ namespace {
 
 using detail::JobSpec;
 
+// --set NAME=INTEGER..., each integer a 64-bit signed one like every param.
 detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
   detail::ParamOverrides out;
   for (const std::string& s : sets) {
+    const auto fail = [&](const std::string& why) {
+      throw Error(Errc::invalid_argument, fmt::format("--set '{}': {}", s, why));
+    };
     const auto eq = s.find('=');
-    std::size_t used = 0;
+    if (eq == std::string::npos || eq == 0) fail("expected NAME=INTEGER, for example n=4096");
+    std::string_view text = std::string_view(s).substr(eq + 1);
+    if (text.size() > 1 && text[0] == '+' && std::isdigit(static_cast<unsigned char>(text[1]))) text.remove_prefix(1);
     std::int64_t value = 0;
-    bool ok = eq != std::string::npos && eq > 0 && eq + 1 < s.size();
-    if (ok) {
-      try {
-        value = std::stoll(s.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        ok = false;
-      }
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const bool whole = !text.empty() && end == text.data() + text.size();
+    if (whole && ec == std::errc::result_out_of_range) {
+      fail(fmt::format("{} is out of range: a param is a 64-bit signed integer, from {} to {}", text,
+                       std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
     }
-    if (!ok || used != s.size() - eq - 1) {
-      throw Error(Errc::invalid_argument, fmt::format("--set '{}': expected NAME=INTEGER, for example n=4096", s));
-    }
+    if (!whole || ec != std::errc{}) fail("expected NAME=INTEGER, for example n=4096");
     out[s.substr(0, eq)] = value;
   }
   return out;
