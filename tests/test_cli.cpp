@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/topology.hpp"
 
 using tessera::test::run_tessera;
@@ -215,6 +216,40 @@ TEST_CASE("devices: selector errors exit 2") {
   const auto unsplit = run_tessera({"devices", "--devices", "0.1"});
   CHECK(unsplit.exit_code == 2);
   CHECK(first_line(unsplit.err) == "error: device selector '0.1' matches no device; the devices are:");
+}
+
+TEST_CASE("a cache home that cannot hold caches: XDG_CACHE_HOME is ignored, HOME is named") {
+  namespace fs = std::filesystem;
+  const auto& topo = tessera::test::topology();
+  const tessera::test::TempDir dir;
+  const std::string file = dir.write("file", "not a folder").string();
+  const fs::path home = dir / "home";
+  fs::create_directories(home);
+  // The caches go where these variables put them, not where the test's environment does.
+  const auto env = [](std::string home_value, std::string xdg) {
+    return std::vector<std::string>{"HOME=" + home_value, xdg, "TESSERA_CACHE_DIR", "POCL_CACHE_DIR"};
+  };
+
+  const auto r = run_tessera({"build", "builtin:saxpy"}, env(home.string(), "XDG_CACHE_HOME=" + file));
+  INFO(r.err);
+  CHECK(first_line(r.err) == "warn: XDG_CACHE_HOME: " + file + " cannot hold caches: " + file +
+                                 " is not a folder; ignored: caches go under $HOME/.cache");
+  if (topo.no_platform) return;
+  CHECK(r.exit_code == 0);
+  CHECK(fs::is_directory(home / ".cache" / "tessera" / "programs"));
+
+  // Without a cache folder PoCL finds no device: the error says why, not that no driver is there.
+  const auto no_home = run_tessera({"devices"}, env(file, "XDG_CACHE_HOME"));
+  INFO(no_home.err);
+  if (topo.oclgrind) {
+    CHECK(no_home.exit_code == 0);  // Oclgrind keeps no cache
+  } else {
+    CHECK(no_home.exit_code == 1);
+    CHECK(contains(first_line(no_home.err), "HOME: " + file + "/.cache cannot hold caches: " + file +
+                                                " is not a folder, and drivers that keep their cache there "
+                                                "(PoCL) find no device"));
+    CHECK_FALSE(contains(no_home.err, "install an OpenCL driver"));
+  }
 }
 
 TEST_CASE("an unknown TESSERA_LOG level is a usage error") {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/held_stderr.hpp"
 #include "cli/log.hpp"
+#include "common/cache_home.hpp"
 #include "tessera/error.hpp"
 
 namespace {
@@ -57,6 +59,18 @@ int report_failure(const tessera::Error& e) {
   return tessera::cli::exit_code_for(e.code());
 }
 
+// An XDG_CACHE_HOME that cannot hold caches is ignored, with a warning, as the XDG rule ignores an
+// invalid one: caches go under $HOME/.cache instead, Tessera's and the OpenCL drivers' (PoCL
+// finds no device without its own). Called before any thread starts.
+void ignore_unusable_cache_home() {
+  const auto home = tessera::detail::cache_home();
+  if (!home || home->variable != "XDG_CACHE_HOME") return;
+  if (const auto why = tessera::detail::cache_home_problem()) {
+    tessera::cli::warn("{}; ignored: caches go under $HOME/.cache", *why);
+    ::unsetenv("XDG_CACHE_HOME");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,6 +79,7 @@ int main(int argc, char** argv) {
   if (command.exit) return *command.exit;
   try {
     init_log_from_environment();
+    ignore_unusable_cache_home();
     return command.action();
   } catch (const tessera::Error& e) {
     return report_failure(e);
