@@ -23,10 +23,19 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
   detail::RuntimeState& s = *state_;
   s.options = std::move(options);
   s.discovery = discover_devices();
-  s.devices = selector.select(s.discovery.devices);
-  if (s.options.cpu_split > 0) {
-    s.devices = split_cpu_devices(s.devices, s.options.cpu_split, s.discovery.warnings);
+  // Split before selecting, so that a sub-device's label ("0.1") selects it; a device the selector
+  // takes no part of is not split.
+  std::vector<Device> candidates;
+  for (const Device& d : s.discovery.devices) {
+    if (s.options.cpu_split == 0 || !selector.may_pick_parts_of(d.info())) {
+      candidates.push_back(d);
+      continue;
+    }
+    for (const Device& part : split_cpu_devices({d}, s.options.cpu_split, s.discovery.warnings)) {
+      candidates.push_back(part);
+    }
   }
+  s.devices = selector.select(candidates);
   for (const Device& d : s.devices) {
     cl_int status = CL_SUCCESS;
     s.contexts.emplace_back(detail::Internals::handle(d).device, nullptr, nullptr, nullptr, &status);

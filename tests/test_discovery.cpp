@@ -106,6 +106,27 @@ TEST_CASE("the runtime selects and splits the devices of the topology") {
   CHECK(rt.options().devices == "all");
 }
 
+TEST_CASE("a sub-device's label selects it once the devices are split") {
+  const auto& topo = tessera::test::topology();
+  if (topo.no_platform) return;
+  const auto roots = tessera::discover_devices().devices;
+  for (const auto& root : roots) {
+    if (!is_pocl(root) || root.info().compute_units < 2) continue;
+    const std::string label = root.info().label() + ".1";
+    INFO("sub-device " << label);
+    const tessera::Runtime one({.devices = label, .cpu_split = 1});
+    REQUIRE(one.devices().size() == 1);
+    CHECK(one.devices()[0].info().label() == label);
+    CHECK(one.devices()[0].info().compute_units == 1);
+    // Every part but that one.
+    const tessera::Runtime others({.devices = "all,-" + label, .cpu_split = 1});
+    for (const auto& d : others.devices()) CHECK(d.info().label() != label);
+    CHECK(others.devices().size() + 1 == tessera::Runtime({.devices = "all", .cpu_split = 1}).devices().size());
+    // Unsplit, there is no sub-device to select.
+    CHECK_THROWS_AS(tessera::Runtime({.devices = label}), tessera::Error);
+  }
+}
+
 TEST_CASE("a selector error is reported before discovery") {
   // Even with no platform at all, a typo in the selector is the error the user sees.
   try {

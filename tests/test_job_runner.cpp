@@ -233,6 +233,26 @@ TEST_CASE("what only the kernel can tell is an error at the step or argument in 
             .find("steps[0].args[1]: parameter 1 'x' of 'saxpy' is a global pointer") != std::string::npos);
 }
 
+TEST_CASE("static weights are one per device, checked at job.weights before anything runs") {
+  tessera::test::TempDir dir;
+  const std::size_t devices = runtime().devices().size();
+  const auto job = [&](std::size_t weights) {
+    std::string text = "[job]\nscheduler = \"static\"\nweights = [1";
+    for (std::size_t w = 1; w < weights; ++w) text += ", 2";
+    return text + "]\n[program]\nbuiltin = \"saxpy\"\n[buffers.x]\ntype = \"float\"\ncount = 64\ninit = { fill = 1 }\n"
+                  "[buffers.y]\ntype = \"float\"\ncount = 64\noutput = \"y.npy\"\n[[steps]]\nkernel = \"saxpy\"\n"
+                  "global = [64]\nargs = [{ value = 2.0 }, { buffer = \"x\" }, { buffer = \"y\", access = \"write\" }]\n";
+  };
+  CHECK(run_error(dir, job(devices)) == "no error");
+  std::string labels;
+  for (const auto& d : runtime().devices()) labels += (labels.empty() ? "" : ", ") + d.info().label();
+  CHECK(run_error(dir, job(devices + 1)) ==
+        (dir / "job.toml").string() + ":3:11: job.weights: " + std::to_string(devices + 1) + " weight(s) for " +
+            std::to_string(devices) + " device(s) (" + labels + "): give one weight per device, in that order");
+  // Another scheduler than the job's own does not use them.
+  CHECK_NOTHROW(tessera::detail::run_job(runtime(), spec(dir, job(devices + 1)), {.scheduler = "dynamic"}));
+}
+
 TEST_CASE("a scalar is a value of its parameter's own type, exactly") {
   tessera::test::TempDir dir;
   dir.write("k.cl",

@@ -17,6 +17,7 @@
 #include "job/npy.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/topology.hpp"
 
 namespace fs = std::filesystem;
 using tessera::test::run_tessera;
@@ -103,6 +104,13 @@ TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   const auto bad_set = run_tessera({"run", a.string(), "--set", "n=lots"});
   CHECK(bad_set.exit_code == 2);
   CHECK(first_line(bad_set.err) == "error: --set 'n=lots': expected NAME=INTEGER, for example n=4096");
+  for (const std::string value : {"99999999999999999999", "-9223372036854775809"}) {
+    const auto huge = run_tessera({"validate", a.string(), "--set", "n=" + value});
+    CHECK(huge.exit_code == 2);
+    CHECK(first_line(huge.err) == "error: --set 'n=" + value + "': " + value +
+                                      " is out of range: a param is a 64-bit signed integer, from "
+                                      "-9223372036854775808 to 9223372036854775807");
+  }
 }
 
 TEST_CASE("a job file that is a device or a folder is refused at once, not read") {
@@ -161,6 +169,43 @@ TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
   }
   CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
   CHECK_FALSE(fs::exists(dir.path() / "z.npy"));
+
+  // What only the devices can tell, at the key that says it.
+  const fs::path no_device = dir.write("no_device.toml", "[job]\ndevices = \"name=no-such-device\"\n" +
+                                                            saxpy_job("y.npy", "16777216.0"));
+  std::string weights = "[job]\nscheduler = \"static\"\nweights = [1";
+  for (std::size_t d = 0; d < tessera::test::topology().root_devices; ++d) weights += ", 1";
+  const fs::path weighed = dir.write("weights.toml", weights + "]\n" + saxpy_job("y.npy", "16777216.0"));
+  for (const char* command : {"validate", "run"}) {
+    const auto r = run_tessera({command, no_device.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err) == "error: " + no_device.string() +
+                                   ":2:11: job.devices: device selector 'name=no-such-device' matches no device; the "
+                                   "devices are:");
+    const auto w = run_tessera({command, weighed.string()});
+    CHECK(w.exit_code == 2);
+    CHECK(first_line(w.err).rfind("error: " + weighed.string() + ":3:11: job.weights: " +
+                                      std::to_string(tessera::test::topology().root_devices + 1) + " weight(s) for " +
+                                      std::to_string(tessera::test::topology().root_devices) + " device(s) (",
+                                  0) == 0);
+  }
+  // Weights of another scheduler than the one that runs are not checked.
+  CHECK(run_tessera({"run", weighed.string(), "--scheduler", "dynamic"}).exit_code == 0);
+
+  // A kernel that does not compile: the compiler's first error is the first line.
+  dir.write("typo.cl", "kernel void saxpy(float a, global const float* x, global float* y) {\n"
+                       "  y[get_global_id(0)] += a * x[undefined_thing];\n}\n");
+  std::string typo_text = saxpy_job("y.npy", "16777216.0");
+  typo_text.replace(typo_text.find("builtin = \"saxpy\""), 17, "source = \"typo.cl\"");
+  const fs::path typo = dir.write("typo.toml", typo_text);
+  for (const char* command : {"validate", "run"}) {
+    const auto r = run_tessera({command, typo.string()}, {"TESSERA_CACHE_DIR=off"});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err) == "error: " + (dir.path() / "typo.cl").string() +
+                                   ":2:32: use of undeclared identifier 'undefined_thing'");
+    CHECK(r.err.find(" generated.") == std::string::npos);
+  }
 
   const auto missing = run_tessera({"run", (dir.path() / "nope.toml").string()});
   CHECK(missing.exit_code == 2);

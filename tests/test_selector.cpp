@@ -86,6 +86,44 @@ TEST_CASE("selector terms form a union, exclusions subtract") {
   CHECK(picked("all,-all").empty());
 }
 
+TEST_CASE("an index covers a device and its sub-devices; INDEX.SUB one sub-device") {
+  auto part = [](std::size_t index, int sub) {
+    DeviceInfo i = info(index, DeviceType::cpu, "Portable Computing Language", "pthread-skylake");
+    i.sub_device = sub;
+    return i;
+  };
+  const std::vector<DeviceInfo> split{part(0, 0), part(0, 1), machine()[1]};
+  const auto picked_of = [&](std::string_view text) {
+    const Selector s = Selector::parse(text);
+    std::vector<std::string> out;
+    for (const auto& d : split) {
+      if (s.matches(d)) out.push_back(d.label());
+    }
+    return out;
+  };
+  using Labels = std::vector<std::string>;
+  CHECK(picked_of("0.1") == Labels{"0.1"});
+  CHECK(picked_of("0") == Labels{"0.0", "0.1"});
+  CHECK(picked_of("all,-0.0") == Labels{"0.1", "1"});
+  CHECK(picked_of("1.0").empty());  // device 1 has no sub-devices
+  CHECK(picked_of("0.2").empty());
+
+  const Selector s = Selector::parse("2.10");
+  CHECK(s.terms()[0].kind == tessera::SelectorTerm::Kind::index);
+  CHECK(s.terms()[0].index == 2);
+  CHECK(s.terms()[0].sub_device == 10);
+  CHECK(Selector::parse("2").terms()[0].sub_device == -1);
+
+  // The devices worth splitting: those the selector may take a part of.
+  const DeviceInfo root0 = part(0, -1);
+  CHECK_FALSE(Selector::parse("0.1").matches(root0));
+  CHECK(Selector::parse("0.1").may_pick_parts_of(root0));
+  CHECK(Selector::parse("all,-0.1").may_pick_parts_of(root0));
+  CHECK_FALSE(Selector::parse("1.0").may_pick_parts_of(root0));
+  CHECK_FALSE(Selector::parse("0.1,-cpu").may_pick_parts_of(root0));
+  CHECK_FALSE(Selector::parse("-0").may_pick_parts_of(root0));
+}
+
 TEST_CASE("selector terms are recorded as parsed") {
   const Selector s = Selector::parse("gpu,-name=Sim,7,platform=X");
   REQUIRE(s.terms().size() == 4);
@@ -107,7 +145,9 @@ TEST_CASE("a selector with a syntax error names the bad token") {
   for (const Case c : {Case{"gpx", "'gpx'"}, Case{"cpu,gpx", "'gpx'"}, Case{"cpu,,gpu", "''"},
                        Case{"vendor=intel", "'vendor=intel'"}, Case{"name=", "'name='"},
                        Case{"1x", "'1x'"}, Case{"-", "'-'"}, Case{"all,-foo", "'-foo'"},
-                       Case{"99999999999999999999999", "'99999999999999999999999'"}}) {
+                       Case{"99999999999999999999999", "'99999999999999999999999'"}, Case{"0.", "'0.'"},
+                       Case{"0.x", "'0.x'"}, Case{"0.1.2", "'0.1.2'"}, Case{"0.-1", "'0.-1'"},
+                       Case{"0..1", "'0..1'"}, Case{"0.99999999999", "'0.99999999999'"}}) {
     INFO("selector: " << c.text);
     std::string message;
     CHECK(parse_error(c.text, &message) == Errc::invalid_selector);
@@ -125,9 +165,32 @@ TEST_CASE("TESSERA_DEVICES is the default selector") {
   CHECK(Selector::from_environment().text() == "all");
   ::unsetenv("TESSERA_DEVICES");
   CHECK(Selector::from_environment().text() == "all");
+  // Its errors name the variable, of syntax and of matching alike.
   ::setenv("TESSERA_DEVICES", "bogus", 1);
-  CHECK_THROWS_AS(Selector::from_environment(), tessera::Error);
+  std::string message;
+  try {
+    (void)Selector::from_environment();
+  } catch (const tessera::Error& e) {
+    CHECK(e.code() == Errc::invalid_selector);
+    message = e.what();
+  }
+  CHECK(message.rfind("TESSERA_DEVICES: invalid device selector 'bogus': unknown term 'bogus'", 0) == 0);
+  ::setenv("TESSERA_DEVICES", "name=nothing", 1);
+  const Selector nothing = Selector::from_environment();
   ::unsetenv("TESSERA_DEVICES");
+  try {
+    (void)nothing.select({});
+    FAIL("an empty selection must throw");
+  } catch (const tessera::Error& e) {
+    CHECK(e.code() == Errc::no_matching_device);
+    CHECK(std::string(e.what()) == "TESSERA_DEVICES: device selector 'name=nothing' matches no device; the devices are: none");
+  }
+  // The same text from elsewhere is only itself.
+  try {
+    (void)Selector::parse("name=nothing").select({});
+  } catch (const tessera::Error& e) {
+    CHECK(std::string(e.what()).rfind("device selector 'name=nothing'", 0) == 0);
+  }
 }
 
 TEST_CASE("selectors on the devices of this topology") {

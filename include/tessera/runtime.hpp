@@ -29,6 +29,7 @@ struct RuntimeOptions {
   /// Device selector (see selector.hpp); empty means $TESSERA_DEVICES, or "all".
   std::string devices;
   /// CPU fission: split CPU devices into sub-devices of this many compute units; 0 = no split.
+  /// The selector picks among the parts: "0.1" is sub-device 1 of device 0.
   unsigned cpu_split = 0;
   /// Program binary cache folder. Empty: $TESSERA_CACHE_DIR, else $XDG_CACHE_HOME/tessera,
   /// else $HOME/.cache/tessera. "off" disables the cache.
@@ -43,7 +44,7 @@ struct RuntimeOptions {
 
 class Runtime {
  public:
-  /// Discovers, selects and splits devices. Throws Error: no_platform, invalid_selector,
+  /// Discovers, splits and selects devices. Throws Error: no_platform, invalid_selector,
   /// no_matching_device, invalid_argument (cpu_split), or opencl.
   explicit Runtime(RuntimeOptions options = {});
   ~Runtime();
@@ -52,7 +53,7 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  /// The devices this runtime runs on: selected, then split; never empty.
+  /// The devices this runtime runs on: split, then selected; never empty.
   const std::vector<Device>& devices() const noexcept;
   /// Every root device discovered, selected or not.
   const std::vector<Device>& all_devices() const noexcept;

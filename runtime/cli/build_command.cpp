@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/held_stderr.hpp"
 #include "cli/log.hpp"
 #include "tessera/error.hpp"
 
@@ -83,10 +84,12 @@ void print_text(const Program& program) {
 }  // namespace
 
 int build_command(const BuildOptions& options) {
+  HeldStderr held;  // the drivers' own words come after a build error, not before
   const Runtime runtime(options.runtime);
   report_warnings(runtime);
   const Program program = runtime.compile(source_for(options.file), options.compiler_options,
                                           parse_defines(options.defines));
+  held.release();
   for (const auto& w : program.warnings()) warn("{}", w);
   if (options.json) {
     fmt::print("{}\n", program_json(program).dump(2));

@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <ctime>
 #include <map>
@@ -17,6 +20,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/held_stderr.hpp"
 #include "common/atomic_file.hpp"
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
@@ -29,26 +33,33 @@ namespace {
 
 using detail::JobSpec;
 
+// --set NAME=INTEGER..., each integer a 64-bit signed one like every param.
 detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
   detail::ParamOverrides out;
   for (const std::string& s : sets) {
+    const auto fail = [&](const std::string& why) {
+      throw Error(Errc::invalid_argument, fmt::format("--set '{}': {}", s, why));
+    };
     const auto eq = s.find('=');
-    std::size_t used = 0;
+    if (eq == std::string::npos || eq == 0) fail("expected NAME=INTEGER, for example n=4096");
+    std::string_view text = std::string_view(s).substr(eq + 1);
+    if (text.size() > 1 && text[0] == '+' && std::isdigit(static_cast<unsigned char>(text[1]))) text.remove_prefix(1);
     std::int64_t value = 0;
-    bool ok = eq != std::string::npos && eq > 0 && eq + 1 < s.size();
-    if (ok) {
-      try {
-        value = std::stoll(s.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        ok = false;
-      }
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const bool whole = !text.empty() && end == text.data() + text.size();
+    if (whole && ec == std::errc::result_out_of_range) {
+      fail(fmt::format("{} is out of range: a param is a 64-bit signed integer, from {} to {}", text,
+                       std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
     }
-    if (!ok || used != s.size() - eq - 1) {
-      throw Error(Errc::invalid_argument, fmt::format("--set '{}': expected NAME=INTEGER, for example n=4096", s));
-    }
+    if (!whole || ec != std::errc{}) fail("expected NAME=INTEGER, for example n=4096");
     out[s.substr(0, eq)] = value;
   }
   return out;
+}
+
+// The scheduler --scheduler names instead of the jobs' own, if any.
+std::optional<std::string> scheduler_of(const JobsOptions& options) {
+  return options.scheduler.empty() ? std::nullopt : std::optional(options.scheduler);
 }
 
 // Every job, validated before any runs. Throws JobError.
@@ -131,7 +142,7 @@ class SignalWatcher {
         interrupter.request();
       }
       if (deadline && std::chrono::steady_clock::now() >= *deadline && !critical_.load() && !stop_.load()) {
-        std::fputs("error: interrupted; chunks still running were abandoned; no output written\n", stderr);
+        write_stderr_now("error: interrupted; chunks still running were abandoned; no output written\n");
         std::_Exit(exit_interrupted);
       }
     }
@@ -147,20 +158,32 @@ class SignalWatcher {
 // its programs' pools.
 class Runtimes {
  public:
+  /// The runtime for `job`'s devices; a selector of the job's that matches no device is a
+  /// JobError at job.devices.
   const Runtime& for_job(const JobsOptions& options, const JobSpec& job) {
     RuntimeOptions o = options.runtime;
-    if (o.devices.empty()) o.devices = job.devices;
+    const bool job_selector = o.devices.empty() && !job.devices.empty();
+    if (job_selector) o.devices = job.devices;
     if (o.cpu_split == 0 && job.scheduler.cpu_split) o.cpu_split = static_cast<unsigned>(*job.scheduler.cpu_split);
     const auto key = std::pair{o.devices, o.cpu_split};
     auto it = runtimes_.find(key);
     if (it == runtimes_.end()) {
-      it = runtimes_.emplace(key, std::make_unique<Runtime>(o)).first;
+      it = runtimes_.emplace(key, make_runtime(o, job, job_selector)).first;
       report_warnings(*it->second);
     }
     return *it->second;
   }
 
  private:
+  static std::unique_ptr<Runtime> make_runtime(const RuntimeOptions& options, const JobSpec& job, bool job_selector) {
+    try {
+      return std::make_unique<Runtime>(options);
+    } catch (const Error& e) {
+      if (!job_selector || e.code() != Errc::no_matching_device) throw;
+      throw JobError(e.code(), job.file, job.devices_pos.line, job.devices_pos.column, "job.devices", e.message());
+    }
+  }
+
   std::map<std::pair<std::string, unsigned>, std::unique_ptr<Runtime>> runtimes_;
 };
 
@@ -273,8 +296,11 @@ int run_command(const JobsOptions& options) {
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   Runtimes runtimes;
-  // Every job's kernels checked before any job runs.
-  for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job);
+  // Every job's kernels checked before any job runs; the drivers' own words come after an error.
+  {
+    const HeldStderr held;
+    for (const JobSpec& job : specs) detail::check_kernels(runtimes.for_job(options, job), job, scheduler_of(options));
+  }
   nlohmann::json reports = nlohmann::json::array();
   int code = exit_ok;
   for (const JobSpec& job : specs) {
@@ -283,9 +309,7 @@ int run_command(const JobsOptions& options) {
       print_plan(rt, job, options);
       continue;
     }
-    detail::JobRunOptions run_options;
-    if (!options.scheduler.empty()) run_options.scheduler = options.scheduler;
-    run_options.interrupt = &interrupter;
+    const detail::JobRunOptions run_options{scheduler_of(options), &interrupter};
     info("{}: running", job.file);
     const detail::JobData data = detail::run_job(rt, job, run_options);
     for (const auto& w : data.report.warnings) warn("{}", w);
@@ -344,7 +368,10 @@ int run_command(const JobsOptions& options) {
 int validate_command(const JobsOptions& options) {
   Runtimes runtimes;
   for (const JobSpec& job : load_all(options)) {
-    detail::check_kernels(runtimes.for_job(options, job), job);
+    {
+      const HeldStderr held;  // the drivers' own words come after an error
+      detail::check_kernels(runtimes.for_job(options, job), job);
+    }
     if (!options.quiet) fmt::print("{}: valid ({} step(s), {} buffer(s))\n", job.file, job.steps.size(), job.buffers.size());
   }
   return exit_ok;

@@ -108,17 +108,22 @@ std::filesystem::path replaced_file(const std::filesystem::path& path) {
   return fs::weakly_canonical(p);
 }
 
-std::optional<std::string> cannot_write(const std::filesystem::path& target) {
+std::optional<std::string> cannot_make_folder(const std::filesystem::path& folder) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(target, ec)) return fmt::format("{} is a folder", target.string());
-  fs::path dir = target.parent_path();
+  fs::path dir = folder;
   while (!fs::exists(dir, ec) && dir.has_relative_path()) dir = dir.parent_path();
   if (!fs::is_directory(dir, ec)) return fmt::format("{} is not a folder", dir.string());
   if (::access(dir.c_str(), W_OK) != 0) {
     return fmt::format("folder {} is not writable: {}", dir.string(), std::strerror(errno));
   }
   return std::nullopt;
+}
+
+std::optional<std::string> cannot_write(const std::filesystem::path& target) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(target, ec)) return fmt::format("{} is a folder", target.string());
+  return cannot_make_folder(target.parent_path());
 }
 
 void write_file_atomically(const std::filesystem::path& path,

@@ -66,6 +66,10 @@ class AtomicFile {
 /// same file). Throws std::system_error for a loop of links.
 std::filesystem::path replaced_file(const std::filesystem::path& path);
 
+/// Why `folder` is neither a folder that can be written nor can be made (the nearest existing
+/// ancestor is not a folder, or cannot be written). Nothing when it is or can be.
+std::optional<std::string> cannot_make_folder(const std::filesystem::path& folder);
+
 /// Why an AtomicFile could not replace `target` (a replaced_file), checked before anything is
 /// written: it is a folder, or its folder is neither there nor can be made (the nearest existing
 /// ancestor is not a folder, or cannot be written). Nothing when it can.

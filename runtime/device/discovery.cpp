@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/cache_home.hpp"
 #include "common/internals.hpp"
 #include "device/device_handle.hpp"
 #include "tessera/device.hpp"
@@ -81,9 +82,13 @@ Discovery discover_devices() {
   if (out.devices.empty()) {
     std::string why;
     for (const auto& w : out.warnings) why += "; " + w;
-    throw Error(Errc::no_platform, fmt::format("no usable OpenCL device found on {} platform(s){}{}; {}",
-                                               platforms.size(), icd_vendors_note(), why,
-                                               install_hint));
+    // A driver that cannot make its cache folder (PoCL) reports no device: a driver is there.
+    const auto cache = detail::cache_home_problem();
+    throw Error(Errc::no_platform,
+                fmt::format("no usable OpenCL device found on {} platform(s){}{}; {}", platforms.size(),
+                            icd_vendors_note(), why,
+                            cache ? *cache + ", and drivers that keep their cache there (PoCL) find no device"
+                                  : install_hint));
   }
   return out;
 }

@@ -29,7 +29,8 @@ std::string_view trim(std::string_view s) {
 [[noreturn]] void bad_term(std::string_view selector, std::string_view token, std::string_view why) {
   throw Error(Errc::invalid_selector,
               fmt::format("invalid device selector '{}': {} '{}' (terms: all, cpu, gpu, "
-                          "accelerator, an index, platform=TEXT, name=TEXT; '-' excludes)",
+                          "accelerator, an index (3, or 3.1 for a sub-device), platform=TEXT, "
+                          "name=TEXT; '-' excludes)",
                           selector, why, token));
 }
 
@@ -59,13 +60,17 @@ SelectorTerm parse_term(std::string_view selector, std::string_view raw) {
   }
 
   if (std::isdigit(static_cast<unsigned char>(body.front()))) {
-    std::size_t index = 0;
-    const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), index);
-    if (ec != std::errc{} || end != body.data() + body.size()) {
-      bad_term(selector, raw, "bad device index in term");
+    // INDEX or INDEX.SUB, digits only.
+    const char* const end = body.data() + body.size();
+    const auto [dot, ec] = std::from_chars(body.data(), end, term.index);
+    bool ok = ec == std::errc{};
+    if (ok && dot != end) {
+      const auto [sub_end, sub_ec] = std::from_chars(dot + 1, end, term.sub_device);
+      ok = *dot == '.' && dot + 1 != end && std::isdigit(static_cast<unsigned char>(dot[1])) &&
+           sub_ec == std::errc{} && sub_end == end;
     }
+    if (!ok) bad_term(selector, raw, "bad device index in term");
     term.kind = SelectorTerm::Kind::index;
-    term.index = index;
     return term;
   }
 
@@ -99,7 +104,7 @@ bool SelectorTerm::matches(const DeviceInfo& device) const {
   switch (kind) {
     case Kind::all: return true;
     case Kind::type: return has_type(device.type, type);
-    case Kind::index: return device.index == index;
+    case Kind::index: return device.index == index && (sub_device < 0 || device.sub_device == sub_device);
     case Kind::platform: return lower(device.platform_name).find(text) != std::string::npos;
     case Kind::name: return lower(device.name).find(text) != std::string::npos;
   }
@@ -123,10 +128,20 @@ Selector Selector::parse(std::string_view text) {
 
 Selector Selector::from_environment() {
   const char* env = std::getenv("TESSERA_DEVICES");
-  return parse(env != nullptr && !trim(env).empty() ? env : "all");
+  if (env == nullptr || trim(env).empty()) return parse("all");
+  constexpr const char* origin = "TESSERA_DEVICES";
+  try {
+    Selector selector = parse(env);
+    selector.origin_ = origin;
+    return selector;
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("{}: {}", origin, e.message()));
+  }
 }
 
-bool Selector::matches(const DeviceInfo& device) const {
+// With `parts`, a term naming a sub-device of `device` ("3.1" for device 3) counts as picking
+// it; such a term never excludes the whole device.
+bool Selector::picks(const DeviceInfo& device, bool parts) const {
   bool any_include = false;
   bool included = false;
   for (const SelectorTerm& term : terms_) {
@@ -134,11 +149,17 @@ bool Selector::matches(const DeviceInfo& device) const {
       if (term.matches(device)) return false;
     } else {
       any_include = true;
-      included = included || term.matches(device);
+      const bool names_part = parts && term.kind == SelectorTerm::Kind::index && term.sub_device >= 0 &&
+                              term.index == device.index;
+      included = included || names_part || term.matches(device);
     }
   }
   return any_include ? included : true;
 }
+
+bool Selector::matches(const DeviceInfo& device) const { return picks(device, false); }
+
+bool Selector::may_pick_parts_of(const DeviceInfo& device) const { return picks(device, true); }
 
 std::vector<Device> Selector::select(const std::vector<Device>& devices) const {
   std::vector<Device> out;
@@ -146,7 +167,8 @@ std::vector<Device> Selector::select(const std::vector<Device>& devices) const {
                [this](const Device& d) { return matches(d.info()); });
   if (out.empty()) {
     throw Error(Errc::no_matching_device,
-                fmt::format("device selector '{}' matches no device; the devices are:{}", text_,
+                fmt::format("{}device selector '{}' matches no device; the devices are:{}",
+                            origin_.empty() ? std::string() : origin_ + ": ", text_,
                             devices.empty() ? std::string(" none") : describe(devices)));
   }
   return out;

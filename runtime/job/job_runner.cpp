@@ -132,6 +132,18 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
   return launch;
 }
 
+// The job's static weights, when its scheduler runs with them: one per device the program runs on.
+void check_weights(const JobSpec& job, const std::string& scheduler, const Program& program) {
+  const SchedulerSpec& s = job.scheduler;
+  const std::vector<Device>& devices = program.devices();
+  if (scheduler != "static" || s.name != "static" || s.weights.empty() || s.weights.size() == devices.size()) return;
+  std::vector<std::string> labels;
+  for (const Device& d : devices) labels.push_back(d.info().label());
+  throw job_error(job, s.weights_pos, "job.weights",
+                  fmt::format("{} weight(s) for {} device(s) ({}): give one weight per device, in that order",
+                              s.weights.size(), devices.size(), fmt::join(labels, ", ")));
+}
+
 // One run of a launch; false when an interrupt stopped it (before it started: no run is
 // recorded). Synchronous: a thread per run would leave the device idle until it is scheduled.
 bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, Interrupter* interrupt,
@@ -143,10 +155,11 @@ bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule,
 
 }  // namespace
 
-Program check_kernels(const Runtime& rt, const JobSpec& job) {
+Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler) {
   Program program = build_program(rt, job);
   const std::vector<void*> none(job.buffers.size(), nullptr);
   for (std::size_t k = 0; k < job.steps.size(); ++k) make_launch(job, k, program, none);
+  check_weights(job, scheduler.value_or(job.scheduler.name), program);
   return program;
 }
 
@@ -165,7 +178,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     }
     initialise(b, data.buffers.back().data());
   }
-  const Program program = check_kernels(rt, job);
+  const Program program = check_kernels(rt, job, report.scheduler);
   report.warnings = program.warnings();
   for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
     const StepSpec& step = job.steps[k];

@@ -56,8 +56,10 @@ struct JobRunOptions {
 
 /// Builds `job`'s program on `rt` and checks every step against its kernel's signature (an
 /// unknown kernel, an argument count or kind that does not fit: JobError at the step or
-/// argument), running nothing. Returns the program.
-Program check_kernels(const Runtime& rt, const JobSpec& job);
+/// argument) and static's weights against the devices the program runs on (JobError at
+/// job.weights), running nothing. `scheduler` overrides [job] scheduler as in JobRunOptions.
+/// Returns the program.
+Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler = {});
 
 /// Builds `job`'s program on `rt`, checks every step (check_kernels) and then runs the steps. What only the kernels can tell (an unknown
 /// kernel, an argument that does not fit its parameter) is a JobError at the step or argument;

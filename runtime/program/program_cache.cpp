@@ -16,6 +16,7 @@
 #include "program/program_cache.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/cache_home.hpp"
 #include "common/read_file.hpp"
 #include "tessera/version.hpp"
 
@@ -283,12 +284,7 @@ fs::path resolve_cache_dir(const std::string& option) {
   if (const char* dir = std::getenv("TESSERA_CACHE_DIR"); dir != nullptr && *dir != '\0') {
     return std::string(dir) == "off" ? fs::path{} : fs::path(dir);
   }
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return fs::path(xdg) / "tessera";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return fs::path(home) / ".cache" / "tessera";
-  }
+  if (const auto home = cache_home()) return home->path / "tessera";
   return {};
 }
 

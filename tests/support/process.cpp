@@ -114,9 +114,10 @@ RunningProcess start_process(const std::string& program, const std::vector<std::
   std::vector<std::string> env_store;
   for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
   for (const auto& kv : extra_env) {
-    const auto key = kv.substr(0, kv.find('=') + 1);
+    const bool unset = kv.find('=') == std::string::npos;
+    const auto key = unset ? kv + '=' : kv.substr(0, kv.find('=') + 1);
     std::erase_if(env_store, [&](const std::string& e) { return e.rfind(key, 0) == 0; });
-    env_store.push_back(kv);
+    if (!unset) env_store.push_back(kv);
   }
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());

@@ -14,7 +14,8 @@ struct ProcessResult {
 };
 
 /// Runs `program` with `args` and the test's environment, waits for it, and returns its exit
-/// code and output. Throws std::runtime_error if it cannot be started.
+/// code and output. `extra_env` entries are NAME=VALUE, or NAME alone to remove NAME. Throws
+/// std::runtime_error if it cannot be started.
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
                           const std::vector<std::string>& extra_env = {});
 
