@@ -26,6 +26,10 @@ kernel void reverse(global const int* in, global int* out, const uint n) {
   const size_t i = get_global_id(0);
   out[n - 1 - i] = in[i];
 }
+kernel void shifted(global const int* in, global int* out) {
+  const size_t i = get_global_id(0);
+  out[i] = i + 1 < 4096 ? in[i + 1] : 0;
+}
 kernel void evens(global int* out) {
   const size_t i = get_global_id(0);
   if (i % 2 == 0) out[i] = 1;
@@ -131,4 +135,27 @@ TEST_CASE("a kernel that writes a buffer given as read, or whole, is found") {
   CHECK(whole.findings.front().element == 0);
   CHECK(whole.findings.front().elements == 1);
   CHECK(whole.findings.front().message.find("given whole") != std::string::npos);
+}
+
+TEST_CASE("a kernel that reads an input outside its chunk's slice is found; a halo fits") {
+  auto& f = fixture();
+  std::vector<int> in(n), out(n, 0);
+  for (std::size_t i = 0; i < n; ++i) in[i] = static_cast<int>(i);
+  const auto stats = f.rt.check(
+      tessera::Launch{f.program, "shifted", tessera::NDRange{n}}.arg(tessera::read(in)).arg(tessera::write(out)));
+  REQUIRE(stats.findings.size() == 1);
+  const WriteFinding& w = stats.findings.front();
+  CHECK(w.kind == WriteFinding::Kind::read_outside);
+  CHECK(w.arg == 1);
+  CHECK(w.chunk.offset == 0);
+  CHECK(w.element == w.chunk.size - 1);  // the chunk's last element reads the next chunk's first
+  CHECK(w.elements == 1);
+  CHECK(w.message.find("halo") != std::string::npos);
+  const auto fixed = f.rt.check(tessera::Launch{f.program, "shifted", tessera::NDRange{n}}
+                                    .arg(tessera::read(in).halo(1))
+                                    .arg(tessera::write(out)));
+  CHECK(fixed.findings.empty());
+  bool right = true;
+  for (std::size_t i = 0; i < n; ++i) right = right && out[i] == (i + 1 < n ? static_cast<int>(i) + 1 : 0);
+  CHECK(right);
 }

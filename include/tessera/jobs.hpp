@@ -110,6 +110,9 @@ struct CheckResult {
 struct JobOptions {
   /// Overrides [job] scheduler (the job's settings still apply when it names the same policy).
   std::optional<std::string> scheduler;
+  /// Runs every step through Runtime::check: the findings are in each run's
+  /// RunStats::findings, and JobResult::findings() phrases them in the job's terms.
+  bool check = false;
 };
 
 /// The buffers of a job after its run, and what the run measured. Move-only.
@@ -133,6 +136,10 @@ class JobResult {
 
   /// Every [[checks]] entry, evaluated against the buffers.
   std::vector<CheckResult> checks() const;
+  /// With JobOptions::check: what the kernels wrote that their buffers' roles do not allow, one
+  /// line per finding ("FILE:LINE:COL: steps[K].args[I]: buffer ..."), at the argument; empty
+  /// when every step kept to its roles (or the run was not checked).
+  std::vector<std::string> findings() const;
   /// Writes every buffer that has an `output` (.npy, .bin, .png, .ppm), each to a temporary file
   /// renamed into place. Returns the paths written.
   std::vector<std::filesystem::path> write_outputs() const;

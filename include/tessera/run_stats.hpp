@@ -41,6 +41,8 @@ struct WriteFinding {
     outside_slice,  ///< wrote elements outside its chunk's slice (fits: reduce, or one device)
     unwritten,      ///< left elements of its `write` slice unwritten (fits: read_write)
     wrote_input,    ///< wrote a buffer given as read, or whole (fits: read_write, or reduce)
+    read_outside,   ///< wrote values that differ between the two guard runs: it read elements
+                    ///< of a split input outside its chunk's slice (fits: halo, or whole)
   };
   Kind kind = Kind::outside_slice;
   std::size_t arg = 0;       ///< the kernel argument

@@ -35,6 +35,7 @@ struct JobsOptions {
   std::string scheduler;
   std::string report;
   bool dry_run = false;
+  bool check = false;
   bool verify = false;
   bool quiet = false;
 };

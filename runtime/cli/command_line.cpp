@@ -63,7 +63,10 @@ void declare_run(CLI::App& c, JobsOptions& o) {
       ->type_name("S")
       ->check(CLI::IsMember(detail::scheduler_names()));
   c.add_flag("--dry-run", o.dry_run, "Validate and print the plan; run nothing");
-  c.add_flag("--verify", o.verify, "Re-run on one device and compare every output");
+  c.add_flag("--check", o.check,
+             "Run every chunk through device copies with guard values: exit 3 when a kernel writes outside its "
+             "buffers' roles; under Oclgrind, exit 1 when it finds an invalid access");
+  c.add_flag("--verify", o.verify, "Also run checked (--check) and on one device, and compare every output");
   c.add_option("--report", o.report, "Write a JSON report")->type_name("F.json");
 }
 

@@ -9,7 +9,7 @@ enum ExitCode : int {
   exit_ok = 0,
   exit_runtime_failure = 1,  ///< OpenCL failure, no platform, failure after retries
   exit_invalid_input = 2,    ///< usage, job file, data file, selector, kernel build error
-  exit_check_failed = 3,     ///< a [[checks]] entry or --verify failed
+  exit_check_failed = 3,     ///< a [[checks]] entry, --check or --verify failed
   exit_interrupted = 130,    ///< SIGINT
 };
 

@@ -1,5 +1,5 @@
 // tessera run JOB.toml... [--devices SEL] [--cpu-split N] [--scheduler S] [--set k=v]...
-//                         [--dry-run] [--verify] [--report F.json] [--quiet]
+//                         [--dry-run] [--check] [--verify] [--report F.json] [--quiet]
 // tessera validate JOB.toml... [--set k=v]...
 
 #include <fmt/format.h>
@@ -26,6 +26,8 @@
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
 #include "cli/log.hpp"
+#include "cli/oclgrind_log.hpp"
+#include "job/write_findings.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::cli {
@@ -270,20 +272,46 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
           {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
 }
 
-int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, detail::Interrupter& interrupter) {
+// A checked run's findings (one line each, at the argument) and what Oclgrind logged, printed;
+// exit_check_failed for findings, exit_runtime_failure for Oclgrind's; exit_ok when none.
+int report_findings(const JobSpec& job, const detail::JobData& data, OclgrindLog& oclgrind, std::string_view flag) {
+  int code = exit_ok;
+  for (const std::string& line : detail::describe_findings(job, data.report)) {
+    fmt::print(stderr, "error: {}\n", line);
+    code = exit_check_failed;
+  }
+  if (const auto found = oclgrind.take()) {
+    fmt::print(stderr, "error: {}: {}: Oclgrind found an error in a kernel: {}\n", job.file, flag, *found);
+    code = exit_runtime_failure;
+  }
+  return code;
+}
+
+// --verify: the job again through Runtime::check (unless the run was checked already), then on
+// one device, every output compared with the run's.
+int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, const JobsOptions& options,
+           detail::Interrupter& interrupter, OclgrindLog& oclgrind) {
+  int code = exit_ok;
+  if (!options.check) {
+    const detail::JobData checked = detail::run_job(rt, job, {scheduler_of(options), &interrupter, true});
+    if (checked.report.interrupted) return exit_interrupted;
+    code = report_findings(job, checked, oclgrind, "--verify");
+  }
   detail::JobRunOptions single{"single", &interrupter};
   const detail::JobData reference = detail::run_job(rt, job, single);
   if (reference.report.interrupted) return exit_interrupted;
-  int code = exit_ok;
   const bool any_output =
       std::any_of(job.buffers.begin(), job.buffers.end(), [](const auto& b) { return b.output.has_value(); });
   for (std::size_t i = 0; i < job.buffers.size(); ++i) {
     if (any_output && !job.buffers[i].output) continue;  // every output, or every buffer when there is none
     const auto d = detail::compare_buffers(job.buffers[i], data.buffers[i], reference.buffers[i]);
     if (d.count == 0) continue;
-    fmt::print(stderr, "error: {}: --verify: buffer '{}': {} of {} elements differ from a single-device run; first at {}\n",
+    fmt::print(stderr,
+               "error: {}: --verify: buffer '{}': {} of {} elements differ from a single-device run; first at {} "
+               "(a chunk is a launch of its own: get_global_size, get_num_groups and get_group_id describe the "
+               "chunk, not the whole range)\n",
                job.file, job.buffers[i].name, d.count, job.buffers[i].count(), d.first);
-    code = exit_check_failed;
+    if (code == exit_ok) code = exit_check_failed;
   }
   return code;
 }
@@ -295,6 +323,7 @@ int run_command(const JobsOptions& options) {
   const std::filesystem::path report = options.report.empty() ? std::filesystem::path() : report_target(options.report, specs);
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
+  OclgrindLog oclgrind(options.check || options.verify);  // before any device is opened
   Runtimes runtimes;
   // Every job's kernels checked before any job runs; the drivers' own words come after an error.
   {
@@ -309,16 +338,20 @@ int run_command(const JobsOptions& options) {
       print_plan(rt, job, options);
       continue;
     }
-    const detail::JobRunOptions run_options{scheduler_of(options), &interrupter};
-    info("{}: running", job.file);
+    const detail::JobRunOptions run_options{scheduler_of(options), &interrupter, options.check};
+    info("{}: running{}", job.file, options.check ? " (checked)" : "");
     const detail::JobData data = detail::run_job(rt, job, run_options);
     for (const auto& w : data.report.warnings) warn("{}", w);
     if (data.report.interrupted) {
       fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
       return exit_interrupted;
     }
+    if (const int found = report_findings(job, data, oclgrind, options.check ? "--check" : "run"); found != exit_ok) {
+      code = found;
+      continue;  // a result the checks found fault with is not written
+    }
     if (options.verify) {
-      const int v = verify(rt, job, data, interrupter);
+      const int v = verify(rt, job, data, options, interrupter, oclgrind);
       if (v == exit_interrupted) {
         fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
         return v;

@@ -229,7 +229,7 @@ class Executor {
     const LaunchPlan& plan = run_.plan;
     std::vector<GuardedCopy> copies(plan.buffers.size());
     std::vector<cl::Buffer> device_copies(plan.buffers.size());
-    for (std::size_t g = 0; g < guard_bytes.size(); ++g) {
+    for (std::size_t g = 0; g < 2; ++g) {
       for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
         if (plan.buffers[k].buffer.role() != BufferArg::Role::reduce) device_copies[k] = guard(k, f, g, copies[k]);
       }
@@ -275,9 +275,10 @@ class Executor {
     const ChunkBuffer cb = chunk_buffer(k, f.slot, base, top);
     copy.origin = cb.origin;
     const std::size_t bytes = run_.plan.windowed ? (top - base) * bp.unit_bytes() : arg.bytes();
-    before.assign(bytes, guard_bytes[g]);
+    const unsigned char pattern = guard_byte(k, g);
+    before.assign(bytes, pattern);
     cl::Event filled;
-    check(clEnqueueFillBuffer(write_lane_(), cb.buffer(), &guard_bytes[g], 1, 0, bytes, 0, nullptr, &filled()),
+    check(clEnqueueFillBuffer(write_lane_(), cb.buffer(), &pattern, 1, 0, bytes, 0, nullptr, &filled()),
           "clEnqueueFillBuffer", name());
     check(filled.wait(), "clWaitForEvents", name());
     if (bp.reads()) {

@@ -55,7 +55,7 @@ std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& 
   const std::size_t bytes = copy.after[0].size();
   const bool input = bp.buffer.access() == Access::read || bp.buffer.role() == BufferArg::Role::whole;
   const bool write_only = bp.buffer.access() == Access::write;
-  Tally outside, unwritten, written;
+  Tally outside, unwritten, written, unsent;
   for (std::size_t at = 0; at + size <= bytes; at += size) {
     const std::size_t element = (copy.origin + at) / size;
     bool changed[2];
@@ -69,6 +69,9 @@ std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& 
       if (changed[0] || changed[1]) outside.add(element);
     } else if (write_only && !changed[0] && !changed[1]) {
       unwritten.add(element);
+    } else if ((changed[0] || changed[1]) &&
+               std::memcmp(copy.after[0].data() + at, copy.after[1].data() + at, size) != 0) {
+      unsent.add(element);
     }
   }
   std::vector<WriteFinding> out;
@@ -81,6 +84,12 @@ std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& 
   if (outside.count > 0) {
     out.push_back(finding(WriteFinding::Kind::outside_slice, bp, outside, where, "wrote, outside its slice,",
                           "give it the reduce role (each chunk writes a copy of its own), or run it on one device"));
+  }
+  if (unsent.count > 0) {
+    out.push_back(finding(WriteFinding::Kind::read_outside, bp, unsent, where,
+                          "wrote values that change with the guard values of unsent elements, in its slice,",
+                          "it reads elements of an input outside its chunk's slice: give that input a halo, or "
+                          "pass it whole"));
   }
   if (unwritten.count > 0) {
     out.push_back(finding(WriteFinding::Kind::unwritten, bp, unwritten, where, "left unwritten, in its write slice,",

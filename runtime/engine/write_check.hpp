@@ -12,8 +12,13 @@
 
 namespace tessera::detail {
 
-/// The two guard patterns a checked chunk runs over (one byte each, repeated).
-inline constexpr std::array<unsigned char, 2> guard_bytes{0xA5, 0x5A};
+/// The guard byte (repeated) of buffer `buffer` in guard run `run` (0 or 1): the two runs'
+/// bytes are complements, and the buffers' bytes differ (up to 256 buffers), so that a value
+/// copied from one buffer's guard into another is not taken for that one's own.
+inline unsigned char guard_byte(std::size_t buffer, std::size_t run) {
+  const auto b = static_cast<unsigned char>(0xA5u + 0x2Bu * buffer);
+  return run == 0 ? b : static_cast<unsigned char>(~b);
+}
 
 /// One buffer's device copy in a checked chunk, run once per guard: the bytes of the host array
 /// from `origin` on, as the kernel found them and as it left them.
@@ -33,7 +38,9 @@ struct CheckedChunk {
 
 /// What the kernel of `where` did to buffer `bp` that its role does not allow: elements changed
 /// outside the chunk's own bytes `own` (split and halo), elements of a `write` slice left at
-/// both guards, or any change to a buffer given as read or whole. At most one finding per kind.
+/// both guards, any change to a buffer given as read or whole, or elements of its own slice
+/// written with values that differ between the guard runs (it read unsent elements). At most
+/// one finding per kind.
 std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& copy,
                                        std::pair<std::size_t, std::size_t> own, const CheckedChunk& where);
 

@@ -146,10 +146,12 @@ void check_weights(const JobSpec& job, const std::string& scheduler, const Progr
 
 // One run of a launch; false when an interrupt stopped it (before it started: no run is
 // recorded). Synchronous: a thread per run would leave the device idle until it is scheduled.
-bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, Interrupter* interrupt,
+bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, const JobRunOptions& options,
               std::vector<RunStats>& runs) {
+  Interrupter* interrupt = options.interrupt;
   if (interrupt != nullptr && interrupt->requested()) return false;
-  runs.push_back(rt.run(launch, schedule, interrupt != nullptr ? interrupt->token() : std::stop_token{}));
+  const std::stop_token stop = interrupt != nullptr ? interrupt->token() : std::stop_token{};
+  runs.push_back(options.check ? rt.check(launch, stop) : rt.run(launch, schedule, stop));
   return !runs.back().cancelled;
 }
 
@@ -190,7 +192,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
       for (HostArray& a : data.buffers) pointers.push_back(a.data());
       const Launch launch = make_launch(job, k, program, pointers);
       try {
-        if (!run_once(rt, launch, schedule, options.interrupt, sr.runs)) {
+        if (!run_once(rt, launch, schedule, options, sr.runs)) {
           report.interrupted = true;
           break;
         }

@@ -52,6 +52,9 @@ struct JobRunOptions {
   /// When it is requested, no further chunk starts, the chunks in flight finish, and run_job
   /// returns with report.interrupted set.
   Interrupter* interrupt = nullptr;
+  /// Every repetition runs through Runtime::check: its findings are in the report's RunStats
+  /// (describe_findings phrases them).
+  bool check = false;
 };
 
 /// Builds `job`'s program on `rt` and checks every step against its kernel's signature (an

@@ -5,6 +5,7 @@
 #include "common/element_types.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
+#include "job/write_findings.hpp"
 #include "tessera/jobs.hpp"
 
 namespace tessera {
@@ -59,12 +60,14 @@ std::span<const std::byte> JobResult::typed_bytes(std::string_view name, Element
 
 std::vector<CheckResult> JobResult::checks() const { return detail::run_checks(*job_.spec_, *data_); }
 
+std::vector<std::string> JobResult::findings() const { return detail::describe_findings(*job_.spec_, data_->report); }
+
 std::vector<std::filesystem::path> JobResult::write_outputs() const {
   return detail::write_outputs(*job_.spec_, *data_);
 }
 
 JobResult run_job(const Runtime& rt, const Job& job, const JobOptions& options) {
-  auto data = std::make_unique<detail::JobData>(detail::run_job(rt, *job.spec_, {.scheduler = options.scheduler}));
+  auto data = std::make_unique<detail::JobData>(detail::run_job(rt, *job.spec_, {.scheduler = options.scheduler, .check = options.check}));
   return JobResult(job, std::move(data));
 }
 
