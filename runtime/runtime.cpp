@@ -4,6 +4,8 @@
 
 #include "tessera/runtime.hpp"
 
+#include <cstdlib>
+#include <string>
 #include <utility>
 
 #include "common/internals.hpp"
@@ -15,6 +17,14 @@
 
 namespace tessera {
 
+bool detail::zero_copy_from_environment() {
+  const char* env = std::getenv("TESSERA_ZERO_COPY");
+  const std::string value = env != nullptr ? env : "";
+  if (value.empty() || value == "on") return true;
+  if (value == "off") return false;
+  throw Error(Errc::invalid_argument, "TESSERA_ZERO_COPY: '" + value + "' is neither on nor off");
+}
+
 Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::RuntimeState>()) {
   // Parse the selector first: a typo is reported even on a machine without OpenCL.
   const Selector selector =
@@ -22,6 +32,7 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
   if (options.devices.empty()) options.devices = selector.text();
   detail::RuntimeState& s = *state_;
   s.options = std::move(options);
+  if (!s.options.zero_copy) s.options.zero_copy = detail::zero_copy_from_environment();
   s.discovery = discover_devices();
   // Split before selecting, so that a sub-device's label ("0.1") selects it; a device the selector
   // takes no part of is not split.
@@ -62,6 +73,10 @@ Program Runtime::compile(const Source& source, std::string_view options, const D
 
 RunStats Runtime::run(const Launch& launch, const Schedule& schedule, std::stop_token stop) const {
   return detail::run_to_completion(*state_, launch, schedule, std::move(stop));
+}
+
+void Runtime::validate(const Launch& launch, const Schedule& schedule) const {
+  detail::validate_launch(*state_, launch, schedule);
 }
 
 RunStats Runtime::check(const Launch& launch, std::stop_token stop) const {

@@ -13,6 +13,10 @@
 
 namespace tessera::detail {
 
+/// $TESSERA_ZERO_COPY: "on" (or unset, or empty) true, "off" false; anything else throws
+/// Error(invalid_argument) naming the variable.
+bool zero_copy_from_environment();
+
 struct RuntimeState {
   RuntimeOptions options;
   Discovery discovery;

@@ -258,6 +258,20 @@ TEST_CASE("an unknown TESSERA_LOG level is a usage error") {
   CHECK(contains(r.err, "TESSERA_LOG"));
 }
 
+TEST_CASE("TESSERA_ZERO_COPY: off makes every device copy; anything but on or off is a usage error") {
+  const auto bad = run_tessera({"devices"}, {"TESSERA_ZERO_COPY=maybe"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "error: TESSERA_ZERO_COPY: 'maybe' is neither on nor off\n");
+  if (tessera::test::topology().no_platform || tessera::test::topology().broken_platform) return;
+  const std::string job = std::string(TESSERA_TEST_SOURCE_DIR) + "/../samples/jobs/saxpy.toml";
+  const auto plan = [&](const char* setting) {
+    return run_tessera({"run", "--dry-run", job}, {std::string("TESSERA_ZERO_COPY=") + setting}).out;
+  };
+  CHECK(contains(plan("off"), "transfers per chunk"));
+  CHECK_FALSE(contains(plan("off"), "host memory in place"));
+  CHECK(contains(plan("on"), "host memory in place"));  // PoCL shares host memory
+}
+
 TEST_CASE("build: compiles on each device and prints the logs; errors exit 2 naming file and line") {
   const auto& topo = tessera::test::topology();
   if (topo.no_platform) {

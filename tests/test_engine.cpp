@@ -336,22 +336,30 @@ TEST_CASE("more devices than chunks, and a single work-item") {
   CHECK(idle == f.program.devices().size() - 1);
 }
 
-TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly their slices") {
-  auto& f = fixture();
+namespace {
+
+// y = 2 x + y over 4096 ints in chunks of 256 on `rt`'s devices: each device in place when it
+// shares host memory and `zero_copy` allows, else moving exactly its slices; returns how many
+// devices copied.
+std::size_t check_transfers(const tessera::Runtime& rt, const tessera::Program& program, bool zero_copy) {
   const std::size_t n = 4096;
   const auto x = pattern(n, 9);
   auto y = pattern(n, 10);
-  const auto stats = f.rt.run(tessera::Launch{f.program, "iaxpy", tessera::NDRange{n}}
-                                  .arg(2)
-                                  .arg(tessera::read(x))
-                                  .arg(tessera::read_write(y)),
-                              Schedule::dynamic(256));
+  const auto before = y;
+  const auto stats = rt.run(tessera::Launch{program, "iaxpy", tessera::NDRange{n}}
+                                .arg(2)
+                                .arg(tessera::read(x))
+                                .arg(tessera::read_write(y)),
+                            Schedule::dynamic(256));
+  bool right = true;
+  for (std::size_t i = 0; i < n; ++i) right = right && y[i] == 2 * x[i] + before[i];
+  CHECK(right);
   std::size_t copying = 0;
   for (const auto& d : stats.devices) {
     INFO(d.device.name());
     // PoCL shares host memory; Oclgrind, the simulator, does not.
     const bool simulator = d.device.info().platform_name.find("Oclgrind") != std::string::npos;
-    CHECK(d.zero_copy == !simulator);
+    CHECK(d.zero_copy == (!simulator && zero_copy));
     CHECK(d.items > 0);  // dynamic hands every device a first chunk: both paths ran
     copying += d.zero_copy ? 0 : 1;
     if (d.zero_copy) {
@@ -363,7 +371,23 @@ TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly t
       CHECK(d.bytes_out == d.items * sizeof(int));
     }
   }
-  CHECK(copying == (tessera::test::topology().oclgrind ? 1u : 0u));
+  return copying;
+}
+
+}  // namespace
+
+TEST_CASE("zero-copy moves nothing on host-memory devices; others move exactly their slices") {
+  auto& f = fixture();
+  CHECK(f.rt.options().zero_copy == true);
+  CHECK(check_transfers(f.rt, f.program, true) == (tessera::test::topology().oclgrind ? 1u : 0u));
+}
+
+TEST_CASE("zero_copy = false (TESSERA_ZERO_COPY=off): every device copies, as a discrete one does") {
+  auto options = tessera::test::runtime_options();
+  options.zero_copy = false;
+  const tessera::Runtime rt(options);
+  const auto program = rt.compile(tessera::Source::string(kernels, "engine_test.cl"));
+  CHECK(check_transfers(rt, program, false) == rt.devices().size());
 }
 
 namespace {

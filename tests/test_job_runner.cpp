@@ -423,3 +423,26 @@ expect = { sum = 1500.0, rtol = 1e-12 }
   CHECK(ppm.size() == 12 + 240);
   CHECK(static_cast<unsigned char>(ppm[12 + 239]) == 239);
 }
+
+TEST_CASE("a step whose buffers cannot fit a device is refused at validation, at the step") {
+  tessera::test::TempDir dir;
+  // Two 256 KiB buffers (y += a x over 65536 floats) on devices said to hold 64 KiB.
+  const JobSpec job = spec(dir, repeated_saxpy(1.0, 0.0, 1));
+  for (const bool zero_copy : {true, false}) {
+    INFO("zero_copy " << zero_copy);
+    auto options = tessera::test::runtime_options();
+    options.device_memory_limit = 64 * 1024;
+    options.zero_copy = zero_copy;
+    const tessera::Runtime small(options);
+    try {
+      tessera::detail::check_kernels(small, job);
+      FAIL("the step cannot fit");
+    } catch (const tessera::JobError& e) {
+      CHECK(e.key() == "steps[0]");
+      CHECK(e.line() == 11);
+      CHECK(e.reason().find("262144 bytes exceed the largest allocation of device") != std::string::npos);
+    }
+  }
+  // The same job fits the devices as they are.
+  CHECK_NOTHROW(tessera::detail::check_kernels(runtime(), job));
+}

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -40,6 +41,11 @@ struct RuntimeOptions {
   /// (0: what the devices report). For sharing a device with other work, and for testing
   /// streaming without a huge array.
   std::uint64_t device_memory_limit = 0;
+  /// Whether devices that share host memory (DeviceInfo::unified_memory) work on the host arrays
+  /// in place. false: every device gets buffers of its own and real copies, as a discrete device
+  /// does (to test and measure the transfer path on a CPU). Unset: $TESSERA_ZERO_COPY ("on" or
+  /// "off"), else on; options() reports what was chosen.
+  std::optional<bool> zero_copy;
 };
 
 class Runtime {
@@ -78,6 +84,11 @@ class Runtime {
   /// device starts no thread (repeated short runs do not wait for one to be scheduled).
   RunStats run(const Launch& launch, const Schedule& schedule = Schedule::hguided(),
                std::stop_token stop = {}) const;
+  /// Checks `launch` as run() would before it starts (the kernel's signature, the ranges, the
+  /// schedule, and that its buffers fit every device: without tessera::window_base(), a device
+  /// that copies must hold them whole), running nothing; throws Error(invalid_argument) as run()
+  /// would. The host arrays are not read and may be null.
+  void validate(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
   /// Runs `launch` like run(), checking what every chunk's kernel writes, and returns the
   /// findings in RunStats::findings (empty: the kernel keeps to its buffers' roles). Every
   /// device copies (no host memory in place), the range is cut into 4 chunks per device

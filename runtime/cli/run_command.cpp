@@ -200,7 +200,7 @@ void print_plan(const Runtime& rt, const JobSpec& job, const JobsOptions& option
              job.file, options.scheduler.empty() ? job.scheduler.name : options.scheduler, job.steps.size(),
              job.buffers.size(), static_cast<double>(total_bytes(job)) / (1 << 20));
   for (const Device& d : rt.devices()) {
-    const bool zero_copy = d.info().unified_memory;
+    const bool zero_copy = d.info().unified_memory && rt.options().zero_copy.value_or(true);
     fmt::print("  device {:<5} {:<36} {}\n", d.info().label(), d.name(),
                zero_copy ? "host memory in place: moves nothing"
                          : fmt::format("at most {:.1f} MiB on the device per step, transfers per chunk",

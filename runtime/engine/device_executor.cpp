@@ -44,7 +44,7 @@ class Executor {
         device_(device),
         program_(run.plan.program->per_device[device]),
         info_(program_.device.info()),
-        zero_copy_(info_.unified_memory && !run.checking) {}
+        zero_copy_(run.in_place[device]) {}
 
   void run(const Chunk& first) {
     const std::size_t pipeline = std::max<std::size_t>(run_.schedule.pipeline, 1);
@@ -99,6 +99,10 @@ class Executor {
 
   const std::string& name() const { return info_.name; }
 
+  // A buffer's access as the device sees it: a checked run lets the kernel write anything, so
+  // that what it writes to an input is seen rather than dropped by the device.
+  cl_mem_flags buffer_flags(Access a) const { return run_.checking ? CL_MEM_READ_WRITE : access_flags(a); }
+
   void set_arg(std::size_t index, const cl::Buffer& buffer) {
     check(kernel_.setArg(static_cast<cl_uint>(index), buffer), "clSetKernelArg", name());
   }
@@ -136,14 +140,14 @@ class Executor {
       if (reduce) reduce_identities_[b] = reduce_identity(arg.type(), arg.reduce_op());
       const std::size_t bytes =
           reduce ? arg.bytes() : (run_.max_chunk[device_] + 2 * plan.halo_max) * bp.unit_bytes();
-      const cl_mem_flags flags = reduce ? CL_MEM_READ_WRITE : access_flags(arg.access());
+      const cl_mem_flags flags = reduce ? CL_MEM_READ_WRITE : buffer_flags(arg.access());
       for (std::size_t s = 0; s < pipeline; ++s) {
         slot_buffers_[b].emplace_back(program_.context, flags, bytes, nullptr, &status);
         check(status, "clCreateBuffer", name());
       }
       return;
     }
-    const cl_mem_flags flags = access_flags(arg.access()) | (zero_copy_ ? CL_MEM_USE_HOST_PTR : 0);
+    const cl_mem_flags flags = buffer_flags(arg.access()) | (zero_copy_ ? CL_MEM_USE_HOST_PTR : 0);
     whole_buffers_[b] = cl::Buffer(program_.context, flags, arg.bytes(), zero_copy_ ? arg.data() : nullptr, &status);
     check(status, "clCreateBuffer", name());
     set_arg(bp.arg, whole_buffers_[b]);

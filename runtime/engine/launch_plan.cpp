@@ -163,7 +163,7 @@ BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferAr
     invalid(fmt::format("{} is {} ({}); a buffer was given", describe(sig, i),
                         param.kind == ArgKind::scalar ? "a scalar" : "a local pointer", param.type_name));
   }
-  if (b.count() == 0 || b.data() == nullptr) invalid(fmt::format("{}: the buffer is empty", describe(sig, i)));
+  if (b.count() == 0) invalid(fmt::format("{}: the buffer is empty", describe(sig, i)));
   BufferPlan bp{i, b};
   const std::size_t extent = g.split_extent();
   switch (b.role()) {
@@ -256,8 +256,17 @@ LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
   return plan;
 }
 
+void require_host_data(const LaunchPlan& plan) {
+  for (const BufferPlan& bp : plan.buffers) {
+    if (bp.buffer.data() == nullptr) {
+      invalid(fmt::format("kernel '{}' argument {}: the buffer has no host array (a null pointer)", plan.kernel, bp.arg));
+    }
+  }
+}
+
 std::size_t max_chunk_for(const LaunchPlan& plan, const DeviceInfo& device,
-                          std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline) {
+                          std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline,
+                          bool in_place) {
   // Fixed needs: whole buffers once, reduce copies once per chunk in flight.
   std::uint64_t fixed = 0, per_index = 0, widest = 0;
   for (const BufferPlan& bp : plan.buffers) {
@@ -279,7 +288,7 @@ std::size_t max_chunk_for(const LaunchPlan& plan, const DeviceInfo& device,
     for (const BufferPlan& bp : plan.buffers) {
       if (bp.buffer.role() == BufferArg::Role::split || bp.buffer.role() == BufferArg::Role::halo) total += bp.buffer.bytes();
     }
-    if (total > memory_limit && !device.unified_memory) {
+    if (total > memory_limit && !in_place) {
       invalid(fmt::format("the launch needs {} bytes on device {} '{}', which has {}; pass "
                           "tessera::window_base() to stream its buffers in windows",
                           total, device.label(), device.name, memory_limit));

@@ -53,13 +53,20 @@ struct LaunchPlan {
 
 /// The most indices a chunk on `device` may hold so that its buffers fit `memory_limit` and
 /// `alloc_limit` with `pipeline` chunks in flight (windowed launches), or 0 for no bound
-/// (other launches, which are checked to fit whole instead). Throws Error(invalid_argument)
+/// (other launches, which are checked to fit whole instead, unless the device works on host
+/// memory `in_place`). Throws Error(invalid_argument)
 /// when not even one work-group fits, naming the device, the need and the limit.
 std::size_t max_chunk_for(const LaunchPlan& plan, const DeviceInfo& device,
-                          std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline);
+                          std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline,
+                          bool in_place);
 
 /// Checks `launch` against the kernel's signature and the schedule against the program's
 /// devices; throws Error(Errc::invalid_argument) with a message naming the argument at fault.
+/// Host arrays are not looked at (they may be null: see require_host_data).
 LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule);
+
+/// Throws Error(Errc::invalid_argument) when a buffer of `plan` has no host array: a launch that
+/// runs needs them all.
+void require_host_data(const LaunchPlan& plan);
 
 }  // namespace tessera::detail

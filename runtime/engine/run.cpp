@@ -42,26 +42,46 @@ Schedule checking_schedule(const LaunchPlan& plan) {
   return s;
 }
 
+// Per device of the plan's program: whether it works on the host arrays in place.
+std::vector<bool> in_place_devices(const RuntimeState& runtime, const LaunchPlan& plan, bool checking) {
+  std::vector<bool> out;
+  for (const Device& d : plan.program->devices) {
+    out.push_back(d.info().unified_memory && runtime.options.zero_copy.value_or(true) && !checking);
+  }
+  return out;
+}
+
+// Per device: the largest chunk it holds (max_chunk_for), which throws when the launch cannot
+// fit it at all.
+std::vector<std::size_t> device_limits(const RuntimeState& runtime, const LaunchPlan& plan, const Schedule& schedule,
+                                       const std::vector<bool>& in_place) {
+  std::vector<std::size_t> limits;
+  const std::uint64_t cap = runtime.options.device_memory_limit;
+  const auto& devices = plan.program->devices;
+  for (std::size_t d = 0; d < devices.size(); ++d) {
+    const auto& i = devices[d].info();
+    limits.push_back(max_chunk_for(plan, i, cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
+                                   cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc,
+                                   std::max<std::size_t>(schedule.pipeline, 1), in_place[d]));
+  }
+  return limits;
+}
+
 std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch& launch,
                                       const Schedule& requested, bool checking = false) {
   const auto submitted = std::chrono::steady_clock::now();  // wall_s includes validation
   LaunchPlan plan = plan_launch(launch, requested);
+  require_host_data(plan);
   const Schedule schedule = checking ? checking_schedule(plan) : requested;
   const auto& devices = plan.program->devices;
   auto power = starting_power(plan, schedule);
-  std::vector<std::size_t> limits;
-  const std::uint64_t cap = runtime.options.device_memory_limit;
-  for (const Device& d : devices) {
-    const auto& i = d.info();
-    limits.push_back(max_chunk_for(plan, i, cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
-                                           cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc,
-                                           std::max<std::size_t>(schedule.pipeline, 1)));
-  }
-  auto state = std::make_shared<RunState>(std::move(plan), schedule, std::move(power),
-                                                  std::move(limits), checking);
-  for (const Device& d : devices) {
-    DeviceRunStats s{d};
-    s.zero_copy = d.info().unified_memory && !checking;
+  std::vector<bool> in_place = in_place_devices(runtime, plan, checking);
+  std::vector<std::size_t> limits = device_limits(runtime, plan, schedule, in_place);
+  auto state = std::make_shared<RunState>(std::move(plan), schedule, std::move(power), std::move(limits),
+                                          in_place, checking);
+  for (std::size_t d = 0; d < devices.size(); ++d) {
+    DeviceRunStats s{devices[d]};
+    s.zero_copy = in_place[d];
     state->device_stats.push_back(s);
   }
   state->start = submitted;
@@ -112,6 +132,11 @@ RunStats complete_on_this_thread(const std::shared_ptr<RunState>& run, std::stop
 RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
                            std::stop_token stop) {
   return complete_on_this_thread(prepare_run(runtime, launch, schedule), std::move(stop));
+}
+
+void validate_launch(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule) {
+  const LaunchPlan plan = plan_launch(launch, schedule);
+  device_limits(runtime, plan, schedule, in_place_devices(runtime, plan, false));
 }
 
 RunStats check_to_completion(const RuntimeState& runtime, const Launch& launch, std::stop_token stop) {

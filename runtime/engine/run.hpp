@@ -23,6 +23,10 @@ std::shared_ptr<RunState> submit_run(const RuntimeState& runtime, const Launch& 
 RunStats run_to_completion(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule,
                            std::stop_token stop);
 
+/// Runtime::validate: plans `launch` (host arrays may be null) and checks that it fits every
+/// device; throws Error(invalid_argument) as run() would, running nothing.
+void validate_launch(const RuntimeState& runtime, const Launch& launch, const Schedule& schedule);
+
 /// run_to_completion for Runtime::check: every device on the transfer path, 4 dynamic chunks
 /// per device, one in flight, each chunk checked against its buffers' roles.
 RunStats check_to_completion(const RuntimeState& runtime, const Launch& launch, std::stop_token stop);

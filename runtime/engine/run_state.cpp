@@ -8,25 +8,19 @@
 namespace tessera::detail {
 
 RunState::RunState(LaunchPlan p, Schedule s, std::vector<double> power,
-                   std::vector<std::size_t> limits, bool check)
+                   std::vector<std::size_t> limits, std::vector<bool> zero_copy, bool check)
     : plan(std::move(p)),
       schedule(s),
       checking(check),
+      in_place(std::move(zero_copy)),
       max_chunk(std::move(limits)),
       ledger(std::move(s), {.total = plan.global.split_extent(),
                             .granule = plan.granule,
                             .items_per_index = plan.global.items_per_index(),
                             .power = std::move(power),
                             .max_chunk = max_chunk,
-                            .zero_copy = checking ? std::vector<bool>(plan.program->devices.size(), false)
-                                                  : zero_copy_devices(plan)}),
+                            .zero_copy = in_place}),
       start(std::chrono::steady_clock::now()) {}
-
-std::vector<bool> zero_copy_devices(const LaunchPlan& plan) {
-  std::vector<bool> out;
-  for (const Device& d : plan.program->devices) out.push_back(d.info().unified_memory);
-  return out;
-}
 
 double RunState::seconds_since_start() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -21,21 +21,20 @@ struct ReduceResult {
   std::vector<unsigned char> data;
 };
 
-/// Per device of the plan's program: whether it works on host memory in place.
-std::vector<bool> zero_copy_devices(const LaunchPlan& plan);
-
 /// Whether `schedule` is `static` weighted by measurement (no weights given): its runs record
 /// the devices' pace in the program's PerfHistory and start from it.
 bool calibrated_static(const Schedule& schedule);
 
 struct RunState {
   RunState(LaunchPlan p, Schedule s, std::vector<double> power, std::vector<std::size_t> limits,
-           bool checking = false);
+           std::vector<bool> in_place, bool checking = false);
 
   LaunchPlan plan;
   Schedule schedule;
   /// A checked run (Runtime::check): devices copy, and every chunk's writes are checked.
   bool checking = false;
+  /// Per device of the plan's program: whether it works on the host arrays in place (zero-copy).
+  std::vector<bool> in_place;
   std::vector<std::size_t> max_chunk;  ///< per device: the largest chunk it holds (0: no bound)
   ChunkLedger ledger;
   std::chrono::steady_clock::time_point start;

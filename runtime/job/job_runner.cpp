@@ -155,13 +155,34 @@ bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule,
   return !runs.back().cancelled;
 }
 
+// `action` for step k, with the engine's refusals of the step's launch (Errc::invalid_argument)
+// made JobErrors at the step.
+template <typename Action>
+auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
+  try {
+    return action();
+  } catch (const JobError&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.code() != Errc::invalid_argument) throw;
+    throw job_error(job, job.steps[k].pos, fmt::format("steps[{}]", k), e.what());
+  }
+}
+
 }  // namespace
 
 Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler) {
   Program program = build_program(rt, job);
   const std::vector<void*> none(job.buffers.size(), nullptr);
-  for (std::size_t k = 0; k < job.steps.size(); ++k) make_launch(job, k, program, none);
-  check_weights(job, scheduler.value_or(job.scheduler.name), program);
+  const std::string policy = scheduler.value_or(job.scheduler.name);
+  check_weights(job, policy, program);
+  // Each step's launch as the engine will see it: it must fit every device (sizes included).
+  for (std::size_t k = 0; k < job.steps.size(); ++k) {
+    const Launch launch = make_launch(job, k, program, none);
+    std::vector<std::string> warnings;  // given again when the step runs
+    const Schedule schedule = schedule_from_job(job, policy, job.steps[k].global.back(), warnings);
+    at_step(job, k, [&] { rt.validate(launch, schedule); });
+  }
   return program;
 }
 
@@ -171,6 +192,8 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   JobReport& report = data.report;
   report.name = job.name;
   report.scheduler = options.scheduler.value_or(job.scheduler.name);
+  const Program program = check_kernels(rt, job, report.scheduler);  // before any host memory is taken
+  report.warnings = program.warnings();
   for (const BufferSpec& b : job.buffers) {
     try {
       data.buffers.emplace_back(b.bytes());
@@ -180,8 +203,6 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     }
     initialise(b, data.buffers.back().data());
   }
-  const Program program = check_kernels(rt, job, report.scheduler);
-  report.warnings = program.warnings();
   for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
     const StepSpec& step = job.steps[k];
     const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
@@ -191,16 +212,9 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
       std::vector<void*> pointers;
       for (HostArray& a : data.buffers) pointers.push_back(a.data());
       const Launch launch = make_launch(job, k, program, pointers);
-      try {
-        if (!run_once(rt, launch, schedule, options, sr.runs)) {
-          report.interrupted = true;
-          break;
-        }
-      } catch (const JobError&) {
-        throw;
-      } catch (const Error& e) {
-        if (e.code() != Errc::invalid_argument) throw;
-        throw job_error(job, step.pos, fmt::format("steps[{}]", k), e.what());
+      if (!at_step(job, k, [&] { return run_once(rt, launch, schedule, options, sr.runs); })) {
+        report.interrupted = true;
+        break;
       }
       if (step.swap) std::swap(data.buffers[step.swap->first], data.buffers[step.swap->second]);
     }
