@@ -5,14 +5,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <ctime>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "cli/command.hpp"
@@ -83,17 +85,19 @@ std::filesystem::path report_target(const std::string& report, const std::vector
   return target;
 }
 
-// SIGINT turns into an interrupt request on a watcher thread (the signal is blocked in every
-// other thread, which inherit the mask from the constructor on): no further chunk starts and the
-// chunks in flight drain. A kernel cannot be stopped once running, so when draining takes longer
-// than `grace`, or at a second SIGINT, the process leaves at once with 130 — unless it is writing
-// outputs (a critical section), which it then finishes first. Nothing is written after an
-// interrupt either way.
+// SIGINT and SIGTERM turn into an interrupt request on a watcher thread (both signals are blocked
+// in every other thread, which inherit the mask from the constructor on): no further chunk starts
+// and the chunks in flight drain. A kernel cannot be stopped once running, so when draining takes
+// longer than `grace`, or at a second signal (either one), the process leaves at once — unless it
+// is writing outputs (a critical section), which it then finishes first. Nothing is written after
+// an interrupt either way, and the exit code is the first signal's: 130 for SIGINT, 143 for
+// SIGTERM.
 class SignalWatcher {
  public:
   explicit SignalWatcher(detail::Interrupter& interrupter) {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     thread_ = std::thread([this, &interrupter] { watch(interrupter); });
   }
@@ -104,6 +108,15 @@ class SignalWatcher {
   }
   SignalWatcher(const SignalWatcher&) = delete;
   SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  /// After an interrupt request: prints that `job` was interrupted and wrote nothing, and returns
+  /// the exit code of the signal that asked for it.
+  int interrupted(const std::string& job) const {
+    const int signal = first_signal_.load();
+    fmt::print(stderr, "error: {}: interrupted by {}; no output written\n", job,
+               signal_name(signal));
+    return exit_code_for_signal(signal);
+  }
 
   /// While one lives, an interrupt never ends the process early (outputs are being written).
   class Critical {
@@ -120,19 +133,34 @@ class SignalWatcher {
  private:
   static constexpr std::chrono::milliseconds grace{2000};
 
+  static const char* signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+  static int exit_code_for_signal(int signal) {
+    return signal == SIGTERM ? exit_terminated : exit_interrupted;
+  }
+
   void watch(detail::Interrupter& interrupter) {
     const timespec tick{0, 50'000'000};
     std::optional<std::chrono::steady_clock::time_point> deadline;
     while (!stop_.load()) {
-      if (sigtimedwait(&set_, nullptr, &tick) == SIGINT) {
+      const int received = sigtimedwait(&set_, nullptr, &tick);
+      if (received == SIGINT || received == SIGTERM) {
         if (stop_.load()) break;  // the destructor's wake-up
-        if (deadline) deadline = std::chrono::steady_clock::now();  // a second SIGINT: now
-        else deadline = std::chrono::steady_clock::now() + grace;
+        if (deadline) {
+          deadline = std::chrono::steady_clock::now();  // a second signal: now
+        } else {
+          deadline = std::chrono::steady_clock::now() + grace;
+          // Kept before the request, so that whoever sees the request sees the signal.
+          first_signal_.store(received);
+        }
         interrupter.request();
       }
       if (deadline && std::chrono::steady_clock::now() >= *deadline && !critical_.load() && !stop_.load()) {
-        std::fputs("error: interrupted; chunks still running were abandoned; no output written\n", stderr);
-        std::_Exit(exit_interrupted);
+        const int signal = first_signal_.load();
+        const std::string message = fmt::format(
+            "error: interrupted by {}; chunks still running were abandoned; no output written\n",
+            signal_name(signal));
+        std::fputs(message.c_str(), stderr);
+        std::_Exit(exit_code_for_signal(signal));
       }
     }
   }
@@ -140,6 +168,7 @@ class SignalWatcher {
   sigset_t set_{};
   std::atomic<bool> stop_{false};
   std::atomic<bool> critical_{false};
+  std::atomic<int> first_signal_{0};
   std::thread thread_;
 };
 
@@ -247,10 +276,13 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
           {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
 }
 
+// --verify: runs `job` again on the fastest single device and compares its outputs (every buffer
+// when it has none) with `data`'s; exit_check_failed, with each difference printed, or exit_ok.
+// An interrupted reference run compares nothing: the caller sees the request in `interrupter`.
 int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, detail::Interrupter& interrupter) {
   detail::JobRunOptions single{"single", &interrupter};
   const detail::JobData reference = detail::run_job(rt, job, single);
-  if (reference.report.interrupted) return exit_interrupted;
+  if (reference.report.interrupted) return exit_ok;  // nothing to compare
   int code = exit_ok;
   const bool any_output =
       std::any_of(job.buffers.begin(), job.buffers.end(), [](const auto& b) { return b.output.has_value(); });
@@ -289,24 +321,13 @@ int run_command(const JobsOptions& options) {
     info("{}: running", job.file);
     const detail::JobData data = detail::run_job(rt, job, run_options);
     for (const auto& w : data.report.warnings) warn("{}", w);
-    if (data.report.interrupted) {
-      fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
-      return exit_interrupted;
-    }
-    if (options.verify) {
-      const int v = verify(rt, job, data, interrupter);
-      if (v == exit_interrupted) {
-        fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
-        return v;
-      }
-      if (v != exit_ok) {
-        code = v;
-        continue;  // a result that does not verify is not written
-      }
-    }
-    if (interrupter.requested()) {
-      fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
-      return exit_interrupted;
+    const int verified =
+        options.verify && !interrupter.requested() ? verify(rt, job, data, interrupter) : exit_ok;
+    // Interrupted in the run, in --verify's, or since: nothing is written.
+    if (interrupter.requested()) return watcher.interrupted(job.file);
+    if (verified != exit_ok) {
+      code = verified;
+      continue;  // a result that does not verify is not written
     }
     std::vector<std::filesystem::path> outputs;
     {
