@@ -31,33 +31,11 @@ namespace {
 
 using detail::JobSpec;
 
-detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
-  detail::ParamOverrides out;
-  for (const std::string& s : sets) {
-    const auto eq = s.find('=');
-    std::size_t used = 0;
-    std::int64_t value = 0;
-    bool ok = eq != std::string::npos && eq > 0 && eq + 1 < s.size();
-    if (ok) {
-      try {
-        value = std::stoll(s.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        ok = false;
-      }
-    }
-    if (!ok || used != s.size() - eq - 1) {
-      throw Error(Errc::invalid_argument, fmt::format("--set '{}': expected NAME=INTEGER, for example n=4096", s));
-    }
-    out[s.substr(0, eq)] = value;
-  }
-  return out;
-}
-
 // Every job, validated before any runs. Throws JobError.
-std::vector<JobSpec> load_all(const JobsOptions& options) {
-  const detail::ParamOverrides overrides = parse_sets(options.sets);
+std::vector<JobSpec> load_all(const ValidateOptions& options) {
   std::vector<JobSpec> specs;
-  for (const std::string& file : options.jobs) specs.push_back(detail::load_job_spec(file, overrides));
+  for (const std::string& file : options.jobs)
+    specs.push_back(detail::load_job_spec(file, options.sets));
   return specs;
 }
 
@@ -176,7 +154,7 @@ class SignalWatcher {
 // its programs' pools.
 class Runtimes {
  public:
-  const Runtime& for_job(const JobsOptions& options, const JobSpec& job) {
+  const Runtime& for_job(const ValidateOptions& options, const JobSpec& job) {
     RuntimeOptions o = options.runtime;
     if (o.devices.empty()) o.devices = job.devices;
     if (o.cpu_split == 0 && job.scheduler.cpu_split) o.cpu_split = static_cast<unsigned>(*job.scheduler.cpu_split);
@@ -199,7 +177,7 @@ std::uint64_t total_bytes(const JobSpec& job) {
   return sum;
 }
 
-void print_plan(const Runtime& rt, const JobSpec& job, const JobsOptions& options) {
+void print_plan(const Runtime& rt, const JobSpec& job, const RunOptions& options) {
   fmt::print("job '{}' ({}): scheduler {}, {} step(s), {} buffer(s), {:.1f} MiB of host data\n", job.name,
              job.file, options.scheduler.empty() ? job.scheduler.name : options.scheduler, job.steps.size(),
              job.buffers.size(), static_cast<double>(total_bytes(job)) / (1 << 20));
@@ -299,7 +277,7 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, d
 
 }  // namespace
 
-int run_command(const JobsOptions& options) {
+int run_command(const RunOptions& options) {
   const std::vector<JobSpec> specs = load_all(options);
   const std::filesystem::path report = options.report.empty() ? std::filesystem::path() : report_target(options.report, specs);
   detail::Interrupter interrupter;
@@ -362,7 +340,7 @@ int run_command(const JobsOptions& options) {
 }
 
 // Each job parsed and checked, its program built and every step checked against its kernel.
-int validate_command(const JobsOptions& options) {
+int validate_command(const ValidateOptions& options) {
   Runtimes runtimes;
   for (const JobSpec& job : load_all(options)) {
     detail::check_kernels(runtimes.for_job(options, job), job);
@@ -370,6 +348,5 @@ int validate_command(const JobsOptions& options) {
   }
   return exit_ok;
 }
-
 
 }  // namespace tessera::cli
