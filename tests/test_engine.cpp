@@ -1,6 +1,6 @@
 // The co-execution engine: every scheduler on every device set, for 1-D and 2-D ranges and every
 // partition role, against a host reference (bitwise: integer kernels); chunk-boundary edge
-// cases; the ledger; zero-copy; cancellation; launch errors.
+// cases; the ledger; zero-copy; cancellation; when a submission is done; launch errors.
 
 #include <doctest/doctest.h>
 
@@ -64,6 +64,11 @@ kernel void wblur(global const int* in, global int* out, const uint n, const ulo
   const int left = i > 0 ? in[i - 1 - base] : 0;
   const int right = i + 1 < n ? in[i + 1 - base] : 0;
   out[i - base] = left + 2 * in[i - base] + right;
+}
+kernel void scratch(global int* out, local int* tmp) {
+  tmp[get_local_id(0)] = (int)get_global_id(0);
+  barrier(CLK_LOCAL_MEM_FENCE);
+  out[get_global_id(0)] = tmp[get_local_id(0)];
 }
 kernel void wgrid(global const int* in, global int* out, const uint width, const uint base) {
   const size_t x = get_global_id(0), y = get_global_id(1) - base;
@@ -448,6 +453,67 @@ TEST_CASE("run() stops as cancel() does when its stop token is asked to") {
       stop.request_stop();
     });
     check_stopped_early(f.rt.run(launch, Schedule::dynamic(1), stop.get_token()), out);
+  }
+}
+
+namespace {
+
+// Whether `submission` says it is done within a minute, polled without wait().
+bool becomes_done(const tessera::Submission& submission) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!submission.done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("done() turns true once the run has ended, however it ended, before wait()") {
+  auto& f = fixture();
+  SUBCASE("finished: seen from another thread while this one waits") {
+    std::vector<int> out(1 << 20, 0);
+    auto submission = f.rt.submit(
+        tessera::Launch{f.program, "fill", tessera::NDRange{out.size()}}.arg(tessera::write(out)),
+        Schedule::dynamic(4096));
+    bool seen = false;
+    std::thread watcher([&] { seen = becomes_done(submission); });
+    const auto stats = submission.wait();
+    watcher.join();
+    CHECK(seen);
+    CHECK_FALSE(stats.cancelled);
+    CHECK(out.back() == static_cast<int>((out.size() - 1) * 7) - 3);
+  }
+  SUBCASE("cancelled: once the chunks in flight have drained") {
+    const std::size_t n = 200000;
+    std::vector<int> out(n, 424242);
+    // One-item chunks: seconds of work, so the run is still going at the first done().
+    auto submission = f.rt.submit(
+        tessera::Launch{f.program, "fill", tessera::NDRange{n}, tessera::NDRange{1}}.arg(
+            tessera::write(out)),
+        Schedule::dynamic(1));
+    CHECK_FALSE(submission.done());
+    submission.cancel();
+    CHECK(becomes_done(submission));
+    check_stopped_early(submission.wait(), out);
+  }
+  SUBCASE("failed: a device's error stops the run, and wait() throws it") {
+    // An empty local buffer: every device refuses the argument (CL_INVALID_ARG_SIZE).
+    std::vector<int> out(4096, 0);
+    auto submission =
+        f.rt.submit(tessera::Launch{f.program, "scratch", tessera::NDRange{out.size()}}
+                        .arg(tessera::write(out))
+                        .arg(tessera::local<int>(0)));
+    CHECK(becomes_done(submission));
+    try {
+      submission.wait();
+      FAIL("the run must fail");
+    } catch (const tessera::Error& e) {
+      INFO(std::string(e.what()));
+      CHECK(e.code() == tessera::Errc::opencl);
+      CHECK(e.cl_status_name() == "CL_INVALID_ARG_SIZE");
+    }
   }
 }
 

@@ -17,13 +17,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "job/host_memory.hpp"
 #include "job/job_loader.hpp"
 #include "job/npy.hpp"
+#include "support/fuzz_corpus.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -477,19 +477,16 @@ TEST_CASE("every malformed job in tests/jobs/bad gives exactly its error") {
 TEST_CASE("every input in the job fuzzer's corpus gives a job or a JobError inside the text") {
   // The same contract as tests/fuzz/fuzz_job.cpp, so that every test run (under ASan and UBSan
   // too) replays the inputs the fuzzer once found.
-  const fs::path corpus = fs::path(TESSERA_TEST_SOURCE_DIR) / "fuzz" / "corpus" / "job";
-  std::size_t inputs = 0;
-  for (const auto& entry : fs::directory_iterator(corpus)) {
-    CAPTURE(entry.path().filename().string());
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto corpus = tessera::test::fuzz_corpus("job");
+  for (const auto& [name, text] : corpus) {
+    const std::string& file = name;  // CAPTURE cannot name a structured binding (Clang < 16)
+    CAPTURE(file);
     try {
       const JobSpec job = parse_job_spec(text, "fuzz/job.toml", {{"n", 64}});
       CHECK(!job.steps.empty());
     } catch (const JobError& e) {
       CHECK(e.line() <= std::count(text.begin(), text.end(), '\n') + 1);
     }
-    ++inputs;
   }
-  CHECK(inputs >= 20);
+  CHECK(corpus.size() >= 20);
 }

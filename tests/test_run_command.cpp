@@ -1,5 +1,5 @@
 // `tessera run` and `tessera validate` as a user runs them: real processes, real files, a real
-// SIGINT; exit codes as the README lists them.
+// SIGINT and SIGTERM; exit codes as the README lists them.
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +13,7 @@
 #include <iterator>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "job/npy.hpp"
 #include "support/process.hpp"
@@ -222,42 +223,71 @@ TEST_CASE("validate and run: invalid jobs exit 2 with FILE:LINE:COL first") {
   CHECK(missing.err.find("nope.toml") != std::string::npos);
 }
 
-// Runs `job` (which writes y.npy beside it, where an old output lies), sends SIGINT 0.5 s into
-// the run,
-// and checks the contract: exit 130 within seconds, the old output untouched, no temporary
-// file. Returns stderr.
-std::string interrupted_run(TempDir& dir, const std::string& job_text) {
-  dir.write("y.npy", "the previous output");
-  const fs::path job = dir.write("long.toml", job_text);
+namespace {
+
+// The signals that interrupt a run, with the exit code each gives.
+struct Interrupt {
+  int signal;
+  int exit_code;
+  const char* name;
+};
+constexpr std::array<Interrupt, 2> interrupts{{{SIGINT, 130, "SIGINT"}, {SIGTERM, 143, "SIGTERM"}}};
+
+// Runs `job_text` once per interrupt, all at the same time, each in a folder of its own where its
+// output y.npy exists already; sends each run its signal 0.5 s after the run has started, and
+// checks the contract: the process exits (is not killed) with the signal's code within seconds,
+// saying so, the old output untouched, no temporary file. Returns each run's stderr.
+std::vector<std::string> interrupted_runs(TempDir& dir, const std::string& job_text) {
+  std::vector<tessera::test::RunningProcess> processes;
+  for (const Interrupt& interrupt : interrupts) {
+    const std::string folder = interrupt.name;
+    dir.write(folder + "/y.npy", "the previous output");
+    const fs::path job = dir.write(folder + "/long.toml", job_text);
+    processes.push_back(tessera::test::start_process(TESSERA_CLI_PATH, {"run", job.string()},
+                                                     {"TESSERA_LOG=info"}));
+  }
   // Signalled once the run has started (buffers made, kernels checked), as the log says.
-  auto process = tessera::test::start_process(TESSERA_CLI_PATH, {"run", job.string()}, {"TESSERA_LOG=info"});
   const auto started = std::chrono::steady_clock::now();
-  while (process.err_so_far().find("long.toml: running") == std::string::npos) {
-    if (process.has_ended()) {
-      const auto early = process.wait();
-      FAIL("the run ended (exit " << early.exit_code << ") before it started: " << early.err);
+  for (auto& process : processes) {
+    while (process.err_so_far().find("long.toml: running") == std::string::npos) {
+      if (process.has_ended()) {
+        const auto early = process.wait();
+        FAIL("the run ended (exit " << early.exit_code << ") before it started: " << early.err);
+      }
+      if (std::chrono::steady_clock::now() - started > std::chrono::seconds(120)) {
+        FAIL("the run has not started after 120 s; it said: " << process.err_so_far() << "\nits threads:\n"
+                                                              << process.stacks());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (std::chrono::steady_clock::now() - started > std::chrono::seconds(120)) {
-      FAIL("the run has not started after 120 s; it said: " << process.err_so_far() << "\nits threads:\n"
-                                                            << process.stacks());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const auto sent = std::chrono::steady_clock::now();
-  REQUIRE(::kill(process.pid(), SIGINT) == 0);
-  const auto r = process.wait();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-  INFO(r.err);
-  CHECK(r.exit_code == 130);
-  CHECK(seconds < 4.0);
-  CHECK(r.err.find("no output written") != std::string::npos);
-  CHECK(read_text(dir.path() / "y.npy") == "the previous output");
-  std::size_t files = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++files;
-  CHECK(files == 2);  // the job and the old output: no temporary file left
-  return r.err;
+  for (std::size_t k = 0; k < interrupts.size(); ++k)
+    REQUIRE(::kill(processes[k].pid(), interrupts[k].signal) == 0);
+  std::vector<std::string> errs;
+  for (std::size_t k = 0; k < interrupts.size(); ++k) {
+    const auto r = processes[k].wait();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    const std::string name = interrupts[k].name;
+    const fs::path folder = dir.path() / name;
+    INFO(name << ": " << r.err);
+    CHECK(r.signal == 0);
+    CHECK(r.exit_code == interrupts[k].exit_code);
+    CHECK(seconds < 4.0);
+    CHECK(r.err.find("interrupted by " + name) != std::string::npos);
+    CHECK(r.err.find("no output written") != std::string::npos);
+    CHECK(read_text(folder / "y.npy") == "the previous output");
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(folder)) ++files;
+    CHECK(files == 2);  // the job and the old output: no temporary file left
+    errs.push_back(r.err);
+  }
+  return errs;
 }
+
+}  // namespace
 
 // A Mandelbrot job over `size` x `size` pixels of the view [x0, x1] x [y0, y1], repeated.
 std::string mandelbrot_job(int size, int max_iter, std::array<double, 4> view = {-2.0, -1.5, 1.0, 1.5}) {
@@ -279,17 +309,19 @@ repeat = 1000000
 )";
 }
 
-TEST_CASE("SIGINT: a run of short chunks stops, exit 130 without writing") {
+TEST_CASE("SIGINT and SIGTERM: a run of short chunks stops, exit 130 or 143 without writing") {
   // Drained, or abandoned if the signal lands while the driver compiles its first work-group
   // function (seconds under the sanitizers); the draining itself is tested in test_job_runner.
   TempDir dir;
-  interrupted_run(dir, mandelbrot_job(64, 64));
+  interrupted_runs(dir, mandelbrot_job(64, 64));
 }
 
-TEST_CASE("SIGINT: chunks that would run on for long are abandoned after a grace period") {
+TEST_CASE("SIGINT and SIGTERM: chunks that would run on long are abandoned after a grace") {
   TempDir dir;
   // A view inside the main cardioid: every pixel runs all 100000 iterations, so every chunk
   // (32 768 pixels or more) takes seconds, wherever the signal lands.
-  const std::string err = interrupted_run(dir, mandelbrot_job(512, 100000, {-0.5, -0.25, 0.0, 0.25}));
-  CHECK(err.find("chunks still running were abandoned") != std::string::npos);
+  for (const std::string& err :
+       interrupted_runs(dir, mandelbrot_job(512, 100000, {-0.5, -0.25, 0.0, 0.25}))) {
+    CHECK(err.find("chunks still running were abandoned") != std::string::npos);
+  }
 }

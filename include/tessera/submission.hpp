@@ -30,6 +30,10 @@ class Submission {
   /// Stops handing out chunks; chunks in flight finish. Host data outside the finished chunks
   /// is left as it was.
   void cancel() noexcept;
+  /// Whether the run has ended: every chunk finished, or the run was stopped (by cancel() or by a
+  /// device's error) and the chunks in flight have drained. wait() then joins threads that have
+  /// returned: it no longer waits on a device. Like progress() and cancel(), callable from any
+  /// thread, also while another one waits.
   bool done() const noexcept;
 
  private:

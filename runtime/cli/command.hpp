@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/jobs.hpp"
 #include "tessera/runtime.hpp"
 
 namespace tessera::cli {
@@ -27,20 +28,25 @@ struct BuildOptions {
 };
 int build_command(const BuildOptions& options);
 
-/// tessera run JOB.toml... and tessera validate JOB.toml... (validate reads the job settings only)
-struct JobsOptions {
+/// tessera validate JOB.toml... [--set NAME=INT]... [--quiet] [device options]
+struct ValidateOptions {
   RuntimeOptions runtime;
   std::vector<std::string> jobs;
-  std::vector<std::string> sets;
-  std::string scheduler;
+  Job::Params sets;  ///< --set NAME=INT; of several for one NAME, the last
+  bool quiet = false;
+};
+int validate_command(const ValidateOptions& options);
+
+/// tessera run JOB.toml...: validate's options, and [--scheduler S] [--dry-run] [--verify]
+/// [--report F.json]
+struct RunOptions : ValidateOptions {
+  std::string scheduler;  ///< one of detail::scheduler_names(); empty: each job's own
   std::string report;
   bool dry_run = false;
   bool check = false;
   bool verify = false;
-  bool quiet = false;
 };
-int run_command(const JobsOptions& options);
-int validate_command(const JobsOptions& options);
+int run_command(const RunOptions& options);
 
 /// Prints the runtime's warnings through the log.
 void report_warnings(const Runtime& runtime);

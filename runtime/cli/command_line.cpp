@@ -5,17 +5,20 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <memory>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "cli/command.hpp"
-#include "cli/exit_code.hpp"
 #include "job/schedule_from_job.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::cli {
 namespace {
-
-using Action = std::function<int()>;
 
 void add_device_options(CLI::App& command, RuntimeOptions& options) {
   command.add_option("--devices", options.devices,
@@ -28,16 +31,35 @@ void add_device_options(CLI::App& command, RuntimeOptions& options) {
       ->check(CLI::Range(1u, 4096u));
 }
 
-// Adds subcommand `name`, whose options `declare` adds to a fresh Options; once parsed, `action`
-// runs `command` with them.
+// A --set value, NAME=INTEGER (decimal, a 64-bit signed integer like every param), as the pair
+// it stands for; throws CLI::ValidationError saying what is wrong with it.
+std::pair<std::string, std::int64_t> param_override(const std::string& set) {
+  const auto fail = [&set](const std::string& why) {
+    throw CLI::ValidationError(fmt::format("--set '{}': {}", set, why));
+  };
+  const auto eq = set.find('=');
+  if (eq == 0 || eq == std::string::npos) fail("expected NAME=INTEGER, for example n=4096");
+  std::int64_t value = 0;
+  const char* first = set.data() + eq + 1;
+  const char* last = set.data() + set.size();
+  const auto [end, error] = std::from_chars(first, last, value);
+  if (first != last && end == last && error == std::errc::result_out_of_range) {
+    fail(fmt::format("{} is out of range: a param is a 64-bit signed integer, from {} to {}", std::string(first, last),
+                     std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
+  }
+  if (first == last || error != std::errc() || end != last) fail("expected NAME=INTEGER, for example n=4096");
+  return {set.substr(0, eq), value};
+}
+
+// Adds subcommand `name`, whose options `declare` binds to `options`; when the parse selects
+// it, those options are what the command line asks for.
 template <typename Options, typename Declare>
-void add_command(CLI::App& app, Action& action, const char* name, const char* description,
-                 int (*command)(const Options&), Declare declare) {
-  auto options = std::make_shared<Options>();
+void add_command(CLI::App& app, std::optional<CommandLine>& parsed, const char* name,
+                 const char* description, Options& options, Declare declare) {
   CLI::App* sub = app.add_subcommand(name, description);
-  declare(*sub, *options);
-  add_device_options(*sub, options->runtime);
-  sub->callback([options, command, &action] { action = [options, command] { return command(*options); }; });
+  declare(*sub, options);
+  add_device_options(*sub, options.runtime);
+  sub->callback([&parsed, &options] { parsed.emplace(std::in_place_type<Options>, options); });
 }
 
 void declare_devices(CLI::App& c, DevicesOptions& o) { c.add_flag("--json", o.json, "Print JSON instead of a table"); }
@@ -51,14 +73,25 @@ void declare_build(CLI::App& c, BuildOptions& o) {
   c.add_flag("--json", o.json, "Print JSON instead of text");
 }
 
-void declare_jobs(CLI::App& c, JobsOptions& o) {
+void declare_validate(CLI::App& c, ValidateOptions& o) {
   c.add_option("jobs", o.jobs, "Job files")->required()->type_name("JOB.toml");
-  c.add_option("--set", o.sets, "Override a [params] entry: --set n=4096")->type_name("NAME=INT");
+  // One value per --set, so that job files after it stay job files.
+  c.add_option_function<std::vector<std::string>>(
+       "--set",
+       [&o](const std::vector<std::string>& sets) {
+         for (const std::string& set : sets) {
+           auto [name, value] = param_override(set);
+           o.sets.insert_or_assign(std::move(name), value);
+         }
+       },
+       "Override a [params] entry: --set n=4096")
+      ->type_name("NAME=INT")
+      ->allow_extra_args(false);
   c.add_flag("--quiet", o.quiet, "Print only errors");
 }
 
-void declare_run(CLI::App& c, JobsOptions& o) {
-  declare_jobs(c, o);
+void declare_run(CLI::App& c, RunOptions& o) {
+  declare_validate(c, o);
   c.add_option("--scheduler", o.scheduler, "single, static, dynamic or hguided (overrides [job])")
       ->type_name("S")
       ->check(CLI::IsMember(detail::scheduler_names()));
@@ -80,37 +113,48 @@ bool has_subcommand(const CLI::App& app, const std::string& name) {
 
 }  // namespace
 
-CommandLine parse_command_line(int argc, char** argv) {
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+  // Declared before the parser, which binds them, so that they outlive it.
+  DevicesOptions devices;
+  BuildOptions build;
+  RunOptions run;
+  ValidateOptions validate;
+  std::optional<CommandLine> parsed;
+
   CLI::App app{"Tessera: one OpenCL kernel launch across every device of the machine", "tessera"};
   app.set_version_flag("--version", fmt::format("tessera {}", version_string));
   app.require_subcommand(1);
   app.fallthrough(false);
+  add_command(app, parsed, "devices",
+              "List every OpenCL platform and device (or those a selector picks)", devices,
+              declare_devices);
+  add_command(app, parsed, "build",
+              "Compile an OpenCL C file on each selected device and print the build logs", build,
+              declare_build);
+  add_command(app, parsed, "run", "Run TOML batch jobs across the selected devices", run,
+              declare_run);
+  add_command(
+      app, parsed, "validate",
+      "Check TOML job files and their kernels' signatures (builds the programs, runs nothing)",
+      validate, declare_validate);
 
-  CommandLine out;
-  add_command(app, out.action, "devices", "List every OpenCL platform and device (or those a selector picks)",
-              devices_command, declare_devices);
-  add_command(app, out.action, "build", "Compile an OpenCL C file on each selected device and print the build logs",
-              build_command, declare_build);
-  add_command(app, out.action, "run", "Run TOML batch jobs across the selected devices", run_command, declare_run);
-  add_command(app, out.action, "validate",
-              "Check TOML job files and their kernels' signatures (builds the programs, runs nothing)",
-              validate_command, declare_jobs);
-
-  if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
-    fmt::print(stderr, "error: unknown command '{}'\nRun 'tessera --help' for usage.\n", argv[1]);
-    out.exit = exit_invalid_input;
-    return out;
+  if (!args.empty() && !args[0].starts_with('-') && !has_subcommand(app, args[0])) {
+    throw UsageError(fmt::format("unknown command '{}'", args[0]));
   }
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    out.exit = app.exit(e);  // --help, --version
+    // CLI11 takes the arguments last first.
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));
+  } catch (const CLI::Success& e) {  // --help, --version
+    std::ostringstream out;
+    std::ostringstream err;
+    app.exit(e, out, err);
+    return Answer{out.str()};
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "error: {}\nRun 'tessera --help' for usage.\n", e.what());
-    out.exit = exit_invalid_input;
+    throw UsageError(e.what());
   }
-  if (!out.exit && !out.action) out.exit = exit_invalid_input;
-  return out;
+  // require_subcommand(1) makes CLI11 say so first.
+  if (!parsed) throw UsageError("a command is required");
+  return std::move(*parsed);
 }
 
 }  // namespace tessera::cli

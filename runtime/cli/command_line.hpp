@@ -1,20 +1,33 @@
 #pragma once
-// The tessera command's command line (the contract's "Command line" table), parsed into one
-// subcommand to run.
+// The tessera command's command line (the contract's "Command line" table), parsed into what it
+// asks for: one subcommand with its options, or a text to print (--help, --version). Parsing
+// reads its arguments alone: it prints nothing and touches no device and no file.
 
-#include <functional>
-#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cli/command.hpp"
 
 namespace tessera::cli {
 
-struct CommandLine {
-  /// The subcommand with its options, ready to run; empty when parsing ended the command.
-  std::function<int()> action;
-  /// The exit code when parsing ended the command: 0 after --help or --version, 2 after a usage
-  /// error (already printed).
-  std::optional<int> exit;
+/// A command line that does not follow the usage (exit 2). what() is one line, without the
+/// leading "error: ".
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
-CommandLine parse_command_line(int argc, char** argv);
+/// --help or --version: the text to print on stdout, after which the command exits 0.
+struct Answer {
+  std::string text;
+};
+
+using CommandLine = std::variant<Answer, DevicesOptions, BuildOptions, RunOptions, ValidateOptions>;
+
+/// Parses `args`, the arguments after the program's name. Throws UsageError, and nothing else
+/// but std::bad_alloc.
+CommandLine parse_command_line(const std::vector<std::string>& args);
 
 }  // namespace tessera::cli

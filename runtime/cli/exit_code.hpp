@@ -10,7 +10,8 @@ enum ExitCode : int {
   exit_runtime_failure = 1,  ///< OpenCL failure, no platform, failure after retries
   exit_invalid_input = 2,    ///< usage, job file, data file, selector, kernel build error
   exit_check_failed = 3,     ///< a [[checks]] entry, --check or --verify failed
-  exit_interrupted = 130,    ///< SIGINT
+  exit_interrupted = 130,    ///< SIGINT (128 + 2)
+  exit_terminated = 143,     ///< SIGTERM (128 + 15), what batch schedulers send at a time limit
 };
 
 /// The exit code for a library error: the caller's input, or the machine, is at fault.

@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <variant>
+#include <vector>
 
+#include "cli/command.hpp"
 #include "cli/command_line.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/held_stderr.hpp"
@@ -71,16 +75,41 @@ void ignore_unusable_cache_home() {
   }
 }
 
+// Runs what the command line asks for; returns the exit code.
+struct Execute {
+  int operator()(const tessera::cli::Answer& answer) const {
+    fmt::print("{}", answer.text);
+    return tessera::cli::exit_ok;
+  }
+  int operator()(const tessera::cli::DevicesOptions& o) const {
+    return tessera::cli::devices_command(o);
+  }
+  int operator()(const tessera::cli::BuildOptions& o) const {
+    return tessera::cli::build_command(o);
+  }
+  int operator()(const tessera::cli::RunOptions& o) const { return tessera::cli::run_command(o); }
+  int operator()(const tessera::cli::ValidateOptions& o) const {
+    return tessera::cli::validate_command(o);
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace tessera::cli;
-  const CommandLine command = parse_command_line(argc, argv);
-  if (command.exit) return *command.exit;
+  CommandLine command;
+  try {
+    command = parse_command_line(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "error: {}\nRun 'tessera --help' for usage.\n", e.what());
+    return exit_invalid_input;
+  }
+  // --help and --version answer before the environment is read.
+  if (const auto* answer = std::get_if<Answer>(&command)) return Execute{}(*answer);
   try {
     init_log_from_environment();
     ignore_unusable_cache_home();
-    return command.action();
+    return std::visit(Execute{}, command);
   } catch (const tessera::Error& e) {
     return report_failure(e);
   } catch (const std::bad_alloc&) {

@@ -5,17 +5,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <cctype>
-#include <charconv>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
-#include <optional>
 #include <ctime>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "cli/command.hpp"
@@ -35,40 +34,16 @@ namespace {
 
 using detail::JobSpec;
 
-// --set NAME=INTEGER..., each integer a 64-bit signed one like every param.
-detail::ParamOverrides parse_sets(const std::vector<std::string>& sets) {
-  detail::ParamOverrides out;
-  for (const std::string& s : sets) {
-    const auto fail = [&](const std::string& why) {
-      throw Error(Errc::invalid_argument, fmt::format("--set '{}': {}", s, why));
-    };
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) fail("expected NAME=INTEGER, for example n=4096");
-    std::string_view text = std::string_view(s).substr(eq + 1);
-    if (text.size() > 1 && text[0] == '+' && std::isdigit(static_cast<unsigned char>(text[1]))) text.remove_prefix(1);
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    const bool whole = !text.empty() && end == text.data() + text.size();
-    if (whole && ec == std::errc::result_out_of_range) {
-      fail(fmt::format("{} is out of range: a param is a 64-bit signed integer, from {} to {}", text,
-                       std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
-    }
-    if (!whole || ec != std::errc{}) fail("expected NAME=INTEGER, for example n=4096");
-    out[s.substr(0, eq)] = value;
-  }
-  return out;
-}
-
 // The scheduler --scheduler names instead of the jobs' own, if any.
-std::optional<std::string> scheduler_of(const JobsOptions& options) {
+std::optional<std::string> scheduler_of(const RunOptions& options) {
   return options.scheduler.empty() ? std::nullopt : std::optional(options.scheduler);
 }
 
 // Every job, validated before any runs. Throws JobError.
-std::vector<JobSpec> load_all(const JobsOptions& options) {
-  const detail::ParamOverrides overrides = parse_sets(options.sets);
+std::vector<JobSpec> load_all(const ValidateOptions& options) {
   std::vector<JobSpec> specs;
-  for (const std::string& file : options.jobs) specs.push_back(detail::load_job_spec(file, overrides));
+  for (const std::string& file : options.jobs)
+    specs.push_back(detail::load_job_spec(file, options.sets));
   return specs;
 }
 
@@ -96,17 +71,19 @@ std::filesystem::path report_target(const std::string& report, const std::vector
   return target;
 }
 
-// SIGINT turns into an interrupt request on a watcher thread (the signal is blocked in every
-// other thread, which inherit the mask from the constructor on): no further chunk starts and the
-// chunks in flight drain. A kernel cannot be stopped once running, so when draining takes longer
-// than `grace`, or at a second SIGINT, the process leaves at once with 130 — unless it is writing
-// outputs (a critical section), which it then finishes first. Nothing is written after an
-// interrupt either way.
+// SIGINT and SIGTERM turn into an interrupt request on a watcher thread (both signals are blocked
+// in every other thread, which inherit the mask from the constructor on): no further chunk starts
+// and the chunks in flight drain. A kernel cannot be stopped once running, so when draining takes
+// longer than `grace`, or at a second signal (either one), the process leaves at once — unless it
+// is writing outputs (a critical section), which it then finishes first. Nothing is written after
+// an interrupt either way, and the exit code is the first signal's: 130 for SIGINT, 143 for
+// SIGTERM.
 class SignalWatcher {
  public:
   explicit SignalWatcher(detail::Interrupter& interrupter) {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     thread_ = std::thread([this, &interrupter] { watch(interrupter); });
   }
@@ -117,6 +94,15 @@ class SignalWatcher {
   }
   SignalWatcher(const SignalWatcher&) = delete;
   SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  /// After an interrupt request: prints that `job` was interrupted and wrote nothing, and returns
+  /// the exit code of the signal that asked for it.
+  int interrupted(const std::string& job) const {
+    const int signal = first_signal_.load();
+    fmt::print(stderr, "error: {}: interrupted by {}; no output written\n", job,
+               signal_name(signal));
+    return exit_code_for_signal(signal);
+  }
 
   /// While one lives, an interrupt never ends the process early (outputs are being written).
   class Critical {
@@ -133,19 +119,32 @@ class SignalWatcher {
  private:
   static constexpr std::chrono::milliseconds grace{2000};
 
+  static const char* signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+  static int exit_code_for_signal(int signal) {
+    return signal == SIGTERM ? exit_terminated : exit_interrupted;
+  }
+
   void watch(detail::Interrupter& interrupter) {
     const timespec tick{0, 50'000'000};
     std::optional<std::chrono::steady_clock::time_point> deadline;
     while (!stop_.load()) {
-      if (sigtimedwait(&set_, nullptr, &tick) == SIGINT) {
+      const int received = sigtimedwait(&set_, nullptr, &tick);
+      if (received == SIGINT || received == SIGTERM) {
         if (stop_.load()) break;  // the destructor's wake-up
-        if (deadline) deadline = std::chrono::steady_clock::now();  // a second SIGINT: now
-        else deadline = std::chrono::steady_clock::now() + grace;
+        if (deadline) {
+          deadline = std::chrono::steady_clock::now();  // a second signal: now
+        } else {
+          deadline = std::chrono::steady_clock::now() + grace;
+          // Kept before the request, so that whoever sees the request sees the signal.
+          first_signal_.store(received);
+        }
         interrupter.request();
       }
       if (deadline && std::chrono::steady_clock::now() >= *deadline && !critical_.load() && !stop_.load()) {
-        write_stderr_now("error: interrupted; chunks still running were abandoned; no output written\n");
-        std::_Exit(exit_interrupted);
+        const int signal = first_signal_.load();
+        write_stderr_now(fmt::format("error: interrupted by {}; chunks still running were abandoned; no output written\n",
+                                     signal_name(signal)));
+        std::_Exit(exit_code_for_signal(signal));
       }
     }
   }
@@ -153,6 +152,7 @@ class SignalWatcher {
   sigset_t set_{};
   std::atomic<bool> stop_{false};
   std::atomic<bool> critical_{false};
+  std::atomic<int> first_signal_{0};
   std::thread thread_;
 };
 
@@ -162,7 +162,7 @@ class Runtimes {
  public:
   /// The runtime for `job`'s devices; a selector of the job's that matches no device is a
   /// JobError at job.devices.
-  const Runtime& for_job(const JobsOptions& options, const JobSpec& job) {
+  const Runtime& for_job(const ValidateOptions& options, const JobSpec& job) {
     RuntimeOptions o = options.runtime;
     const bool job_selector = o.devices.empty() && !job.devices.empty();
     if (job_selector) o.devices = job.devices;
@@ -195,7 +195,7 @@ std::uint64_t total_bytes(const JobSpec& job) {
   return sum;
 }
 
-void print_plan(const Runtime& rt, const JobSpec& job, const JobsOptions& options) {
+void print_plan(const Runtime& rt, const JobSpec& job, const RunOptions& options) {
   fmt::print("job '{}' ({}): scheduler {}, {} step(s), {} buffer(s), {:.1f} MiB of host data\n", job.name,
              job.file, options.scheduler.empty() ? job.scheduler.name : options.scheduler, job.steps.size(),
              job.buffers.size(), static_cast<double>(total_bytes(job)) / (1 << 20));
@@ -287,19 +287,22 @@ int report_findings(const JobSpec& job, const detail::JobData& data, OclgrindLog
   return code;
 }
 
-// --verify: the job again through Runtime::check (unless the run was checked already), then on
-// one device, every output compared with the run's.
-int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, const JobsOptions& options,
+// --verify: runs `job` again through Runtime::check (unless the run was checked already),
+// printing its findings, then on the fastest single device, comparing its outputs (every buffer
+// when it has none) with `data`'s; exit_check_failed (or exit_runtime_failure for Oclgrind's
+// findings), with each printed, or exit_ok. An interrupted run compares nothing: the caller sees
+// the request in `interrupter`.
+int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, const RunOptions& options,
            detail::Interrupter& interrupter, OclgrindLog& oclgrind) {
   int code = exit_ok;
   if (!options.check) {
     const detail::JobData checked = detail::run_job(rt, job, {scheduler_of(options), &interrupter, true});
-    if (checked.report.interrupted) return exit_interrupted;
+    if (checked.report.interrupted) return exit_ok;
     code = report_findings(job, checked, oclgrind, "--verify");
   }
   detail::JobRunOptions single{"single", &interrupter};
   const detail::JobData reference = detail::run_job(rt, job, single);
-  if (reference.report.interrupted) return exit_interrupted;
+  if (reference.report.interrupted) return exit_ok;  // nothing to compare
   const bool any_output =
       std::any_of(job.buffers.begin(), job.buffers.end(), [](const auto& b) { return b.output.has_value(); });
   for (std::size_t i = 0; i < job.buffers.size(); ++i) {
@@ -318,7 +321,7 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, c
 
 }  // namespace
 
-int run_command(const JobsOptions& options) {
+int run_command(const RunOptions& options) {
   const std::vector<JobSpec> specs = load_all(options);
   const std::filesystem::path report = options.report.empty() ? std::filesystem::path() : report_target(options.report, specs);
   detail::Interrupter interrupter;
@@ -342,28 +345,19 @@ int run_command(const JobsOptions& options) {
     info("{}: running{}", job.file, options.check ? " (checked)" : "");
     const detail::JobData data = detail::run_job(rt, job, run_options);
     for (const auto& w : data.report.warnings) warn("{}", w);
-    if (data.report.interrupted) {
-      fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
-      return exit_interrupted;
-    }
+    if (interrupter.requested()) return watcher.interrupted(job.file);
     if (const int found = report_findings(job, data, oclgrind, options.check ? "--check" : "run"); found != exit_ok) {
       code = found;
       continue;  // a result the checks found fault with is not written
     }
-    if (options.verify) {
-      const int v = verify(rt, job, data, options, interrupter, oclgrind);
-      if (v == exit_interrupted) {
-        fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
-        return v;
-      }
-      if (v != exit_ok) {
-        code = v;
-        continue;  // a result that does not verify is not written
-      }
-    }
-    if (interrupter.requested()) {
-      fmt::print(stderr, "error: {}: interrupted; no output written\n", job.file);
-      return exit_interrupted;
+    const int verified = options.verify && !interrupter.requested()
+                             ? verify(rt, job, data, options, interrupter, oclgrind)
+                             : exit_ok;
+    // Interrupted in the run, in --verify's, or since: nothing is written.
+    if (interrupter.requested()) return watcher.interrupted(job.file);
+    if (verified != exit_ok) {
+      code = verified;
+      continue;  // a result that does not verify is not written
     }
     std::vector<std::filesystem::path> outputs;
     {
@@ -398,7 +392,7 @@ int run_command(const JobsOptions& options) {
 }
 
 // Each job parsed and checked, its program built and every step checked against its kernel.
-int validate_command(const JobsOptions& options) {
+int validate_command(const ValidateOptions& options) {
   Runtimes runtimes;
   for (const JobSpec& job : load_all(options)) {
     {
@@ -409,6 +403,5 @@ int validate_command(const JobsOptions& options) {
   }
   return exit_ok;
 }
-
 
 }  // namespace tessera::cli

@@ -88,21 +88,29 @@ std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch&
   return state;
 }
 
+// Device `device` of `run` from its first chunk to its last (run_device), then counted out of
+// the running devices.
+void work_device(RunState& run, std::size_t device, const Chunk& first) noexcept {
+  run_device(run, device, first);
+  run.running_devices.fetch_sub(1, std::memory_order_release);
+}
+
 // Starts the devices of `run`: each is asked for its first chunk here, and only those given
 // one get a thread (a device the policy has nothing for costs nothing). With `keep_one`, the
-// last of them is not started but returned, for the calling thread to run.
+// last of them is not started but returned, for the calling thread to work_device.
 std::optional<std::pair<std::size_t, Chunk>> start_devices(RunState& run, bool keep_one) {
   std::vector<std::pair<std::size_t, Chunk>> first;
   for (std::size_t d = 0; d < run.device_stats.size(); ++d) {
     if (auto c = run.ledger.take(d)) first.emplace_back(d, *c);
   }
+  run.running_devices.store(first.size(), std::memory_order_relaxed);  // before any thread starts
   std::optional<std::pair<std::size_t, Chunk>> kept;
   if (keep_one && !first.empty()) {
     kept = first.back();
     first.pop_back();
   }
   for (const auto& [d, chunk] : first) {
-    run.threads.emplace_back([s = &run, d = d, c = chunk] { run_device(*s, d, c); });
+    run.threads.emplace_back([s = &run, d = d, c = chunk] { work_device(*s, d, c); });
   }
   return kept;
 }
@@ -122,7 +130,7 @@ RunStats complete_on_this_thread(const std::shared_ptr<RunState>& run, std::stop
   // Runs at once on this thread when a stop came already: then no chunk is handed out.
   const std::stop_callback cancel(stop, [&run] { run->ledger.cancel(); });
   if (const auto kept = start_devices(*run, true)) {
-    run_device(*run, kept->first, kept->second);  // on this thread: one thread fewer
+    work_device(*run, kept->first, kept->second);  // on this thread: one thread fewer
   }
   return finish_run(*run);
 }

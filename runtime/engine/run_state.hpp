@@ -48,8 +48,12 @@ struct RunState {
   std::vector<WriteFinding> findings;  ///< a checked run's, in the order found
   std::exception_ptr error;         ///< the first error a device thread met
 
-  std::vector<std::thread> threads;
-  bool joined = false;
+  std::vector<std::thread> threads;  ///< started with the run; joined by its owner alone
+  bool joined = false;               ///< the owner's alone (Submission, or run_to_completion)
+  /// Devices given a first chunk whose run_device has not returned: set before any starts, 0 once
+  /// the run has ended (every chunk finished, or cancelled and drained, or failed). Any thread
+  /// may read it.
+  std::atomic<std::size_t> running_devices{0};
 
   double seconds_since_start() const;
   /// Keeps the first error and cancels the run so the other devices stop taking chunks.

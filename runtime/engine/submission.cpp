@@ -35,7 +35,7 @@ double Submission::progress() const noexcept {
 void Submission::cancel() noexcept { state_->ledger.cancel(); }
 
 bool Submission::done() const noexcept {
-  return state_->finished_indices.load() == state_->plan.global.split_extent() || state_->joined;
+  return state_->running_devices.load(std::memory_order_acquire) == 0;
 }
 
 }  // namespace tessera

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Open-ended fuzzing, apart from the landing gate (tests/fuzz/run.sh): each libFuzzer target of a
-# fuzz build (or only NAME: job, npy or expression) for SECONDS with a random seed, starting from
-# tests/fuzz/corpus/<name>/ and from what earlier explorations found. New inputs accumulate in
-# BUILD/fuzz-explore/<name>/, crashes in BUILD/fuzz-explore/crashes/. A finding is fixed, then
-# minimised and added to tests/fuzz/corpus/<name>/, which the gate and the test suite replay.
+# fuzz build (or only NAME: job, npy, expression or command_line) for SECONDS with a random seed,
+# starting from tests/fuzz/corpus/<name>/ and from what earlier explorations found. New inputs
+# accumulate in BUILD/fuzz-explore/<name>/, crashes in BUILD/fuzz-explore/crashes/. A finding is
+# fixed, then minimised and added to tests/fuzz/corpus/<name>/, which the gate and the test suite
+# replay.
 #   tests/fuzz/explore.sh build/asan 1800 job
 set -euo pipefail
 usage="usage: tests/fuzz/explore.sh BUILD_DIR SECONDS [NAME]"
 build=$(cd "${1:?$usage}" && pwd)
 seconds=${2:?$usage}
-names=${3:-job npy expression}
+names=${3:-job npy expression command_line}
 source "$(dirname "$0")/fuzz_target.sh"
 explore="$build/fuzz-explore"
 mkdir -p "$explore/crashes"

@@ -89,7 +89,8 @@ ProcessResult RunningProcess::wait() {
   }
   pid_ = -1;
   ProcessResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + result.signal;
   result.out = slurp(out_path_);
   result.err = slurp(err_path_);
   ::unlink(out_path_.c_str());

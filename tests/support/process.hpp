@@ -9,6 +9,7 @@ namespace tessera::test {
 
 struct ProcessResult {
   int exit_code = -1;  ///< the exit status, or 128 + signal number when killed by a signal
+  int signal = 0;      ///< the signal that killed the process; 0 when it exited
   std::string out;     ///< everything written to stdout
   std::string err;     ///< everything written to stderr
 };
