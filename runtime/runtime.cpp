@@ -5,12 +5,14 @@
 #include "tessera/runtime.hpp"
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "common/internals.hpp"
 #include "device/device_handle.hpp"
 #include "engine/run.hpp"
+#include "observe/notify.hpp"
 #include "program/program_build.hpp"
 #include "runtime_state.hpp"
 #include "tessera/selector.hpp"
@@ -56,6 +58,10 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
   s.cache_root = root.string();
   s.program_cache = detail::ProgramCache(root.empty() ? root : root / "programs",
                                          s.options.cache_max_bytes);
+  if (s.options.trace.empty()) {
+    if (const char* env = std::getenv("TESSERA_TRACE"); env != nullptr) s.options.trace = env;
+  }
+  if (!s.options.trace.empty() && s.options.trace != "off") observe(std::make_shared<TraceWriter>(s.options.trace));
 }
 
 Runtime::~Runtime() = default;
@@ -66,6 +72,20 @@ const std::vector<Device>& Runtime::devices() const noexcept { return state_->de
 const std::vector<Device>& Runtime::all_devices() const noexcept { return state_->discovery.devices; }
 const std::vector<std::string>& Runtime::warnings() const noexcept { return state_->discovery.warnings; }
 const RuntimeOptions& Runtime::options() const noexcept { return state_->options; }
+
+void Runtime::observe(std::shared_ptr<Observer> observer) const {
+  const std::lock_guard lock(state_->observers_mutex);
+  state_->observers.push_back(std::move(observer));
+}
+
+void Runtime::annotate(const SpanEvent& span) const {
+  std::vector<std::shared_ptr<Observer>> observers;
+  {
+    const std::lock_guard lock(state_->observers_mutex);
+    observers = state_->observers;
+  }
+  for (const auto& o : observers) detail::notify(*o, [&](Observer& x) { x.on_span(span); });
+}
 
 Program Runtime::compile(const Source& source, std::string_view options, const Defines& defines) const {
   return detail::build_program(*state_, source, options, defines);

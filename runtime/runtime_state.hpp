@@ -1,6 +1,9 @@
 #pragma once
 // Internal: what a Runtime holds, shared with the rest of runtime/.
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -8,6 +11,7 @@
 #include "common/cl.hpp"
 #include "program/program_cache.hpp"
 #include "tessera/device.hpp"
+#include "tessera/observer.hpp"
 #include "tessera/program.hpp"
 #include "tessera/runtime.hpp"
 
@@ -24,6 +28,10 @@ struct RuntimeState {
   std::vector<cl::Context> contexts;  ///< one per device, same order
   std::string cache_root;             ///< "" when the cache is off
   ProgramCache program_cache{{}, 0};
+
+  mutable std::mutex observers_mutex;
+  mutable std::vector<std::shared_ptr<Observer>> observers;  ///< guarded by observers_mutex
+  mutable std::atomic<std::uint64_t> launches{0};            ///< launches started, for their numbers
 
   mutable std::mutex stats_mutex;
   mutable BuildStats stats;  ///< guarded by stats_mutex

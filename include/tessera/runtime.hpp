@@ -14,6 +14,7 @@
 
 #include "tessera/device.hpp"
 #include "tessera/launch.hpp"
+#include "tessera/observer.hpp"
 #include "tessera/program.hpp"
 #include "tessera/run_stats.hpp"
 #include "tessera/scheduler.hpp"
@@ -46,6 +47,9 @@ struct RuntimeOptions {
   /// does (to test and measure the transfer path on a CPU). Unset: $TESSERA_ZERO_COPY ("on" or
   /// "off"), else on; options() reports what was chosen.
   std::optional<bool> zero_copy;
+  /// A Chrome Trace Event file every run of this runtime is traced to (TraceWriter), written when
+  /// the runtime is destroyed. Empty: $TESSERA_TRACE, if set; "off": none.
+  std::string trace;
 };
 
 class Runtime {
@@ -101,6 +105,12 @@ class Runtime {
   /// Starts `launch` in the background (one host thread per device). The launch is validated
   /// before this returns. The host arrays must outlive the submission.
   Submission submit(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
+
+  /// Adds `observer` to the runtime: every run that starts after this call reports to it (see
+  /// observer.hpp). Safe to call from several threads.
+  void observe(std::shared_ptr<Observer> observer) const;
+  /// Reports `span` (host time the caller marks, such as a job's step) to every observer.
+  void annotate(const SpanEvent& span) const;
 
   /// The folder of the program binary cache ("" when the cache is off).
   const std::string& cache_dir() const noexcept;

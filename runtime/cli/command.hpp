@@ -42,6 +42,7 @@ int validate_command(const ValidateOptions& options);
 struct RunOptions : ValidateOptions {
   std::string scheduler;  ///< one of detail::scheduler_names(); empty: each job's own
   std::string report;
+  std::string trace;  ///< --trace F.json (Chrome Trace Event JSON)
   bool dry_run = false;
   bool check = false;
   bool verify = false;

@@ -101,6 +101,8 @@ void declare_run(CLI::App& c, RunOptions& o) {
              "buffers' roles; under Oclgrind, exit 1 when it finds an invalid access");
   c.add_flag("--verify", o.verify, "Also run checked (--check) and on one device, and compare every output");
   c.add_option("--report", o.report, "Write a JSON report")->type_name("F.json");
+  c.add_option("--trace", o.trace, "Write a trace of every command on every device (opens in Perfetto)")
+      ->type_name("F.json");
 }
 
 bool has_subcommand(const CLI::App& app, const std::string& name) {

@@ -49,10 +49,10 @@ std::vector<JobSpec> load_all(const ValidateOptions& options) {
 
 // The file --report replaces, checked before anything runs: a file (not a folder) whose folder is
 // there or can be made, and none of the jobs' outputs. Throws Error(invalid_argument).
-std::filesystem::path report_target(const std::string& report, const std::vector<JobSpec>& specs) {
+std::filesystem::path report_target(std::string_view flag, const std::string& report, const std::vector<JobSpec>& specs) {
   namespace fs = std::filesystem;
   const auto refuse = [&](const std::string& why) {
-    throw Error(Errc::invalid_argument, fmt::format("--report {}: {}", report, why));
+    throw Error(Errc::invalid_argument, fmt::format("{} {}: {}", flag, report, why));
   };
   fs::path target;
   try {
@@ -160,10 +160,15 @@ class SignalWatcher {
 // its programs' pools.
 class Runtimes {
  public:
+  /// Every runtime made reports to `observer` (if any); none traces by itself (TESSERA_TRACE is
+  /// the command's: trace_of).
+  explicit Runtimes(std::shared_ptr<Observer> observer = nullptr) : observer_(std::move(observer)) {}
+
   /// The runtime for `job`'s devices; a selector of the job's that matches no device is a
   /// JobError at job.devices.
   const Runtime& for_job(const ValidateOptions& options, const JobSpec& job) {
     RuntimeOptions o = options.runtime;
+    o.trace = "off";
     const bool job_selector = o.devices.empty() && !job.devices.empty();
     if (job_selector) o.devices = job.devices;
     if (o.cpu_split == 0 && job.scheduler.cpu_split) o.cpu_split = static_cast<unsigned>(*job.scheduler.cpu_split);
@@ -171,6 +176,7 @@ class Runtimes {
     auto it = runtimes_.find(key);
     if (it == runtimes_.end()) {
       it = runtimes_.emplace(key, make_runtime(o, job, job_selector)).first;
+      if (observer_) it->second->observe(observer_);
       report_warnings(*it->second);
     }
     return *it->second;
@@ -186,8 +192,16 @@ class Runtimes {
     }
   }
 
+  std::shared_ptr<Observer> observer_;
   std::map<std::pair<std::string, unsigned>, std::unique_ptr<Runtime>> runtimes_;
 };
+
+// The trace file: --trace, else $TESSERA_TRACE; "" for none.
+std::string trace_of(const RunOptions& options) {
+  if (!options.trace.empty()) return options.trace;
+  const char* env = std::getenv("TESSERA_TRACE");
+  return env == nullptr || std::string_view(env) == "off" ? std::string() : std::string(env);
+}
 
 std::uint64_t total_bytes(const JobSpec& job) {
   std::uint64_t sum = 0;
@@ -323,11 +337,19 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, c
 
 int run_command(const RunOptions& options) {
   const std::vector<JobSpec> specs = load_all(options);
-  const std::filesystem::path report = options.report.empty() ? std::filesystem::path() : report_target(options.report, specs);
+  const std::filesystem::path report =
+      options.report.empty() ? std::filesystem::path() : report_target("--report", options.report, specs);
+  const std::string trace_path = trace_of(options);
+  if (!trace_path.empty() && !report.empty() && report_target("--trace", trace_path, specs) == report) {
+    throw Error(Errc::invalid_argument, fmt::format("--trace {}: it is the --report file", trace_path));
+  }
+  const auto trace = trace_path.empty() || options.dry_run
+                         ? nullptr
+                         : std::make_shared<TraceWriter>(report_target("--trace", trace_path, specs));
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   OclgrindLog oclgrind(options.check || options.verify);  // before any device is opened
-  Runtimes runtimes;
+  Runtimes runtimes(trace);
   // Every job's kernels checked before any job runs; the drivers' own words come after an error.
   {
     const HeldStderr held;
@@ -387,6 +409,10 @@ int run_command(const RunOptions& options) {
     const std::string text = reports.dump(2) + "\n";
     std::filesystem::create_directories(report.parent_path());
     detail::write_file_atomically(report, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+  }
+  if (trace) {
+    std::filesystem::create_directories(trace->path().parent_path());
+    trace->write();
   }
   return code;
 }

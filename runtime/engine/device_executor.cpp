@@ -12,6 +12,7 @@
 #include "common/cl.hpp"
 #include "device/device_handle.hpp"
 #include "engine/write_check.hpp"
+#include "observe/notify.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
@@ -44,7 +45,9 @@ class Executor {
         device_(device),
         program_(run.plan.program->per_device[device]),
         info_(program_.device.info()),
-        zero_copy_(run.in_place[device]) {}
+        zero_copy_(run.in_place[device]),
+        observed_(!run.observers.empty()),
+        observed_name_(observed_ ? info_.label() + " " + info_.name : std::string()) {}
 
   void run(const Chunk& first) {
     const std::size_t pipeline = std::max<std::size_t>(run_.schedule.pipeline, 1);
@@ -95,6 +98,9 @@ class Executor {
     std::vector<ChunkBuffer> buffers;  // per plan buffer (split and halo roles)
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
+    // Observed runs only: the transfers of the chunk, with their bytes.
+    std::vector<std::pair<cl::Event, std::uint64_t>> writes;
+    std::vector<std::pair<cl::Event, std::uint64_t>> reads;
   };
 
   const std::string& name() const { return info_.name; }
@@ -123,6 +129,41 @@ class Executor {
     reduce_identities_.resize(plan.buffers.size());
     for (std::size_t b = 0; b < plan.buffers.size(); ++b) setup_buffer(b, pipeline);
     for (std::size_t s = 0; s < pipeline; ++s) free_slots_.push_back(s);
+    if (observed_) calibrate_clock();
+  }
+
+  // Observed runs: the offset from this device's profiling clock to the host clock, from a
+  // marker's completion against the host clock read around it (error: half the round trip).
+  void calibrate_clock() {
+    const std::uint64_t before = host_clock_ns();
+    cl::Event marker;
+    check(clEnqueueMarkerWithWaitList(kernel_lane_(), 0, nullptr, &marker()), "clEnqueueMarkerWithWaitList", name());
+    check(marker.wait(), "clWaitForEvents", name());
+    const std::uint64_t after = host_clock_ns();
+    const std::uint64_t end = profile(marker, CL_PROFILING_COMMAND_END);
+    clock_offset_ns_ = static_cast<std::int64_t>(before / 2 + after / 2) - static_cast<std::int64_t>(end);
+  }
+
+  std::uint64_t host_time(const cl::Event& e, cl_profiling_info what) const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(profile(e, what)) + clock_offset_ns_);
+  }
+
+  // Observed runs: finished chunk f, with its commands on the host clock, to every observer.
+  void report_chunk(const InFlight& f) {
+    ChunkEvent e;
+    e.launch = run_.launch_number;
+    e.kernel = run_.plan.kernel;
+    e.device = device_;
+    e.device_info = &program_.device;
+    e.device_name = observed_name_;
+    e.chunk = f.chunk;
+    const auto command = [&](Lane lane, const cl::Event& ev, std::uint64_t bytes) {
+      e.commands.push_back({lane, host_time(ev, CL_PROFILING_COMMAND_START), host_time(ev, CL_PROFILING_COMMAND_END), bytes});
+    };
+    for (const auto& [ev, bytes] : f.writes) command(Lane::write, ev, bytes);
+    command(Lane::kernel, f.kernel, 0);
+    for (const auto& [ev, bytes] : f.reads) command(Lane::read, ev, bytes);
+    for (const auto& o : run_.observers) notify(*o, [&](Observer& x) { x.on_chunk(e); });
   }
 
   // Buffer b's device memory for the run: one buffer per pipeline slot (reduce copies, windows
@@ -156,6 +197,7 @@ class Executor {
       check(write_lane_.enqueueWriteBuffer(whole_buffers_[b], CL_FALSE, 0, arg.bytes(), arg.data(), nullptr, &e),
             "clEnqueueWriteBuffer", name());
       whole_writes_.push_back(e);
+      whole_write_bytes_.push_back(arg.bytes());
       whole_bytes_ += arg.bytes();
     }
   }
@@ -183,6 +225,10 @@ class Executor {
     const LaunchPlan& plan = run_.plan;
     const std::size_t extent = plan.global.split_extent();
     const std::size_t a = f.chunk.offset, b = f.chunk.offset + f.chunk.size;
+    if (observed_) {
+      for (std::size_t w = 0; w < whole_writes_.size(); ++w) f.writes.emplace_back(whole_writes_[w], whole_write_bytes_[w]);
+    }
+    whole_write_bytes_.clear();
     std::vector<cl::Event> inputs = std::move(whole_writes_);
     whole_writes_.clear();
     f.bytes_in += std::exchange(whole_bytes_, 0);
@@ -211,6 +257,7 @@ class Executor {
                                            static_cast<unsigned char*>(arg.data()) + lo, nullptr, &e),
             "clEnqueueWriteBuffer", name());
       inputs.push_back(e);
+      if (observed_) f.writes.emplace_back(e, hi - lo);
       f.bytes_in += hi - lo;
     }
     if (plan.window_base_arg) set_window_base(*plan.window_base_arg, base);
@@ -330,7 +377,9 @@ class Executor {
         continue;
       }
       f.done.push_back(e);
-      f.bytes_out += arg.role() == BufferArg::Role::reduce ? arg.bytes() : bp.unit_bytes() * f.chunk.size;
+      const std::uint64_t bytes = arg.role() == BufferArg::Role::reduce ? arg.bytes() : bp.unit_bytes() * f.chunk.size;
+      if (observed_) f.reads.emplace_back(e, bytes);
+      f.bytes_out += bytes;
     }
   }
 
@@ -386,6 +435,7 @@ class Executor {
     }
     free_slots_.push_back(f.slot);
     record(f);
+    if (observed_) report_chunk(f);
   }
 
   // The finished chunk in the ledger, the device's statistics and the run's records.
@@ -439,6 +489,9 @@ class Executor {
   const ProgramHandle::DeviceProgram& program_;
   const DeviceInfo& info_;
   bool zero_copy_;
+  bool observed_;                    // observers watch the run: commands are timed and reported
+  std::string observed_name_;         // observed runs: "LABEL NAME"
+  std::int64_t clock_offset_ns_ = 0;  // host clock minus this device's profiling clock
 
   Lanes lanes_;
   cl::CommandQueue& write_lane_ = lanes_.write;
@@ -450,6 +503,7 @@ class Executor {
   std::vector<std::vector<unsigned char>> reduce_identities_;  // reduce buffers: the fill pattern
   std::vector<std::size_t> free_slots_;
   std::vector<cl::Event> whole_writes_;  // setup's writes of whole buffers; the first chunk waits
+  std::vector<std::uint64_t> whole_write_bytes_;  // their sizes
   std::uint64_t whole_bytes_ = 0;
   std::deque<InFlight> in_flight_;
 };

@@ -8,6 +8,7 @@
 
 #include "common/internals.hpp"
 #include "engine/device_executor.hpp"
+#include "observe/notify.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -84,6 +85,15 @@ std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch&
     s.zero_copy = in_place[d];
     state->device_stats.push_back(s);
   }
+  {
+    const std::lock_guard lock(runtime.observers_mutex);
+    state->observers = runtime.observers;
+  }
+  state->launch_number = ++runtime.launches;
+  state->start_ns = host_clock_ns() - static_cast<std::uint64_t>(
+                                          std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::steady_clock::now() - submitted)
+                                              .count());
   state->start = submitted;
   return state;
 }
@@ -151,9 +161,21 @@ RunStats check_to_completion(const RuntimeState& runtime, const Launch& launch, 
   return complete_on_this_thread(prepare_run(runtime, launch, Schedule::hguided(), true), std::move(stop));
 }
 
+namespace {
+
+void report_launch(const RunState& s, const RunStats* stats) {
+  LaunchEvent e{s.launch_number, s.plan.kernel, s.plan.global, s.start_ns, host_clock_ns(), stats};
+  for (const auto& o : s.observers) notify(*o, [&](Observer& x) { x.on_launch(e); });
+}
+
+}  // namespace
+
 RunStats finish_run(RunState& s) {
   s.join();
-  if (s.error) std::rethrow_exception(s.error);
+  if (s.error) {
+    report_launch(s, nullptr);
+    std::rethrow_exception(s.error);
+  }
 
   // Fold reduce copies into the host arrays in chunk order: deterministic for a chunking.
   std::sort(s.reductions.begin(), s.reductions.end(), [](const auto& a, const auto& b) {
@@ -183,6 +205,7 @@ RunStats finish_run(RunState& s) {
     if (!seen) first.push_back(std::move(f));
   }
   out.findings = std::move(first);
+  report_launch(s, &out);
   return out;
 }
 

@@ -3,13 +3,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "engine/chunk_ledger.hpp"
 #include "engine/launch_plan.hpp"
+#include "tessera/observer.hpp"
 #include "tessera/run_stats.hpp"
 
 namespace tessera::detail {
@@ -35,6 +38,10 @@ struct RunState {
   bool checking = false;
   /// Per device of the plan's program: whether it works on the host arrays in place (zero-copy).
   std::vector<bool> in_place;
+  /// Who watches this run (the runtime's observers when it started); none: nothing is collected.
+  std::vector<std::shared_ptr<Observer>> observers;
+  std::uint64_t launch_number = 0;  ///< from 1, per runtime
+  std::uint64_t start_ns = 0;       ///< host_clock_ns() at submission
   std::vector<std::size_t> max_chunk;  ///< per device: the largest chunk it holds (0: no bound)
   ChunkLedger ledger;
   std::chrono::steady_clock::time_point start;

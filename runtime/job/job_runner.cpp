@@ -208,7 +208,9 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
     StepReport& sr = report.steps.emplace_back();
     sr.kernel = step.kernel;
+    const std::uint64_t step_start = host_clock_ns();
     for (std::size_t r = 0; r < step.repeat; ++r) {
+      const std::uint64_t repetition_start = host_clock_ns();
       std::vector<void*> pointers;
       for (HostArray& a : data.buffers) pointers.push_back(a.data());
       const Launch launch = make_launch(job, k, program, pointers);
@@ -217,7 +219,11 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
         break;
       }
       if (step.swap) std::swap(data.buffers[step.swap->first], data.buffers[step.swap->second]);
+      if (step.repeat > 1) {
+        rt.annotate({fmt::format("steps[{}] repetition {}", k, r), "repetition", repetition_start, host_clock_ns()});
+      }
     }
+    rt.annotate({fmt::format("steps[{}] {}", k, step.kernel), "step", step_start, host_clock_ns()});
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return data;

@@ -1,0 +1,157 @@
+// Observers and traces: every chunk reaches an observer once with its commands, in order on the
+// host clock (writes end before the kernel starts, the kernel ends before the reads start), on the
+// zero-copy and on the transfer path; TraceWriter's file is Chrome Trace Event JSON with one kernel
+// event per chunk and transfers whose bytes sum to what the run says it moved; the command's
+// --trace and TESSERA_TRACE write it, with the job's steps on the host's track.
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/fixture.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/topology.hpp"
+#include "tessera/tessera.hpp"
+
+namespace fs = std::filesystem;
+using tessera::Schedule;
+
+namespace {
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+// Checks a trace's events against the run that made it: one kernel event per chunk of the ledger,
+// write <= kernel <= read per chunk, transfer bytes equal to the bytes the run moved.
+void check_trace(const nlohmann::json& trace, const tessera::RunStats& stats) {
+  const auto& events = trace.at("traceEvents");
+  std::map<std::uint64_t, std::vector<nlohmann::json>> chunks;  // by chunk sequence
+  std::uint64_t bytes = 0;
+  for (const auto& e : events) {
+    if (e.at("ph") != "X" || (e.at("cat") != "kernel" && e.at("cat") != "transfer")) continue;
+    chunks[e.at("args").at("chunk").get<std::uint64_t>()].push_back(e);
+    if (e.at("cat") == "transfer") bytes += e.at("args").at("bytes").get<std::uint64_t>();
+  }
+  CHECK(chunks.size() == stats.ledger.size());
+  std::uint64_t moved = 0;
+  for (const auto& d : stats.devices) moved += d.bytes_in + d.bytes_out;
+  CHECK(bytes == moved);
+  const double slack = 0.002;  // the trace's times are printed to 1 ns
+  bool ordered = true;
+  std::size_t kernels_seen = 0;
+  for (const auto& [sequence, list] : chunks) {
+    double writes_end = 0, kernel_start = -1, kernel_end = -1, reads_start = 1e300;
+    for (const auto& e : list) {
+      const double ts = e.at("ts").get<double>(), end = ts + e.at("dur").get<double>();
+      const std::string lane = e.at("tid") == 1 ? "write" : e.at("tid") == 2 ? "kernel" : "read";
+      if (lane == "write") writes_end = std::max(writes_end, end);
+      if (lane == "kernel") kernel_start = ts, kernel_end = end, ++kernels_seen;
+      if (lane == "read") reads_start = std::min(reads_start, ts);
+    }
+    ordered = ordered && kernel_start >= 0 && writes_end <= kernel_start + slack && kernel_end <= reads_start + slack;
+  }
+  CHECK(ordered);
+  CHECK(kernels_seen == stats.ledger.size());
+}
+
+// Counts what it receives, and throws from every call (which a run must ignore).
+class Counter : public tessera::Observer {
+ public:
+  void on_chunk(const tessera::ChunkEvent& e) override {
+    const std::lock_guard lock(mutex);
+    chunks.push_back(e.chunk.sequence);
+    throw std::runtime_error("observers' exceptions are ignored");
+  }
+  void on_launch(const tessera::LaunchEvent& e) override {
+    ++launches;
+    finished = e.stats != nullptr;
+    throw std::runtime_error("ignored too");
+  }
+  std::mutex mutex;
+  std::vector<std::uint64_t> chunks;
+  std::atomic<int> launches{0};
+  std::atomic<bool> finished{false};
+};
+
+}  // namespace
+
+TEST_CASE("every chunk reaches an observer once, its commands in order, on both paths") {
+  for (const bool zero_copy : {true, false}) {
+    INFO("zero_copy " << zero_copy);
+    tessera::test::TempDir dir;
+    auto options = tessera::test::runtime_options();
+    options.zero_copy = zero_copy;
+    options.trace = "off";
+    const tessera::Runtime rt(options);
+    const auto program = rt.compile(tessera::Source::builtin("saxpy"));
+    auto trace = std::make_shared<tessera::TraceWriter>(dir / "trace.json");
+    auto counter = std::make_shared<Counter>();
+    rt.observe(trace);
+    rt.observe(counter);
+    const std::size_t n = 1 << 16;
+    std::vector<float> x(n, 1.0f), y(n, 2.0f);
+    const auto stats = rt.run(tessera::Launch{program, "saxpy", tessera::NDRange{n}}
+                                  .arg(3.0f)
+                                  .arg(tessera::read(x))
+                                  .arg(tessera::read_write(y)),
+                              Schedule::dynamic(n / 16));
+    bool right = true;
+    for (const float v : y) right = right && v == 5.0f;
+    CHECK(right);
+    CHECK(stats.ledger.size() >= 16);
+    CHECK(counter->chunks.size() == stats.ledger.size());
+    CHECK(counter->launches == 1);
+    CHECK(counter->finished);
+    trace->write();
+    check_trace(read_json(dir / "trace.json"), stats);
+    // Devices that copy moved bytes; none did when every device works in place.
+    std::uint64_t moved = 0;
+    for (const auto& d : stats.devices) moved += d.bytes_in;
+    if (!zero_copy) CHECK(moved == 2 * n * sizeof(float));
+  }
+}
+
+TEST_CASE("tessera run --trace and TESSERA_TRACE: the job's trace, steps on the host's track") {
+  tessera::test::TempDir dir;
+  // The sample saxpy job, copied so that its output lands in the test's folder.
+  const fs::path job = dir / "saxpy.toml";
+  fs::copy_file(fs::path(TESSERA_TEST_SOURCE_DIR).parent_path() / "samples" / "jobs" / "saxpy.toml", job);
+  const auto flag = tessera::test::run_tessera(
+      {"run", job.string(), "--scheduler", "dynamic", "--trace", (dir / "a.json").string(), "--report",
+       (dir / "r.json").string(), "--quiet"},
+      {"TESSERA_ZERO_COPY=off"});
+  INFO(flag.err);
+  REQUIRE(flag.exit_code == 0);
+  const auto trace = read_json(dir / "a.json");
+  std::size_t kernels_seen = 0, steps = 0, processes = 0;
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.at("ph") == "X" && e.at("cat") == "kernel") ++kernels_seen;
+    if (e.at("ph") == "X" && e.at("cat") == "step") {
+      ++steps;
+      CHECK(e.at("pid") == 0);
+    }
+    if (e.at("ph") == "M" && e.at("name") == "process_name") ++processes;
+  }
+  std::size_t chunks = 0;
+  const auto report = read_json(dir / "r.json");
+  for (const auto& d : report.at(0).at("steps").at(0).at("devices")) chunks += d.at("chunks").get<std::size_t>();
+  CHECK(kernels_seen == chunks);
+  CHECK(steps == 1);
+  CHECK(processes >= 2);  // the host and at least one device
+
+  const auto env = tessera::test::run_tessera({"run", job.string(), "--quiet"},
+                                              {"TESSERA_TRACE=" + (dir / "b.json").string()});
+  REQUIRE(env.exit_code == 0);
+  CHECK(read_json(dir / "b.json").at("traceEvents").size() > 4);
+}
