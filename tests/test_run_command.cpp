@@ -83,6 +83,45 @@ TEST_CASE("run: a job writes its output, passes its checks, and reports") {
   CHECK(report[0]["steps"][0]["wall_s"].get<double>() > 0);
 }
 
+TEST_CASE("run: the report's items sum to each step's range, its shares to 1, its balance is its definition") {
+  TempDir dir;
+  // Two steps, the second repeated: 4096 and 3 x 4096 work-items, cut by dynamic into many chunks.
+  std::string text = saxpy_job("y.npy", "0.0");
+  text = text.substr(0, text.find("[[checks]]"));
+  text += "[[steps]]\nkernel = \"saxpy\"\nglobal = [\"n\"]\nrepeat = 3\n"
+          "args = [{ value = 1.0 }, { buffer = \"x\" }, { buffer = \"y\", access = \"read_write\" }]\n";
+  const fs::path job = dir.write("two.toml", text);
+  const auto r = run_tessera({"run", job.string(), "--scheduler", "dynamic", "--report", (dir / "r.json").string()});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("work-items/s, balance ") != std::string::npos);
+  CHECK(r.out.find("  device ") != std::string::npos);  // a line per device
+  const auto report = nlohmann::json::parse(read_text(dir / "r.json"))[0];
+  const std::size_t range[] = {4096, 3 * 4096};
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto& step = report["steps"][k];
+    std::size_t items = 0;
+    double share = 0, mean = 0, latest = 0;
+    std::size_t working = 0;
+    for (const auto& d : step["devices"]) {
+      items += d["items"].get<std::size_t>();
+      share += d["share"].get<double>();
+      if (d["chunks"].get<std::size_t>() == 0) continue;
+      mean += d["finished_s"].get<double>();
+      latest = std::max(latest, d["finished_s"].get<double>());
+      ++working;
+    }
+    CHECK(items == range[k]);
+    CHECK(step["items"].get<std::size_t>() == range[k]);
+    CHECK(share == doctest::Approx(1.0));
+    if (k == 0) CHECK(step["balance"].get<double>() == doctest::Approx(mean / static_cast<double>(working) / latest));
+    CHECK(step["balance"].get<double>() > 0);
+    CHECK(step["balance"].get<double>() <= 1.0);
+  }
+  CHECK(report["runs"]["items"].get<std::size_t>() == 4 * 4096);
+  CHECK(report["runs"]["repetitions"].get<std::size_t>() == 4);
+}
+
 TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   TempDir dir;
   const fs::path a = dir.write("a.toml", saxpy_job("a.npy", "16777216.0"));

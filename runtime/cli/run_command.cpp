@@ -20,6 +20,7 @@
 #include "cli/command.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/held_stderr.hpp"
+#include "cli/job_summary.hpp"
 #include "common/atomic_file.hpp"
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
@@ -243,49 +244,6 @@ void print_plan(const Runtime& rt, const JobSpec& job, const RunOptions& options
   }
 }
 
-nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& checks,
-                           const std::vector<std::filesystem::path>& outputs) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const auto& s : r.steps) {
-    std::map<std::string, nlohmann::json> devices;
-    double wall = 0, balance_sum = 0;
-    std::size_t items = 0;
-    for (const RunStats& run : s.runs) {
-      wall += run.wall_s;
-      items += run.items;
-      balance_sum += run.balance();
-      for (const DeviceRunStats& d : run.devices) {
-        nlohmann::json& j = devices[d.device.info().label()];
-        if (j.is_null()) j = {{"device", d.device.name()}, {"chunks", 0}, {"items", 0}, {"busy_s", 0.0},
-                              {"bytes_in", 0}, {"bytes_out", 0}};
-        j["chunks"] = j["chunks"].get<std::size_t>() + d.chunks;
-        j["items"] = j["items"].get<std::size_t>() + d.items;
-        j["busy_s"] = j["busy_s"].get<double>() + d.busy_s;
-        j["bytes_in"] = j["bytes_in"].get<std::uint64_t>() + d.bytes_in;
-        j["bytes_out"] = j["bytes_out"].get<std::uint64_t>() + d.bytes_out;
-      }
-    }
-    nlohmann::json per_device = nlohmann::json::array();
-    for (auto& [label, j] : devices) {
-      j["label"] = label;
-      per_device.push_back(j);
-    }
-    steps.push_back({{"kernel", s.kernel},
-                     {"repetitions", s.runs.size()},
-                     {"wall_s", wall},
-                     {"items", items},
-                     {"throughput_items_per_s", wall > 0 ? static_cast<double>(items) / wall : 0.0},
-                     {"balance", s.runs.empty() ? 0.0 : balance_sum / static_cast<double>(s.runs.size())},
-                     {"devices", per_device}});
-  }
-  nlohmann::json check_list = nlohmann::json::array();
-  for (const auto& c : checks) check_list.push_back({{"buffer", c.buffer}, {"passed", c.passed}, {"message", c.message}});
-  nlohmann::json files = nlohmann::json::array();
-  for (const auto& p : outputs) files.push_back(p.string());
-  return {{"job", r.name}, {"scheduler", r.scheduler}, {"wall_s", r.wall_s}, {"steps", steps},
-          {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
-}
-
 // A checked run's findings (one line each, at the argument) and what Oclgrind logged, printed;
 // exit_check_failed for findings, exit_runtime_failure for Oclgrind's; exit_ok when none.
 int report_findings(const JobSpec& job, const detail::JobData& data, OclgrindLog& oclgrind, std::string_view flag) {
@@ -392,16 +350,7 @@ int run_command(const RunOptions& options) {
       fmt::print(stderr, "error: {}: check of buffer '{}' failed: {}\n", job.file, c.buffer, c.message);
       code = exit_check_failed;
     }
-    if (!options.quiet) {
-      std::size_t items = 0;
-      for (const auto& s : data.report.steps) {
-        for (const auto& r : s.runs) items += r.items;
-      }
-      fmt::print("{}: {} work-items in {:.4f} s on {} device(s) ({}); {} output(s); {} of {} check(s) passed\n",
-                 job.name, items, data.report.wall_s, rt.devices().size(), data.report.scheduler, outputs.size(),
-                 std::count_if(checks.begin(), checks.end(), [](const auto& c) { return c.passed; }),
-                 checks.size());
-    }
+    if (!options.quiet) fmt::print("{}", summary_text(data.report, outputs.size(), checks));
     reports.push_back(report_json(data.report, checks, outputs));
   }
   if (!report.empty() && !options.dry_run) {

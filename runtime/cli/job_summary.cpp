@@ -1,0 +1,104 @@
+#include "cli/job_summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace tessera::cli {
+namespace {
+
+std::vector<const RunStats*> all_runs(const JobReport& report) {
+  std::vector<const RunStats*> runs;
+  for (const StepReport& s : report.steps) {
+    for (const RunStats& r : s.runs) runs.push_back(&r);
+  }
+  return runs;
+}
+
+nlohmann::json to_json(const RunsSummary& s) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const DeviceShare& d : s.devices) {
+    devices.push_back({{"label", d.label}, {"device", d.name}, {"chunks", d.chunks}, {"items", d.items},
+                       {"share", d.share}, {"busy_s", d.busy_s}, {"busy_percent", 100.0 * d.busy}, {"finished_s", d.finished_s},
+                       {"bytes_in", d.bytes_in}, {"bytes_out", d.bytes_out}});
+  }
+  return {{"repetitions", s.runs}, {"wall_s", s.wall_s}, {"items", s.items}, {"throughput_items_per_s", s.throughput},
+          {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", devices}};
+}
+
+std::string bytes_text(std::uint64_t bytes) {
+  if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+  if (bytes >= (1u << 10)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1 << 10));
+  return fmt::format("{} B", bytes);
+}
+
+}  // namespace
+
+RunsSummary summarise(const std::vector<const RunStats*>& runs) {
+  RunsSummary s;
+  std::map<std::string, DeviceShare> devices;
+  for (const RunStats* run : runs) {
+    ++s.runs;
+    s.items += run->items;
+    s.wall_s += run->wall_s;
+    s.balance += run->balance();
+    for (const DeviceRunStats& d : run->devices) {
+      DeviceShare& share = devices[d.device.info().label()];
+      share.label = d.device.info().label();
+      share.name = d.device.name();
+      share.chunks += d.chunks;
+      share.items += d.items;
+      share.busy_s += d.busy_s;
+      share.finished_s += d.finished_s;
+      share.bytes_in += d.bytes_in;
+      share.bytes_out += d.bytes_out;
+    }
+  }
+  if (s.runs > 0) s.balance /= static_cast<double>(s.runs);
+  s.throughput = s.wall_s > 0 ? static_cast<double>(s.items) / s.wall_s : 0;
+  for (auto& [label, d] : devices) {
+    d.share = s.items > 0 ? static_cast<double>(d.items) / static_cast<double>(s.items) : 0;
+    d.busy = s.wall_s > 0 ? std::min(1.0, d.busy_s / s.wall_s) : 0;
+    s.bytes_in += d.bytes_in;
+    s.bytes_out += d.bytes_out;
+    s.devices.push_back(d);
+  }
+  return s;
+}
+
+nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& checks,
+                           const std::vector<std::filesystem::path>& outputs) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const StepReport& s : r.steps) {
+    std::vector<const RunStats*> runs;
+    for (const RunStats& run : s.runs) runs.push_back(&run);
+    nlohmann::json step = to_json(summarise(runs));
+    step["kernel"] = s.kernel;
+    steps.push_back(step);
+  }
+  nlohmann::json check_list = nlohmann::json::array();
+  for (const auto& c : checks) check_list.push_back({{"buffer", c.buffer}, {"passed", c.passed}, {"message", c.message}});
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& p : outputs) files.push_back(p.string());
+  return {{"job", r.name},     {"scheduler", r.scheduler}, {"wall_s", r.wall_s}, {"runs", to_json(summarise(all_runs(r)))},
+          {"steps", steps},    {"checks", check_list},     {"outputs", files},   {"warnings", r.warnings}};
+}
+
+std::string summary_text(const JobReport& r, std::size_t outputs, const std::vector<CheckResult>& checks) {
+  const RunsSummary s = summarise(all_runs(r));
+  const auto passed = std::count_if(checks.begin(), checks.end(), [](const auto& c) { return c.passed; });
+  std::string text = fmt::format(
+      "{}: {} work-items in {:.4f} s on {} device(s) ({}): {:.3g} work-items/s, balance {:.2f}, {} in, {} out; {} "
+      "output(s); {} of {} check(s) passed\n",
+      r.name, s.items, r.wall_s, s.devices.size(), r.scheduler, s.throughput, s.balance, bytes_text(s.bytes_in),
+      bytes_text(s.bytes_out), outputs, passed, checks.size());
+  for (const DeviceShare& d : s.devices) {
+    text += fmt::format("  device {:<5} {:<36} {:>6} chunk(s) {:>12} work-items {:5.1f} %  busy {:5.1f} %  in {}  out {}\n",
+                        d.label, d.name, d.chunks, d.items, 100.0 * d.share, 100.0 * d.busy, bytes_text(d.bytes_in),
+                        bytes_text(d.bytes_out));
+  }
+  return text;
+}
+
+}  // namespace tessera::cli
