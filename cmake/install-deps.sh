@@ -13,6 +13,8 @@ packages=(
   libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libpng-dev
   # tests
   doctest-dev
+  # the timeline test: xmllint checks the SVG, rsvg-convert renders it
+  libxml2-utils librsvg2-bin
   # sanitizer runtimes for the clang presets and fuzzers
   clang libclang-rt-dev
 )

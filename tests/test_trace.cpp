@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -154,4 +155,34 @@ TEST_CASE("tessera run --trace and TESSERA_TRACE: the job's trace, steps on the 
                                               {"TESSERA_TRACE=" + (dir / "b.json").string()});
   REQUIRE(env.exit_code == 0);
   CHECK(read_json(dir / "b.json").at("traceEvents").size() > 4);
+}
+
+TEST_CASE("tessera run --timeline: well-formed SVG, one rect per command, rendered to PNG") {
+  tessera::test::TempDir dir;
+  const fs::path job = dir / "saxpy.toml";
+  fs::copy_file(fs::path(TESSERA_TEST_SOURCE_DIR).parent_path() / "samples" / "jobs" / "saxpy.toml", job);
+  const auto r = tessera::test::run_tessera({"run", job.string(), "--scheduler", "dynamic", "--trace",
+                                             (dir / "t.json").string(), "--timeline", (dir / "t.svg").string(),
+                                             "--quiet"},
+                                            {"TESSERA_ZERO_COPY=off"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::size_t commands = 0;
+  const auto trace = read_json(dir / "t.json");
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.at("ph") == "X" && (e.at("cat") == "kernel" || e.at("cat") == "transfer")) ++commands;
+  }
+  std::ifstream in(dir / "t.svg");
+  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t rects = 0;
+  for (auto at = svg.find("<rect"); at != std::string::npos; at = svg.find("<rect", at + 1)) ++rects;
+  CHECK(commands > 64);  // 64 chunks, each with transfers: every device copies
+  CHECK(rects == commands);
+  CHECK(svg.find(" moved</text>") != std::string::npos);  // the title says the bytes moved
+  const auto xml = tessera::test::run_process("/usr/bin/xmllint", {"--noout", (dir / "t.svg").string()});
+  INFO(xml.err);
+  CHECK(xml.exit_code == 0);
+  const auto png = tessera::test::run_process("/usr/bin/rsvg-convert", {(dir / "t.svg").string(), "-o", (dir / "t.png").string()});
+  CHECK(png.exit_code == 0);
+  CHECK(fs::file_size(dir / "t.png") > 1000);
 }

@@ -87,8 +87,9 @@ class Observer {
 /// in microseconds from the first event. Safe to share between runtimes.
 class TraceWriter : public Observer {
  public:
+  /// `path`: the trace file (empty: none, for a writer that only draws timelines).
   explicit TraceWriter(std::filesystem::path path);
-  ~TraceWriter() override;  ///< writes the file if write() was not called; never throws
+  ~TraceWriter() override;  ///< writes the trace if it has a path and write() was not called; never throws
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
 
@@ -98,6 +99,10 @@ class TraceWriter : public Observer {
 
   /// Writes everything seen so far (a temporary file renamed into place). Throws Error(io).
   void write();
+  /// Draws everything seen so far as a self-contained SVG Gantt chart at `svg`: a row per device
+  /// lane, one rect per command (kernels coloured by the step they ran in, transfers grey), an
+  /// axis in ms, and the balance and bytes moved in the title after `title`. Throws Error(io).
+  void write_timeline(const std::filesystem::path& svg, std::string_view title = {});
   const std::filesystem::path& path() const noexcept { return path_; }
 
  private:

@@ -42,7 +42,8 @@ int validate_command(const ValidateOptions& options);
 struct RunOptions : ValidateOptions {
   std::string scheduler;  ///< one of detail::scheduler_names(); empty: each job's own
   std::string report;
-  std::string trace;  ///< --trace F.json (Chrome Trace Event JSON)
+  std::string trace;     ///< --trace F.json (Chrome Trace Event JSON)
+  std::string timeline;  ///< --timeline F.svg
   bool dry_run = false;
   bool check = false;
   bool verify = false;

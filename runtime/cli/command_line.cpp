@@ -103,6 +103,8 @@ void declare_run(CLI::App& c, RunOptions& o) {
   c.add_option("--report", o.report, "Write a JSON report")->type_name("F.json");
   c.add_option("--trace", o.trace, "Write a trace of every command on every device (opens in Perfetto)")
       ->type_name("F.json");
+  c.add_option("--timeline", o.timeline, "Draw every command on every device as an SVG Gantt chart")
+      ->type_name("F.svg");
 }
 
 bool has_subcommand(const CLI::App& app, const std::string& name) {

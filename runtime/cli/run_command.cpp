@@ -301,9 +301,12 @@ int run_command(const RunOptions& options) {
   if (!trace_path.empty() && !report.empty() && report_target("--trace", trace_path, specs) == report) {
     throw Error(Errc::invalid_argument, fmt::format("--trace {}: it is the --report file", trace_path));
   }
-  const auto trace = trace_path.empty() || options.dry_run
+  const std::filesystem::path timeline =
+      options.timeline.empty() ? std::filesystem::path() : report_target("--timeline", options.timeline, specs);
+  const auto trace = (trace_path.empty() && timeline.empty()) || options.dry_run
                          ? nullptr
-                         : std::make_shared<TraceWriter>(report_target("--trace", trace_path, specs));
+                         : std::make_shared<TraceWriter>(
+                               trace_path.empty() ? std::filesystem::path() : report_target("--trace", trace_path, specs));
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   OclgrindLog oclgrind(options.check || options.verify);  // before any device is opened
@@ -359,9 +362,15 @@ int run_command(const RunOptions& options) {
     std::filesystem::create_directories(report.parent_path());
     detail::write_file_atomically(report, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
   }
-  if (trace) {
+  if (trace && !trace->path().empty()) {
     std::filesystem::create_directories(trace->path().parent_path());
     trace->write();
+  }
+  if (trace && !timeline.empty()) {
+    std::filesystem::create_directories(timeline.parent_path());
+    std::string jobs;
+    for (const JobSpec& job : specs) jobs += (jobs.empty() ? "" : ", ") + job.name;
+    trace->write_timeline(timeline, jobs);
   }
   return code;
 }

@@ -9,29 +9,11 @@
 #include <utility>
 
 #include "common/atomic_file.hpp"
+#include "observe/trace_records.hpp"
 #include "tessera/error.hpp"
 #include "tessera/observer.hpp"
 
 namespace tessera {
-
-struct TraceWriter::Event {
-  char phase = 'X';  // 'X' complete, 'C' counter
-  std::string name;
-  std::string category;
-  int pid = 0;
-  int tid = 0;
-  std::uint64_t start_ns = 0;
-  std::uint64_t end_ns = 0;
-  std::string args;  // the members of the "args" object, JSON, without braces
-};
-
-struct TraceWriter::Command {
-  CommandRecord record;
-  int pid = 0;
-  std::size_t kernel = 0;  // index into kernels_
-  std::uint64_t launch = 0;
-  Chunk chunk;
-};
 
 namespace {
 
@@ -74,7 +56,7 @@ TraceWriter::TraceWriter(std::filesystem::path path) : path_(std::move(path)) {}
 
 TraceWriter::~TraceWriter() {
   try {
-    if (!written_) write();
+    if (!written_ && !path_.empty()) write();
   } catch (...) {
   }
 }
@@ -106,6 +88,10 @@ void TraceWriter::on_launch(const LaunchEvent& e) {
   ev.tid = launch_tid;
   ev.start_ns = e.start_ns;
   ev.end_ns = std::max(e.end_ns, e.start_ns);
+  if (e.stats != nullptr) {
+    ev.balance = e.stats->balance();
+    for (const auto& d : e.stats->devices) ev.bytes += d.bytes_in + d.bytes_out;
+  }
   ev.args = fmt::format(R"("launch":{},"kernel":{},"global":{},"chunks":{},"status":{})", e.launch, json_string(e.kernel),
                         json_string(e.global.to_string()), e.stats != nullptr ? e.stats->ledger.size() : 0,
                         json_string(e.stats == nullptr ? "failed" : e.stats->cancelled ? "cancelled" : "finished"));
