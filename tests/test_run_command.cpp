@@ -364,3 +364,25 @@ TEST_CASE("SIGINT and SIGTERM: chunks that would run on long are abandoned after
     CHECK(err.find("chunks still running were abandoned") != std::string::npos);
   }
 }
+
+TEST_CASE("progress: a bar on a terminal, nothing with --quiet") {
+  TempDir dir;
+  std::string text = mandelbrot_job(256, 256);
+  text.replace(text.find("repeat = 1000000"), 16, "repeat = 4");
+  const fs::path job = dir.write("m.toml", text);
+  // Under a pseudo-terminal (script), stderr is a terminal: the bar is drawn and erased.
+  const std::string command = std::string("'") + TESSERA_CLI_PATH + "' run --scheduler dynamic '" + job.string() + "'";
+  const auto tty = tessera::test::run_process("/usr/bin/script", {"-qec", command, "/dev/null"});
+  INFO(tty.out << tty.err);
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.out.find("\r\033[K[") != std::string::npos);  // a bar, drawn over itself
+  CHECK(tty.out.find("/s \xC2\xB7 ") != std::string::npos);  // its rate
+  CHECK(tty.out.find("\xC2\xB7 [") != std::string::npos);  // the devices' shares
+  // Not a terminal, a run this short prints no progress line; --quiet prints nothing at all.
+  const auto plain = run_tessera({"run", job.string()});
+  CHECK(plain.err.find("progress:") == std::string::npos);
+  const auto quiet = run_tessera({"run", job.string(), "--quiet"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.out.empty());
+  CHECK(quiet.err.empty());
+}

@@ -21,6 +21,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/held_stderr.hpp"
 #include "cli/job_summary.hpp"
+#include "cli/progress.hpp"
 #include "common/atomic_file.hpp"
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
@@ -163,7 +164,7 @@ class Runtimes {
  public:
   /// Every runtime made reports to `observer` (if any); none traces by itself (TESSERA_TRACE is
   /// the command's: trace_of).
-  explicit Runtimes(std::shared_ptr<Observer> observer = nullptr) : observer_(std::move(observer)) {}
+  explicit Runtimes(std::vector<std::shared_ptr<Observer>> observers = {}) : observers_(std::move(observers)) {}
 
   /// The runtime for `job`'s devices; a selector of the job's that matches no device is a
   /// JobError at job.devices.
@@ -177,7 +178,7 @@ class Runtimes {
     auto it = runtimes_.find(key);
     if (it == runtimes_.end()) {
       it = runtimes_.emplace(key, make_runtime(o, job, job_selector)).first;
-      if (observer_) it->second->observe(observer_);
+      for (const auto& observer : observers_) it->second->observe(observer);
       report_warnings(*it->second);
     }
     return *it->second;
@@ -193,7 +194,7 @@ class Runtimes {
     }
   }
 
-  std::shared_ptr<Observer> observer_;
+  std::vector<std::shared_ptr<Observer>> observers_;
   std::map<std::pair<std::string, unsigned>, std::unique_ptr<Runtime>> runtimes_;
 };
 
@@ -202,6 +203,13 @@ std::string trace_of(const RunOptions& options) {
   if (!options.trace.empty()) return options.trace;
   const char* env = std::getenv("TESSERA_TRACE");
   return env == nullptr || std::string_view(env) == "off" ? std::string() : std::string(env);
+}
+
+// The indices of the split dimension a job's steps run, repetitions included.
+std::uint64_t split_indices(const JobSpec& job) {
+  std::uint64_t sum = 0;
+  for (const auto& s : job.steps) sum += static_cast<std::uint64_t>(s.global.back()) * s.repeat;
+  return sum;
 }
 
 std::uint64_t total_bytes(const JobSpec& job) {
@@ -310,7 +318,12 @@ int run_command(const RunOptions& options) {
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   OclgrindLog oclgrind(options.check || options.verify);  // before any device is opened
-  Runtimes runtimes(trace);
+  // The progress display, unless --quiet (or nothing runs).
+  const auto progress = options.quiet || options.dry_run ? nullptr : std::make_shared<Progress>();
+  std::vector<std::shared_ptr<Observer>> observers;
+  if (trace) observers.push_back(trace);
+  if (progress) observers.push_back(progress);
+  Runtimes runtimes(observers);
   // Every job's kernels checked before any job runs; the drivers' own words come after an error.
   {
     const HeldStderr held;
@@ -326,7 +339,9 @@ int run_command(const RunOptions& options) {
     }
     const detail::JobRunOptions run_options{scheduler_of(options), &interrupter, options.check};
     info("{}: running{}", job.file, options.check ? " (checked)" : "");
+    if (progress) progress->begin(split_indices(job));
     const detail::JobData data = detail::run_job(rt, job, run_options);
+    if (progress) progress->end();
     for (const auto& w : data.report.warnings) warn("{}", w);
     if (interrupter.requested()) return watcher.interrupted(job.file);
     if (const int found = report_findings(job, data, oclgrind, options.check ? "--check" : "run"); found != exit_ok) {
