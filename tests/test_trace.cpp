@@ -74,6 +74,7 @@ class Counter : public tessera::Observer {
     chunks.push_back(e.chunk.sequence);
     throw std::runtime_error("observers' exceptions are ignored");
   }
+  void on_launch_submitted(const tessera::LaunchEvent&) override { ++submitted; }
   void on_launch(const tessera::LaunchEvent& e) override {
     ++launches;
     finished = e.stats != nullptr;
@@ -81,6 +82,7 @@ class Counter : public tessera::Observer {
   }
   std::mutex mutex;
   std::vector<std::uint64_t> chunks;
+  std::atomic<int> submitted{0};
   std::atomic<int> launches{0};
   std::atomic<bool> finished{false};
 };
@@ -112,6 +114,7 @@ TEST_CASE("every chunk reaches an observer once, its commands in order, on both 
     CHECK(right);
     CHECK(stats.ledger.size() >= 16);
     CHECK(counter->chunks.size() == stats.ledger.size());
+    CHECK(counter->submitted == 1);
     CHECK(counter->launches == 1);
     CHECK(counter->finished);
     trace->write();
@@ -137,7 +140,10 @@ TEST_CASE("tessera run --trace and TESSERA_TRACE: the job's trace, steps on the 
   const auto trace = read_json(dir / "a.json");
   std::size_t kernels_seen = 0, steps = 0, processes = 0;
   for (const auto& e : trace.at("traceEvents")) {
-    if (e.at("ph") == "X" && e.at("cat") == "kernel") ++kernels_seen;
+    if (e.at("ph") == "X" && e.at("cat") == "kernel") {
+      ++kernels_seen;
+      CHECK(e.at("args").at("step") == "steps[0] saxpy");
+    }
     if (e.at("ph") == "X" && e.at("cat") == "step") {
       ++steps;
       CHECK(e.at("pid") == 0);

@@ -52,7 +52,8 @@ struct ChunkEvent {
   std::vector<CommandRecord> commands;  ///< in the order enqueued: writes, the kernel, reads
 };
 
-/// A launch that finished (or was cancelled, or failed: then `stats` is null).
+/// A launch that was submitted (on_launch_submitted: end_ns and stats are 0), or that finished
+/// (on_launch: cancelled too; failed: then `stats` is null).
 struct LaunchEvent {
   std::uint64_t launch = 0;
   std::string_view kernel;
@@ -75,6 +76,7 @@ struct SpanEvent {
 class Observer {
  public:
   virtual ~Observer();
+  virtual void on_launch_submitted(const LaunchEvent&) {}
   virtual void on_chunk(const ChunkEvent&) {}
   virtual void on_launch(const LaunchEvent&) {}
   virtual void on_span(const SpanEvent&) {}

@@ -90,6 +90,9 @@ std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch&
     state->observers = runtime.observers;
   }
   state->launch_number = ++runtime.launches;
+  const LaunchEvent submitted_event{state->launch_number, state->plan.kernel, state->plan.global, host_clock_ns(), 0,
+                                    nullptr};
+  for (const auto& o : state->observers) notify(*o, [&](Observer& x) { x.on_launch_submitted(submitted_event); });
   state->start_ns = host_clock_ns() - static_cast<std::uint64_t>(
                                           std::chrono::duration_cast<std::chrono::nanoseconds>(
                                               std::chrono::steady_clock::now() - submitted)

@@ -135,6 +135,17 @@ void TraceWriter::write() {
                                 static_cast<double>(std::max(end, start) - start) / 1000.0, args));
   };
   for (const Event& e : events_) complete(e.name, e.category, e.pid, e.tid, e.start_ns, e.end_ns, e.args);
+  // A command's step: the step span (the job runner's) it started in, if any.
+  std::vector<const Event*> spans;
+  for (const Event& e : events_) {
+    if (e.category == "step") spans.push_back(&e);
+  }
+  const auto step_of = [&](std::uint64_t at) -> std::string {
+    for (const Event* s : spans) {
+      if (at >= s->start_ns && at <= s->end_ns) return json_string(s->name);
+    }
+    return "null";
+  };
   // Bytes in flight per device: each transfer counts from its start to its end.
   std::map<int, std::vector<std::pair<std::uint64_t, std::int64_t>>> steps;
   for (const Command& c : commands_) {
@@ -142,8 +153,9 @@ void TraceWriter::write() {
     const bool kernel = r.lane == Lane::kernel;
     complete(kernel ? kernels_[c.kernel] : fmt::format("{} {} B", r.lane == Lane::write ? "to device" : "to host", r.bytes),
              kernel ? "kernel" : "transfer", c.pid, lane_tid(r.lane), r.start_ns, r.end_ns,
-             fmt::format(R"("launch":{},"kernel":{},"chunk":{},"offset":{},"size":{},"bytes":{})", c.launch,
-                         json_string(kernels_[c.kernel]), c.chunk.sequence, c.chunk.offset, c.chunk.size, r.bytes));
+             fmt::format(R"("launch":{},"step":{},"kernel":{},"chunk":{},"offset":{},"size":{},"bytes":{})", c.launch,
+                         step_of(r.start_ns), json_string(kernels_[c.kernel]), c.chunk.sequence, c.chunk.offset,
+                         c.chunk.size, r.bytes));
     if (kernel) continue;
     const auto bytes = static_cast<std::int64_t>(r.bytes);
     steps[c.pid].emplace_back(r.start_ns, bytes);
