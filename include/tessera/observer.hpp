@@ -23,6 +23,11 @@
 
 namespace tessera {
 
+namespace detail {
+struct TraceEvent;
+struct TraceCommand;
+}  // namespace detail
+
 /// Nanoseconds on the host's monotonic clock (std::chrono::steady_clock): the clock of every
 /// time an Observer receives; device profiling times are aligned to it.
 std::uint64_t host_clock_ns() noexcept;
@@ -108,12 +113,10 @@ class TraceWriter : public Observer {
   const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
-  struct Event;
-  struct Command;
   std::filesystem::path path_;
   std::mutex mutex_;
-  std::vector<Event> events_;      // launches and spans
-  std::vector<Command> commands_;  // device commands, kept compact: formatted by write()
+  std::vector<detail::TraceEvent> events_;      // launches and spans
+  std::vector<detail::TraceCommand> commands_;  // device commands, kept compact: formatted by write()
   std::vector<std::string> devices_;  // per trace process (device pid - 1): its name
   std::vector<std::string> kernels_;  // kernel names, by index
   bool written_ = false;

@@ -1,5 +1,7 @@
 #include "cli/device_report.hpp"
 
+#include "common/bytes_text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,17 +9,6 @@
 
 namespace tessera::cli {
 namespace {
-
-std::string bytes(std::uint64_t n) {
-  constexpr std::array units{"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(n);
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < units.size()) {
-    value /= 1024.0;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", value, units[unit]);
-}
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
@@ -32,7 +23,7 @@ std::string devices_table(const std::vector<Device>& devices) {
     const DeviceInfo& i = d.info();
     rows.push_back({i.label(), i.platform_name, i.name, to_string(i.type),
                     fmt::format("{}", i.compute_units), fmt::format("{}", i.clock_mhz),
-                    bytes(i.global_memory), bytes(i.max_alloc), i.opencl_c_version, yes_no(i.fp64),
+                    detail::bytes_text(i.global_memory), detail::bytes_text(i.max_alloc), i.opencl_c_version, yes_no(i.fp64),
                     yes_no(i.unified_memory)});
   }
   std::array<std::size_t, 11> widths{};

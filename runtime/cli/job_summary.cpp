@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "common/bytes_text.hpp"
+
 namespace tessera::cli {
 namespace {
 
@@ -25,12 +27,6 @@ nlohmann::json to_json(const RunsSummary& s) {
   }
   return {{"repetitions", s.runs}, {"wall_s", s.wall_s}, {"items", s.items}, {"throughput_items_per_s", s.throughput},
           {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", devices}};
-}
-
-std::string bytes_text(std::uint64_t bytes) {
-  if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-  if (bytes >= (1u << 10)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1 << 10));
-  return fmt::format("{} B", bytes);
 }
 
 }  // namespace
@@ -91,12 +87,12 @@ std::string summary_text(const JobReport& r, std::size_t outputs, const std::vec
   std::string text = fmt::format(
       "{}: {} work-items in {:.4f} s on {} device(s) ({}): {:.3g} work-items/s, balance {:.2f}, {} in, {} out; {} "
       "output(s); {} of {} check(s) passed\n",
-      r.name, s.items, r.wall_s, s.devices.size(), r.scheduler, s.throughput, s.balance, bytes_text(s.bytes_in),
-      bytes_text(s.bytes_out), outputs, passed, checks.size());
+      r.name, s.items, r.wall_s, s.devices.size(), r.scheduler, s.throughput, s.balance, detail::bytes_text(s.bytes_in),
+      detail::bytes_text(s.bytes_out), outputs, passed, checks.size());
   for (const DeviceShare& d : s.devices) {
     text += fmt::format("  device {:<5} {:<36} {:>6} chunk(s) {:>12} work-items {:5.1f} %  busy {:5.1f} %  in {}  out {}\n",
-                        d.label, d.name, d.chunks, d.items, 100.0 * d.share, 100.0 * d.busy, bytes_text(d.bytes_in),
-                        bytes_text(d.bytes_out));
+                        d.label, d.name, d.chunks, d.items, 100.0 * d.share, 100.0 * d.busy, detail::bytes_text(d.bytes_in),
+                        detail::bytes_text(d.bytes_out));
   }
   return text;
 }

@@ -306,15 +306,16 @@ int run_command(const RunOptions& options) {
   const std::filesystem::path report =
       options.report.empty() ? std::filesystem::path() : report_target("--report", options.report, specs);
   const std::string trace_path = trace_of(options);
-  if (!trace_path.empty() && !report.empty() && report_target("--trace", trace_path, specs) == report) {
+  const std::filesystem::path trace_file =
+      trace_path.empty() ? std::filesystem::path() : report_target("--trace", trace_path, specs);
+  if (!trace_file.empty() && trace_file == report) {
     throw Error(Errc::invalid_argument, fmt::format("--trace {}: it is the --report file", trace_path));
   }
   const std::filesystem::path timeline =
       options.timeline.empty() ? std::filesystem::path() : report_target("--timeline", options.timeline, specs);
-  const auto trace = (trace_path.empty() && timeline.empty()) || options.dry_run
+  const auto trace = (trace_file.empty() && timeline.empty()) || options.dry_run
                          ? nullptr
-                         : std::make_shared<TraceWriter>(
-                               trace_path.empty() ? std::filesystem::path() : report_target("--trace", trace_path, specs));
+                         : std::make_shared<TraceWriter>(trace_file);
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   OclgrindLog oclgrind(options.check || options.verify);  // before any device is opened

@@ -71,6 +71,7 @@ std::vector<std::size_t> device_limits(const RuntimeState& runtime, const Launch
 std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch& launch,
                                       const Schedule& requested, bool checking = false) {
   const auto submitted = std::chrono::steady_clock::now();  // wall_s includes validation
+  const std::uint64_t submitted_ns = host_clock_ns();
   LaunchPlan plan = plan_launch(launch, requested);
   require_host_data(plan);
   const Schedule schedule = checking ? checking_schedule(plan) : requested;
@@ -93,10 +94,7 @@ std::shared_ptr<RunState> prepare_run(const RuntimeState& runtime, const Launch&
   const LaunchEvent submitted_event{state->launch_number, state->plan.kernel, state->plan.global, host_clock_ns(), 0,
                                     nullptr};
   for (const auto& o : state->observers) notify(*o, [&](Observer& x) { x.on_launch_submitted(submitted_event); });
-  state->start_ns = host_clock_ns() - static_cast<std::uint64_t>(
-                                          std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                              std::chrono::steady_clock::now() - submitted)
-                                              .count());
+  state->start_ns = submitted_ns;
   state->start = submitted;
   return state;
 }

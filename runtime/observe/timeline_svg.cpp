@@ -10,7 +10,7 @@
 #include <cmath>
 #include <map>
 
-#include "common/atomic_file.hpp"
+#include "common/bytes_text.hpp"
 #include "observe/trace_records.hpp"
 #include "tessera/error.hpp"
 
@@ -51,18 +51,12 @@ double tick_step(double span_ms) {
   return 10 * power;
 }
 
-std::string bytes_text(std::uint64_t bytes) {
-  if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-  if (bytes >= (1u << 10)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1 << 10));
-  return fmt::format("{} B", bytes);
-}
-
 }  // namespace
 
 void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_view title) {
   const std::lock_guard lock(mutex_);
   std::uint64_t origin = UINT64_MAX, end = 0;
-  for (const Command& c : commands_) {
+  for (const detail::TraceCommand& c : commands_) {
     origin = std::min(origin, c.record.start_ns);
     end = std::max(end, c.record.end_ns);
   }
@@ -74,7 +68,7 @@ void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_v
 
   // Rows: (device pid, lane) pairs that hold a command, devices in label order.
   std::map<std::pair<int, int>, int> rows;
-  for (const Command& c : commands_) rows.emplace(std::pair{c.pid, static_cast<int>(c.record.lane)}, 0);
+  for (const detail::TraceCommand& c : commands_) rows.emplace(std::pair{c.pid, static_cast<int>(c.record.lane)}, 0);
   std::vector<std::pair<int, int>> order;
   for (const auto& [key, row] : rows) order.push_back(key);
   std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
@@ -85,24 +79,17 @@ void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_v
   for (std::size_t r = 0; r < order.size(); ++r) rows[order[r]] = static_cast<int>(r);
 
   // Steps, for the kernels' colours: the step span a kernel started in.
-  std::vector<const Event*> steps;
+  const auto steps = detail::step_spans(events_);
   double balance_sum = 0;
   std::size_t launches = 0;
   std::uint64_t moved = 0;
-  for (const Event& e : events_) {
-    if (e.category == "step") steps.push_back(&e);
+  for (const detail::TraceEvent& e : events_) {
     if (e.category == "launch" && e.balance >= 0) {
       balance_sum += e.balance;
       ++launches;
       moved += e.bytes;
     }
   }
-  const auto step_of = [&](std::uint64_t at) -> std::size_t {
-    for (std::size_t s = 0; s < steps.size(); ++s) {
-      if (at >= steps[s]->start_ns && at <= steps[s]->end_ns) return s;
-    }
-    return SIZE_MAX;
-  };
 
   const double height = top + row_height * static_cast<double>(rows.size()) + 40;
   const double width = label_width + plot_width + 30;
@@ -116,7 +103,7 @@ void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_v
       fmt::format("{}{}{} commands on {} lane(s) in {:.3f} ms; balance {}; {} moved", escaped(title),
                   title.empty() ? "" : " — ", commands_.size(), rows.size(), span_ms,
                   launches > 0 ? fmt::format("{:.2f}", balance_sum / static_cast<double>(launches)) : "n/a",
-                  bytes_text(moved));
+                  detail::bytes_text(moved));
   out += fmt::format(R"(<text x="10" y="20" font-size="15" font-weight="bold">{}</text>
 )", heading);
   // The axis: ticks in ms and light grid lines.
@@ -140,7 +127,7 @@ void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_v
                        y + row_height);
   }
   // The commands.
-  for (const Command& c : commands_) {
+  for (const detail::TraceCommand& c : commands_) {
     const CommandRecord& r = c.record;
     const int row = rows.at({c.pid, static_cast<int>(r.lane)});
     const bool kernel = r.lane == Lane::kernel;
@@ -148,16 +135,16 @@ void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_v
     const double y = top + row_height * row + (row_height - h) / 2;
     const double x = x_of(r.start_ns);
     const double w = std::max(x_of(r.end_ns) - x, 0.6);
-    const std::size_t s = step_of(r.start_ns);
+    const std::size_t s = detail::span_at(steps, r.start_ns);
     const char* fill = !kernel ? (r.lane == Lane::write ? "#7f8c99" : "#b3a08c")
-                               : step_colours[(s == SIZE_MAX ? c.kernel : s) % step_colours.size()];
+                               : step_colours[(s == steps.size() ? c.kernel : s) % step_colours.size()];
     out += fmt::format(
         R"(<rect x="{:.2f}" y="{:.1f}" width="{:.2f}" height="{:.1f}" fill="{}" stroke="#ffffff" stroke-width="0.3"><title>{} · launch {} chunk {} [{}, {}) · {:.3f} ms{}</title></rect>
 )",
         x, y, w, h, fill, kernel ? escaped(kernels_[c.kernel]) : std::string(to_string(r.lane)), c.launch,
         c.chunk.sequence, c.chunk.offset, c.chunk.offset + c.chunk.size,
         static_cast<double>(r.end_ns - std::min(r.end_ns, r.start_ns)) / 1e6,
-        r.bytes > 0 ? " · " + bytes_text(r.bytes) : std::string());
+        r.bytes > 0 ? " · " + detail::bytes_text(r.bytes) : std::string());
   }
   // The legend: steps' colours and the transfers'.
   double lx = label_width;
@@ -172,13 +159,7 @@ void TraceWriter::write_timeline(const std::filesystem::path& svg, std::string_v
   legend("#7f8c99", "to device");
   legend("#b3a08c", "to host");
   out += "</svg>\n";
-  try {
-    detail::AtomicFile file(svg);
-    file.write(std::string_view(out));
-    file.commit();
-  } catch (const std::exception& e) {
-    throw Error(Errc::io, fmt::format("cannot write the timeline {}: {}", svg.string(), e.what()));
-  }
+  detail::save_text(svg, out, "the timeline");
 }
 
 }  // namespace tessera

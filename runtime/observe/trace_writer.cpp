@@ -81,7 +81,7 @@ void TraceWriter::on_chunk(const ChunkEvent& e) {
 }
 
 void TraceWriter::on_launch(const LaunchEvent& e) {
-  Event ev;
+  detail::TraceEvent ev;
   ev.name = fmt::format("launch {} {}", e.launch, e.kernel);
   ev.category = "launch";
   ev.pid = host_pid;
@@ -100,7 +100,7 @@ void TraceWriter::on_launch(const LaunchEvent& e) {
 }
 
 void TraceWriter::on_span(const SpanEvent& e) {
-  Event ev;
+  detail::TraceEvent ev;
   ev.name = e.name;
   ev.category = e.category;
   ev.pid = host_pid;
@@ -114,8 +114,8 @@ void TraceWriter::on_span(const SpanEvent& e) {
 void TraceWriter::write() {
   const std::lock_guard lock(mutex_);
   std::uint64_t origin = UINT64_MAX;
-  for (const Event& e : events_) origin = std::min(origin, e.start_ns);
-  for (const Command& c : commands_) origin = std::min(origin, c.record.start_ns);
+  for (const detail::TraceEvent& e : events_) origin = std::min(origin, e.start_ns);
+  for (const detail::TraceCommand& c : commands_) origin = std::min(origin, c.record.start_ns);
   std::vector<std::string> lines;
   lines.push_back(metadata("process_name", host_pid, 0, "host"));
   lines.push_back(metadata("thread_name", host_pid, launch_tid, "launches"));
@@ -134,21 +134,16 @@ void TraceWriter::write() {
                                 json_string(name), json_string(category), pid, tid, micros(start, origin),
                                 static_cast<double>(std::max(end, start) - start) / 1000.0, args));
   };
-  for (const Event& e : events_) complete(e.name, e.category, e.pid, e.tid, e.start_ns, e.end_ns, e.args);
+  for (const detail::TraceEvent& e : events_) complete(e.name, e.category, e.pid, e.tid, e.start_ns, e.end_ns, e.args);
   // A command's step: the step span (the job runner's) it started in, if any.
-  std::vector<const Event*> spans;
-  for (const Event& e : events_) {
-    if (e.category == "step") spans.push_back(&e);
-  }
-  const auto step_of = [&](std::uint64_t at) -> std::string {
-    for (const Event* s : spans) {
-      if (at >= s->start_ns && at <= s->end_ns) return json_string(s->name);
-    }
-    return "null";
+  const auto spans = detail::step_spans(events_);
+  const auto step_of = [&](std::uint64_t at) {
+    const std::size_t s = detail::span_at(spans, at);
+    return s < spans.size() ? json_string(spans[s]->name) : std::string("null");
   };
   // Bytes in flight per device: each transfer counts from its start to its end.
   std::map<int, std::vector<std::pair<std::uint64_t, std::int64_t>>> steps;
-  for (const Command& c : commands_) {
+  for (const detail::TraceCommand& c : commands_) {
     const CommandRecord& r = c.record;
     const bool kernel = r.lane == Lane::kernel;
     complete(kernel ? kernels_[c.kernel] : fmt::format("{} {} B", r.lane == Lane::write ? "to device" : "to host", r.bytes),
@@ -173,14 +168,34 @@ void TraceWriter::write() {
   std::string text = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
   for (std::size_t i = 0; i < lines.size(); ++i) text += lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");
   text += "]}\n";
-  try {
-    detail::AtomicFile out(path_);
-    out.write(std::string_view(text));
-    out.commit();
-  } catch (const std::exception& e) {
-    throw Error(Errc::io, fmt::format("cannot write the trace {}: {}", path_.string(), e.what()));
-  }
+  detail::save_text(path_, text, "the trace");
   written_ = true;
 }
 
+namespace detail {
+
+std::vector<const TraceEvent*> step_spans(const std::vector<TraceEvent>& events) {
+  std::vector<const TraceEvent*> spans;
+  for (const TraceEvent& e : events) {
+    if (e.category == "step") spans.push_back(&e);
+  }
+  return spans;
+}
+
+std::size_t span_at(const std::vector<const TraceEvent*>& spans, std::uint64_t at) {
+  for (std::size_t s = 0; s < spans.size(); ++s) {
+    if (at >= spans[s]->start_ns && at <= spans[s]->end_ns) return s;
+  }
+  return spans.size();
+}
+
+void save_text(const std::filesystem::path& path, std::string_view text, std::string_view what) {
+  try {
+    write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+  } catch (const std::exception& e) {
+    throw Error(Errc::io, fmt::format("cannot write {} {}: {}", what, path.string(), e.what()));
+  }
+}
+
+}  // namespace detail
 }  // namespace tessera
