@@ -12,6 +12,7 @@
 #include "common/internals.hpp"
 #include "device/device_handle.hpp"
 #include "engine/run.hpp"
+#include "tasks/host_copies.hpp"
 #include "observe/notify.hpp"
 #include "program/program_build.hpp"
 #include "runtime_state.hpp"
@@ -49,11 +50,33 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
     }
   }
   s.devices = selector.select(candidates);
-  for (const Device& d : s.devices) {
+  // One context per root device, holding its selected parts: tasks on two sub-devices of a
+  // device wait for each other's events directly. (Different devices get contexts of their own:
+  // drivers mishandle events shared between unlike devices, PoCL's pthread and basic among them.)
+  s.contexts.resize(s.devices.size());
+  for (std::size_t d = 0; d < s.devices.size(); ++d) {
+    if (s.contexts[d]() != nullptr) continue;
+    const std::size_t root = s.devices[d].info().index;
+    std::vector<cl::Device> members;
+    for (std::size_t e = d; e < s.devices.size(); ++e) {
+      if (s.devices[e].info().index == root) members.push_back(detail::Internals::handle(s.devices[e]).device);
+    }
     cl_int status = CL_SUCCESS;
-    s.contexts.emplace_back(detail::Internals::handle(d).device, nullptr, nullptr, nullptr, &status);
-    detail::check(status, "clCreateContext", d.name());
+    const cl::Context context(members, nullptr, nullptr, nullptr, &status);
+    detail::check(status, "clCreateContext", s.devices[d].name());
+    for (std::size_t e = d; e < s.devices.size(); ++e) {
+      if (s.devices[e].info().index == root) s.contexts[e] = context;
+    }
   }
+  std::vector<detail::EngineDevice> engine_devices;
+  const std::uint64_t cap = s.options.device_memory_limit;
+  for (std::size_t d = 0; d < s.devices.size(); ++d) {
+    const auto& i = s.devices[d].info();
+    engine_devices.push_back({s.devices[d], s.contexts[d], i.unified_memory && *s.options.zero_copy,
+                              cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
+                              cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc});
+  }
+  s.tasks = std::make_shared<detail::TaskEngine>(std::move(engine_devices));
   const auto root = detail::resolve_cache_dir(s.options.cache_dir);
   s.cache_root = root.string();
   s.program_cache = detail::ProgramCache(root.empty() ? root : root / "programs",
@@ -64,7 +87,9 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
   if (!s.options.trace.empty() && s.options.trace != "off") observe(std::make_shared<TraceWriter>(s.options.trace));
 }
 
-Runtime::~Runtime() = default;
+Runtime::~Runtime() {
+  if (state_ && state_->tasks) state_->tasks->close();
+}
 Runtime::Runtime(Runtime&&) noexcept = default;
 Runtime& Runtime::operator=(Runtime&&) noexcept = default;
 
@@ -91,7 +116,30 @@ Program Runtime::compile(const Source& source, std::string_view options, const D
   return detail::build_program(*state_, source, options, defines);
 }
 
+namespace {
+
+// Whether `launch` is over arrays (a task); throws for one that mixes them with host arrays, or
+// orders a launch over host arrays after a task.
+bool over_arrays(const Launch& launch) {
+  bool arrays = false, host = false;
+  for (const auto& a : launch.args()) {
+    if (const auto* b = std::get_if<BufferArg>(&a)) (b->array() ? arrays : host) = true;
+  }
+  if (arrays && host) {
+    throw Error(Errc::invalid_argument, "kernel '" + launch.kernel() +
+                                            "': a launch over arrays takes no host arrays; give every buffer as a "
+                                            "tessera::Array");
+  }
+  if (!arrays && !launch.after_tasks().empty()) {
+    throw Error(Errc::invalid_argument, "kernel '" + launch.kernel() + "': after() orders launches over arrays only");
+  }
+  return arrays;
+}
+
+}  // namespace
+
 RunStats Runtime::run(const Launch& launch, const Schedule& schedule, std::stop_token stop) const {
+  if (over_arrays(launch)) return state_->tasks->submit(launch, schedule)->wait();
   return detail::run_to_completion(*state_, launch, schedule, std::move(stop));
 }
 
@@ -100,12 +148,23 @@ void Runtime::validate(const Launch& launch, const Schedule& schedule) const {
 }
 
 RunStats Runtime::check(const Launch& launch, std::stop_token stop) const {
-  return detail::check_to_completion(*state_, launch, std::move(stop));
+  if (!over_arrays(launch)) return detail::check_to_completion(*state_, launch, std::move(stop));
+  detail::HostCopies copies(launch);  // a synchronisation point: the arrays' contents on the host
+  RunStats stats = detail::check_to_completion(*state_, copies.launch(), std::move(stop));
+  copies.write_back();
+  return stats;
 }
 
 Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
+  if (over_arrays(launch)) return detail::Internals::make_submission(state_->tasks->submit(launch, schedule));
   return detail::Internals::make_submission(detail::submit_run(*state_, launch, schedule));
 }
+
+ArrayBase Runtime::make_array(std::size_t count, ElementType type, const void* data) const {
+  return detail::Internals::make_array(state_->tasks->make_array(count, type, data));
+}
+
+std::vector<TransferBytes> Runtime::transfers() const { return state_->tasks->transfers(); }
 
 const std::string& Runtime::cache_dir() const noexcept { return state_->cache_root; }
 

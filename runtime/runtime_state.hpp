@@ -10,6 +10,7 @@
 
 #include "common/cl.hpp"
 #include "program/program_cache.hpp"
+#include "tasks/task_engine.hpp"
 #include "tessera/device.hpp"
 #include "tessera/observer.hpp"
 #include "tessera/program.hpp"
@@ -25,7 +26,7 @@ struct RuntimeState {
   RuntimeOptions options;
   Discovery discovery;
   std::vector<Device> devices;        ///< selected, then split
-  std::vector<cl::Context> contexts;  ///< one per device, same order
+  std::vector<cl::Context> contexts;  ///< per device, same order: one per root device
   std::string cache_root;             ///< "" when the cache is off
   ProgramCache program_cache{{}, 0};
 
@@ -33,6 +34,7 @@ struct RuntimeState {
   mutable std::vector<std::shared_ptr<Observer>> observers;  ///< guarded by observers_mutex
   mutable std::atomic<std::uint64_t> launches{0};            ///< launches started, for their numbers
 
+  std::shared_ptr<TaskEngine> tasks;  ///< launches over arrays
   mutable std::mutex stats_mutex;
   mutable BuildStats stats;  ///< guarded by stats_mutex
 };

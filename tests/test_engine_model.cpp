@@ -2,7 +2,9 @@
 // over a few arrays, every partition role (split read, write and read_write, halo, whole,
 // reduce), random sizes and schedules, each launch's results compared bitwise with the model's.
 // Run on every device set, in place and with every device copying (zero_copy = false): it pins
-// down what launches over host arrays do, whatever the engine beneath them becomes.
+// down what launches over host arrays do, whatever the engine beneath them becomes. The same
+// sequences run as tasks over runtime arrays, submitted without waiting, with handles swapped
+// and host reads at random points between them.
 
 #include <doctest/doctest.h>
 
@@ -137,7 +139,100 @@ std::size_t run_sequence(const tessera::Runtime& rt, const tessera::Program& pro
   return shared;
 }
 
+// The launches of run_sequence as tasks over runtime arrays: nothing waits between them; after
+// a random step the host reads a random array (a synchronisation point) or two handles are
+// swapped; everything is compared with the model at those reads and at the end. Returns how
+// many tasks were split between devices.
+std::size_t run_task_sequence(const tessera::Runtime& rt, const tessera::Program& program, std::uint32_t seed,
+                              std::size_t steps) {
+  std::mt19937 rng(seed);
+  const std::size_t n = std::array<std::size_t, 5>{1000, 4096, 10007, 65536, 262144}[rng() % 5];
+  std::array<Array, 3> model;
+  std::array<tessera::Array<std::uint32_t>, 3> arrays;
+  for (std::size_t a = 0; a < 3; ++a) {
+    model[a].resize(n);
+    for (auto& v : model[a]) v = static_cast<std::uint32_t>(rng());
+    arrays[a] = rt.array(model[a]);
+  }
+  Array lut_model(37), model_acc(8, 0);
+  for (auto& v : lut_model) v = static_cast<std::uint32_t>(rng());
+  const auto lut = rt.array(lut_model);
+  const auto acc = rt.array<std::uint32_t>(8);
+  std::vector<tessera::Submission> tasks;
+  const auto n32 = static_cast<std::uint32_t>(n);
+  for (std::size_t s = 0; s < steps; ++s) {
+    const std::size_t x = rng() % 3, y = (x + 1 + rng() % 2) % 3;
+    // Equal weights besides the policies: splits even where one device is far slower (Oclgrind).
+    const Schedule schedule = rng() % 4 == 0 ? Schedule::static_split(std::vector<double>(program.devices().size(), 1.0))
+                                             : random_schedule(rng);
+    const tessera::NDRange range{n};
+    const auto op = static_cast<unsigned>(rng() % 6);
+    INFO("seed " << seed << " step " << s << " op " << op << " n " << n << " schedule " << schedule.name());
+    Array& mx = model[x];
+    Array& my = model[y];
+    if (op == 0) {
+      const auto a = static_cast<std::uint32_t>(rng());
+      tasks.push_back(rt.submit(tessera::Launch{program, "axpy", range}.arg(a).arg(tessera::read(arrays[x])).arg(
+                                    tessera::read_write(arrays[y])),
+                                schedule));
+      for (std::size_t i = 0; i < n; ++i) my[i] = a * mx[i] + my[i];
+    } else if (op == 1) {
+      const auto v = static_cast<std::uint32_t>(rng());
+      tasks.push_back(rt.submit(tessera::Launch{program, "set", range}.arg(tessera::write(arrays[y])).arg(v), schedule));
+      for (std::size_t i = 0; i < n; ++i) my[i] = v + static_cast<std::uint32_t>(i) * 3u;
+    } else if (op == 2) {
+      tasks.push_back(rt.submit(tessera::Launch{program, "blur", range}
+                                    .arg(tessera::read(arrays[x]).halo(1))
+                                    .arg(tessera::write(arrays[y]))
+                                    .arg(n32),
+                                schedule));
+      for (std::size_t i = 0; i < n; ++i) my[i] = (i > 0 ? mx[i - 1] : 0u) + 2u * mx[i] + (i + 1 < n ? mx[i + 1] : 0u);
+    } else if (op == 3) {
+      tasks.push_back(rt.submit(tessera::Launch{program, "gather", range}
+                                    .arg(tessera::read(lut).whole())
+                                    .arg(static_cast<std::uint32_t>(lut_model.size()))
+                                    .arg(tessera::read(arrays[x]))
+                                    .arg(tessera::write(arrays[y])),
+                                schedule));
+      for (std::size_t i = 0; i < n; ++i) my[i] = lut_model[mx[i] % lut_model.size()];
+    } else if (op == 4) {
+      tasks.push_back(rt.submit(tessera::Launch{program, "bins", range}.arg(tessera::read(arrays[x])).arg(
+                                    tessera::read_write(acc).reduce(tessera::ReduceOp::sum)),
+                                schedule));
+      for (std::size_t i = 0; i < n; ++i) ++model_acc[mx[i] % 8u];
+    } else {
+      std::swap(arrays[x], arrays[y]);
+      std::swap(model[x], model[y]);
+    }
+    if (rng() % 4 == 0) {
+      const std::size_t r = rng() % 3;
+      REQUIRE(arrays[r].to_vector() == model[r]);
+    }
+  }
+  std::size_t split = 0;
+  for (auto& t : tasks) {
+    const tessera::RunStats stats = t.wait();
+    std::size_t working = 0;
+    for (const auto& d : stats.devices) working += d.chunks > 0 ? 1 : 0;
+    split += working > 1 ? 1 : 0;
+  }
+  for (std::size_t a = 0; a < 3; ++a) REQUIRE(arrays[a].to_vector() == model[a]);
+  REQUIRE(acc.to_vector() == model_acc);
+  return split;
+}
+
 }  // namespace
+
+TEST_CASE("random task sequences over arrays match a sequential host model, in place and copying") {
+  auto& r = runtimes();
+  const std::size_t devices = r.in_place_program.devices().size();
+  std::size_t split = 0;
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    split += run_task_sequence(r.in_place, r.in_place_program, seed + 200, 16);
+    split += run_task_sequence(r.copying, r.copying_program, seed + 300, 16);
+  }
+  if (devices > 1) CHECK(split > 10);
+}
 
 TEST_CASE("random launch sequences match a sequential host model, in place and copying") {
   auto& r = runtimes();

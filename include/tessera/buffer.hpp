@@ -1,12 +1,13 @@
 #pragma once
-// Buffer arguments: host arrays with an access and a partition role.
+// Buffer arguments: host arrays or runtime arrays (array.hpp), with an access and a partition
+// role.
 //
 //   .arg(tessera::read(x))                         // split: each chunk gets its slice of x
 //   .arg(tessera::read(img).halo(1))               // slice plus one index on each side
 //   .arg(tessera::read(lut).whole())               // the whole array, sent once per device
 //   .arg(tessera::read_write(bins).reduce(tessera::ReduceOp::sum))
 //
-// The host array must outlive the run. Split and halo buffers hold count / G elements per index
+// A host array must outlive the run; a runtime array is kept alive by the task. Split and halo buffers hold count / G elements per index
 // of the split dimension (G = its extent); count must divide exactly.
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "tessera/array.hpp"
 #include "tessera/element_type.hpp"
 
 namespace tessera {
@@ -26,13 +28,15 @@ enum class ReduceOp { sum, min, max, prod };
 std::string_view to_string(Access access) noexcept;
 std::string_view to_string(ReduceOp op) noexcept;
 
-/// A host array passed to a kernel.
+/// A host array or a runtime array passed to a kernel.
 class BufferArg {
  public:
   enum class Role { split, halo, whole, reduce };
 
   BufferArg(void* data, std::size_t count, ElementType type, Access access)
       : data_(data), count_(count), type_(type), access_(access) {}
+  BufferArg(ArrayBase array, Access access)
+      : data_(nullptr), count_(array.size()), type_(array.type()), access_(access), array_(std::move(array)) {}
 
   /// Split plus `h` indices on each side (clamped to the range) for reading.
   BufferArg& halo(std::size_t h) & { role_ = Role::halo, halo_ = h; return *this; }
@@ -45,7 +49,10 @@ class BufferArg {
   BufferArg& reduce(ReduceOp op) & { role_ = Role::reduce, op_ = op; return *this; }
   BufferArg&& reduce(ReduceOp op) && { return std::move(reduce(op)); }
 
+  /// The host array; null for a runtime array.
   void* data() const noexcept { return data_; }
+  /// The runtime array (a null handle for a host array).
+  const ArrayBase& array() const noexcept { return array_; }
   std::size_t count() const noexcept { return count_; }
   std::size_t bytes() const noexcept { return count_ * size_of(type_); }
   ElementType type() const noexcept { return type_; }
@@ -62,6 +69,7 @@ class BufferArg {
   Role role_ = Role::split;
   std::size_t halo_ = 0;
   ReduceOp op_ = ReduceOp::sum;
+  ArrayBase array_;
 };
 
 template <typename T>
@@ -88,6 +96,13 @@ template <typename T>
 BufferArg read_write(std::vector<T>& data) { return read_write(std::span<T>(data)); }
 template <typename T>
 BufferArg read_write(T* data, std::size_t count) { return read_write(std::span<T>(data, count)); }
+
+template <typename T>
+BufferArg read(const Array<T>& array) { return {array, Access::read}; }
+template <typename T>
+BufferArg write(const Array<T>& array) { return {array, Access::write}; }
+template <typename T>
+BufferArg read_write(const Array<T>& array) { return {array, Access::read_write}; }
 
 /// The streaming opt-in: an argument (a `uint` or `ulong` parameter) that receives, for each
 /// chunk, the first index of the split dimension its device buffers hold. A launch with one is

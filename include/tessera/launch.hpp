@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -19,6 +20,11 @@
 #include "tessera/range.hpp"
 
 namespace tessera {
+
+class Submission;
+namespace detail {
+struct TaskState;
+}
 
 /// A kernel argument passed by value: a number of one of the ten element types, kept with its
 /// type so that it can be checked against the kernel's parameter.
@@ -68,6 +74,13 @@ class Launch {
     return *this;
   }
 
+  /// Launches over arrays: this launch starts only after `task` (a submission of a launch over
+  /// arrays) has finished, besides what its data orders. For what the arrays do not express:
+  /// side effects, host memory the kernels share. Throws Error(invalid_argument) for a launch
+  /// over host arrays.
+  Launch& after(const Submission& task);
+  const std::vector<std::shared_ptr<detail::TaskState>>& after_tasks() const noexcept { return after_; }
+
   const Program& program() const noexcept { return program_; }
   const std::string& kernel() const noexcept { return kernel_; }
   const NDRange& global() const noexcept { return global_; }
@@ -80,6 +93,7 @@ class Launch {
   NDRange global_;
   std::optional<NDRange> local_;
   std::vector<KernelArgValue> args_;
+  std::vector<std::shared_ptr<detail::TaskState>> after_;
 };
 
 }  // namespace tessera

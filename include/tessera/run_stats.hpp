@@ -23,6 +23,20 @@ struct ChunkRecord {
   double host_done_s = 0;       ///< host seconds from the run's start to the chunk's completion
 };
 
+/// Bytes moved between host and device memory, by why they moved (the transfer path: devices
+/// that work on host memory in place move none).
+struct TransferBytes {
+  std::uint64_t load = 0;       ///< host to device: data that was valid on the host only
+  std::uint64_t halo = 0;       ///< data another device wrote, staged through the host (each way)
+  std::uint64_t read_back = 0;  ///< device to host, for host access to an array
+  std::uint64_t evict = 0;      ///< device to host, written back to free device memory
+  std::uint64_t total() const noexcept { return load + halo + read_back + evict; }
+  TransferBytes& operator+=(const TransferBytes& o) noexcept {
+    load += o.load, halo += o.halo, read_back += o.read_back, evict += o.evict;
+    return *this;
+  }
+};
+
 struct DeviceRunStats {
   Device device;
   std::size_t chunks = 0;
@@ -32,6 +46,9 @@ struct DeviceRunStats {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   bool zero_copy = false;       ///< host memory used in place (no transfers for split buffers)
+  /// Launches over arrays: bytes_in and bytes_out by reason (halo bytes count on each device
+  /// they leave or reach).
+  TransferBytes moved;
 };
 
 /// What a checked run (Runtime::check) saw a chunk's kernel do to a buffer that the buffer's role

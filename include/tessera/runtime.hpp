@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tessera/array.hpp"
 #include "tessera/device.hpp"
 #include "tessera/launch.hpp"
 #include "tessera/observer.hpp"
@@ -57,6 +59,8 @@ class Runtime {
   /// Discovers, splits and selects devices. Throws Error: no_platform, invalid_selector,
   /// no_matching_device, invalid_argument (cpu_split), or opencl.
   explicit Runtime(RuntimeOptions options = {});
+  /// Waits for every task submitted (no command or callback outlives the runtime); its arrays
+  /// then refuse every use.
   ~Runtime();
   Runtime(Runtime&&) noexcept;
   Runtime& operator=(Runtime&&) noexcept;
@@ -102,9 +106,44 @@ class Runtime {
   /// as read or whole is a finding. The host arrays receive the results as from run().
   /// Slower than run(): it is for finding kernels whose results depend on the device.
   RunStats check(const Launch& launch, std::stop_token stop = {}) const;
-  /// Starts `launch` in the background (one host thread per device). The launch is validated
-  /// before this returns. The host arrays must outlive the submission.
+  /// Starts `launch` in the background. The launch is validated before this returns.
+  ///
+  /// Over host arrays: one host thread per device, chunks handed out by `schedule`; the host
+  /// arrays must outlive the submission.
+  ///
+  /// Over arrays (every buffer a tessera::Array of this runtime): a task, enqueued on the
+  /// devices' queues before this returns, after the tasks submitted before it that write what
+  /// it reads, or use what it writes (read after write, write after read, write after write),
+  /// and after Launch::after's tasks; the host never waits between tasks. Placement: `single`
+  /// runs it whole (on its device, or where it is expected to finish first: queued work,
+  /// transfers, the kernel's measured pace); `static_split` splits it by its weights (without
+  /// weights: by the devices' measured pace, along a partition kept per range and device set,
+  /// so the same rows stay on the same devices); `dynamic` and `hguided` split a launch of at
+  /// least 32768 work-items per device that way and run a smaller one whole. A chunk gets from
+  /// the host or another device only what its device lacks. A launch with a reduce buffer waits
+  /// for its chunks and folds their copies before this returns. Throws Error(opencl) at once
+  /// when a task whose data it reads failed (naming it).
   Submission submit(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
+
+  /// An array of `count` elements of T, zeros, owned by this runtime (see array.hpp).
+  template <typename T>
+  Array<T> array(std::size_t count) const {
+    return Array<T>(make_array(count, element_type_of<T>(), nullptr));
+  }
+  /// An array holding a copy of `data`.
+  template <typename T>
+  Array<T> array(std::span<const T> data) const {
+    return Array<T>(make_array(data.size(), element_type_of<T>(), data.data()));
+  }
+  template <typename T>
+  Array<T> array(const std::vector<T>& data) const {
+    return array(std::span<const T>(data));
+  }
+  /// An array of `count` elements of `type`: a copy of `data` (count elements), or zeros when it
+  /// is null. Throws Error(invalid_argument) for no elements, Error(out_of_memory).
+  ArrayBase make_array(std::size_t count, ElementType type, const void* data) const;
+  /// Bytes moved for arrays so far, per device of devices(), by reason.
+  std::vector<TransferBytes> transfers() const;
 
   /// Adds `observer` to the runtime: every run that starts after this call reports to it (see
   /// observer.hpp). Safe to call from several threads.

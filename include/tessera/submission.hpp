@@ -9,6 +9,7 @@ namespace tessera {
 
 namespace detail {
 struct RunState;
+struct TaskState;
 struct Internals;
 }  // namespace detail
 
@@ -28,7 +29,8 @@ class Submission {
   /// Fraction of the split dimension finished, 0 to 1.
   double progress() const noexcept;
   /// Stops handing out chunks; chunks in flight finish. Host data outside the finished chunks
-  /// is left as it was.
+  /// is left as it was. A task over arrays is on its devices' queues from submission on: it
+  /// cannot be withdrawn, and cancel() leaves it to finish.
   void cancel() noexcept;
   /// Whether the run has ended: every chunk finished, or the run was stopped (by cancel() or by a
   /// device's error) and the chunks in flight have drained. wait() then joins threads that have
@@ -39,7 +41,9 @@ class Submission {
  private:
   friend struct detail::Internals;
   explicit Submission(std::shared_ptr<detail::RunState> state);
-  std::shared_ptr<detail::RunState> state_;
+  explicit Submission(std::shared_ptr<detail::TaskState> task);
+  std::shared_ptr<detail::RunState> state_;  ///< a launch over host arrays
+  std::shared_ptr<detail::TaskState> task_;  ///< or a task over arrays
 };
 
 }  // namespace tessera

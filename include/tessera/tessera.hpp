@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header: everything a user of Tessera needs.
 
+#include "tessera/array.hpp"
 #include "tessera/buffer.hpp"
 #include "tessera/device.hpp"
 #include "tessera/error.hpp"

@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "tessera/array.hpp"
 #include "tessera/device.hpp"
 #include "tessera/program.hpp"
 #include "tessera/submission.hpp"
@@ -21,6 +22,11 @@ struct Internals {
   }
 
   static Submission make_submission(std::shared_ptr<RunState> run) { return Submission(std::move(run)); }
+  static Submission make_submission(std::shared_ptr<TaskState> task) { return Submission(std::move(task)); }
+  static const std::shared_ptr<TaskState>& task(const Submission& s) noexcept { return s.task_; }
+
+  static ArrayBase make_array(std::shared_ptr<ArrayState> state) { return ArrayBase(std::move(state)); }
+  static const std::shared_ptr<ArrayState>& state(const ArrayBase& array) noexcept { return array.state_; }
 };
 
 }  // namespace tessera::detail

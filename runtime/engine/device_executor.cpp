@@ -11,18 +11,13 @@
 
 #include "common/cl.hpp"
 #include "device/device_handle.hpp"
+#include "engine/chunk_kernel.hpp"
 #include "engine/write_check.hpp"
 #include "observe/notify.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::detail {
 namespace {
-
-cl::NDRange make_range(std::size_t dims, std::size_t x, std::size_t y, std::size_t z) {
-  if (dims == 1) return cl::NDRange(x);
-  if (dims == 2) return cl::NDRange(x, y);
-  return cl::NDRange(x, y, z);
-}
 
 cl_mem_flags access_flags(Access a) {
   switch (a) {
@@ -339,17 +334,9 @@ class Executor {
     return cb.buffer;
   }
 
-  // Whole work-groups of the launch's local size, then (last chunk, automatic local size only)
-  // the remainder as one work-group of its own.
   void enqueue_kernel(InFlight& f, std::vector<cl::Event> inputs) {
-    const std::size_t granule = run_.plan.granule;
-    const std::size_t a = f.chunk.offset, size = f.chunk.size;
-    const std::size_t aligned = size / granule * granule;
-    if (aligned > 0) enqueue_range(a, aligned, granule, inputs, f.kernel);
-    if (aligned < size) {
-      if (aligned > 0) inputs = {f.kernel};
-      enqueue_range(a + aligned, size - aligned, size - aligned, inputs, f.kernel);
-    }
+    enqueue_chunk_kernel(kernel_lane_, kernel_, run_.plan, f.chunk.offset, f.chunk.size, std::move(inputs), f.kernel,
+                         name());
     f.done.push_back(f.kernel);
   }
 
@@ -404,26 +391,6 @@ class Executor {
     check(kernel_.setArg(static_cast<cl_uint>(arg), is_wide ? 8 : 4,
                          is_wide ? static_cast<const void*>(&wide) : static_cast<const void*>(&narrow)),
           "clSetKernelArg", name());
-  }
-
-  // One kernel enqueue over indices [offset, offset + size) of the split dimension, with
-  // `split_local` as the local size along it.
-  void enqueue_range(std::size_t offset, std::size_t size, std::size_t split_local,
-                     const std::vector<cl::Event>& inputs, cl::Event& event) {
-    const LaunchPlan& plan = run_.plan;
-    const NDRange& g = plan.global;
-    const std::size_t dims = g.dims();
-    std::size_t off[3] = {0, 0, 0};
-    std::size_t global[3] = {g[0], g[1], g[2]};
-    std::size_t local[3] = {(*plan.local)[0], (*plan.local)[1], (*plan.local)[2]};
-    off[dims - 1] = offset;
-    global[dims - 1] = size;
-    local[dims - 1] = split_local;
-    check(kernel_lane_.enqueueNDRangeKernel(kernel_, make_range(dims, off[0], off[1], off[2]),
-                                            make_range(dims, global[0], global[1], global[2]),
-                                            make_range(dims, local[0], local[1], local[2]),
-                                            inputs.empty() ? nullptr : &inputs, &event),
-          "clEnqueueNDRangeKernel", name());
   }
 
   void complete() {

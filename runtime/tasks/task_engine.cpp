@@ -1,0 +1,624 @@
+// The task engine: arrays' coherence, dependencies as event waits, enqueueing tasks.
+
+#include "tasks/task_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/internals.hpp"
+#include "device/device_handle.hpp"
+#include "engine/chunk_kernel.hpp"
+#include "engine/run_state.hpp"
+#include "tessera/error.hpp"
+#include "tessera/observer.hpp"
+
+namespace tessera::detail {
+namespace {
+
+[[noreturn]] void invalid(std::string message) { throw Error(Errc::invalid_argument, std::move(message)); }
+
+struct PartDone {
+  std::shared_ptr<TaskState> task;
+  std::size_t part = 0;
+  TaskEngine* engine = nullptr;
+};
+
+void CL_CALLBACK part_complete(cl_event, cl_int status, void* user) {
+  TaskEngine* engine = nullptr;
+  {
+    std::unique_ptr<PartDone> done(static_cast<PartDone*>(user));
+    engine = done->engine;
+    engine->part_finished(*done->task, done->part, status);
+  }  // the task (and the arrays it keeps) released before the engine hears the callback ended
+  engine->callback_done();
+}
+
+cl_int execution_status(const cl::Event& e) {
+  cl_int status = CL_COMPLETE;
+  clGetEventInfo(e(), CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr);
+  return status;
+}
+
+std::uint64_t profile(const cl::Event& e, cl_profiling_info what) {
+  cl_ulong value = 0;
+  return clGetEventProfilingInfo(e(), what, sizeof value, &value, nullptr) == CL_SUCCESS ? value : 0;
+}
+
+// The bytes of `array`'s elements [a, b).
+std::pair<std::size_t, std::size_t> span_bytes(const ArrayState& array, std::size_t a, std::size_t b) {
+  const std::size_t unit = size_of(array.type);
+  return {a * unit, (b - a) * unit};
+}
+
+}  // namespace
+
+TaskEngine::TaskEngine(std::vector<EngineDevice> devices)
+    : devices_(std::move(devices)),
+      queues_(devices_.size()),
+      resident_(devices_.size(), 0),
+      moved_(devices_.size()),
+      backlog_ns_(devices_.size()) {}
+
+void TaskEngine::require_open() const {
+  if (closed_) invalid("the array's runtime is gone: arrays and tasks cannot outlive their Runtime");
+}
+
+const cl::CommandQueue& TaskEngine::queue(std::size_t q) {
+  const std::size_t d = q / 2;
+  if (!queues_[d]) {
+    const cl::Device& device = Internals::handle(devices_[d].device).device;
+    cl_int status = CL_SUCCESS;
+    Queues made;
+    made.kernel = cl::CommandQueue(devices_[d].context, device, CL_QUEUE_PROFILING_ENABLE, &status);
+    check(status, "clCreateCommandQueue", devices_[d].device.name());
+    made.transfer = cl::CommandQueue(devices_[d].context, device, CL_QUEUE_PROFILING_ENABLE, &status);
+    check(status, "clCreateCommandQueue", devices_[d].device.name());
+    queues_[d] = std::move(made);
+  }
+  return q % 2 == 0 ? queues_[d]->kernel : queues_[d]->transfer;
+}
+
+const cl::Buffer& TaskEngine::buffer(ArrayState& array, std::size_t device) {
+  cl::Buffer& b = array.buffers[device];
+  if (b() != nullptr) return b;
+  const EngineDevice& d = devices_[device];
+  if (!d.zero_copy) {
+    if (array.bytes > d.alloc_limit) {
+      invalid(fmt::format("array {} ({} bytes) does not fit device {} '{}', whose largest allocation is {} bytes",
+                          array.number, array.bytes, d.device.info().label(), d.device.name(), d.alloc_limit));
+    }
+    if (resident_[device] + array.bytes > d.memory_limit) {
+      invalid(fmt::format("array {} ({} bytes) does not fit device {} '{}': {} of its {} bytes hold other arrays",
+                          array.number, array.bytes, d.device.info().label(), d.device.name(), resident_[device],
+                          d.memory_limit));
+    }
+  }
+  cl_int status = CL_SUCCESS;
+  b = cl::Buffer(d.context, CL_MEM_READ_WRITE | (d.zero_copy ? CL_MEM_USE_HOST_PTR : 0), array.bytes,
+                 d.zero_copy ? array.host : nullptr, &status);
+  check(status, "clCreateBuffer", d.device.name());
+  if (!d.zero_copy) resident_[device] += array.bytes;
+  return b;
+}
+
+cl::Kernel& TaskEngine::kernel(const LaunchPlan& plan, std::size_t device) {
+  auto [it, fresh] = kernels_.try_emplace({plan.program.get(), plan.kernel});
+  if (fresh) {
+    it->second.resize(devices_.size());
+    programs_.push_back(plan.program);
+  }
+  cl::Kernel& k = it->second[device];
+  if (k() == nullptr) {
+    for (const auto& pd : plan.program->per_device) {
+      if (Internals::handle(pd.device).device() != Internals::handle(devices_[device].device).device()) continue;
+      cl_int status = CL_SUCCESS;
+      k = cl::Kernel(pd.program, plan.kernel.c_str(), &status);
+      check(status, "clCreateKernel", devices_[device].device.name());
+    }
+  }
+  return k;
+}
+
+std::vector<cl::Event> TaskEngine::wait_list(std::size_t q, const EventSet& deps) const {
+  std::vector<cl::Event> out;
+  for (const QueueEvent& e : deps.items()) {
+    if (e.queue == q) continue;  // in-order: done before anything enqueued after it
+    const cl_int status = execution_status(e.event);
+    if (status == CL_COMPLETE) continue;
+    if (devices_[e.queue / 2].context() == devices_[q / 2].context()) {
+      out.push_back(e.event);
+      continue;
+    }
+    // Another context: its events cannot be waited for here; the host waits (a failure shows
+    // in the command's own status later, through the producers' names).
+    e.event.wait();
+  }
+  return out;
+}
+
+std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementType type, const void* data) {
+  if (count == 0) invalid("an array needs at least one element");
+  const std::size_t unit = size_of(type);
+  if (count > (std::size_t{1} << 62) / unit) invalid(fmt::format("an array of {} elements is too large", count));
+  std::lock_guard lock(mutex_);
+  require_open();
+  auto a = std::make_shared<ArrayState>(weak_from_this(), this, ++arrays_made_, count, type, devices_.size(),
+                                        devices_.size() + 1);
+  if (data != nullptr) {
+    std::memcpy(a->host, data, a->bytes);
+  } else {
+    std::memset(a->host, 0, a->bytes);
+  }
+  return a;
+}
+
+QueueEvent TaskEngine::copy_between(ArrayState& array, std::size_t device, bool to_device, std::size_t offset,
+                                    std::size_t bytes, NodeCopy& from, NodeCopy& to) {
+  const std::size_t q = transfer_queue(device);
+  EventSet deps = from.ready;
+  deps.add(to.busy);
+  const std::vector<cl::Event> list = wait_list(q, deps);
+  const cl::Buffer& b = buffer(array, device);
+  cl::Event e;
+  if (to_device) {
+    check(queue(q).enqueueWriteBuffer(b, CL_FALSE, offset, bytes, array.host + offset, list.empty() ? nullptr : &list, &e),
+          "clEnqueueWriteBuffer", devices_[device].device.name());
+  } else {
+    check(queue(q).enqueueReadBuffer(b, CL_FALSE, offset, bytes, array.host + offset, list.empty() ? nullptr : &list, &e),
+          "clEnqueueReadBuffer", devices_[device].device.name());
+  }
+  const QueueEvent made = next(q, e);
+  to.valid = true;
+  to.ready.clear();
+  to.ready.add(made);
+  to.busy.clear();
+  to.busy.add(made);
+  from.busy.add(made);
+  return made;
+}
+
+void TaskEngine::gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
+                                TransferBytes* moved) {
+  auto [first, last] = array.coherence.range(a, b);
+  for (auto it = first; it != last; ++it) {
+    Segment& s = it->second;
+    NodeCopy& host = s.nodes[0];
+    if (!host.valid) {
+      std::size_t source = 0;
+      while (source < devices_.size() && !(node_of(source) != 0 && s.nodes[node_of(source)].valid)) ++source;
+      NodeCopy& from = s.nodes[node_of(source)];
+      const auto [offset, bytes] = span_bytes(array, it->first, array.coherence.end_of(it));
+      copy_between(array, source, false, offset, bytes, from, host);
+      (read_back ? moved_[source].read_back : moved_[source].halo) += bytes;
+      if (moved != nullptr) (read_back ? moved->read_back : moved->halo) += bytes;
+      check(queue(transfer_queue(source)).flush(), "clFlush", devices_[source].device.name());
+    }
+    waits.add(host.ready);
+  }
+}
+
+void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
+                       TransferBytes& moved) {
+  const std::size_t node = node_of(device);
+  auto [first, last] = array.coherence.range(a, b);
+  for (auto it = first; it != last; ++it) {
+    Segment& s = it->second;
+    if (s.nodes[node].valid) {
+      waits.add(s.nodes[node].ready);
+      continue;
+    }
+    const bool staged = !s.nodes[0].valid;  // another device wrote it: through the host
+    EventSet host_ready;
+    gather_to_host(array, it->first, array.coherence.end_of(it), host_ready, false, &moved);
+    if (node == 0) {
+      waits.add(host_ready);
+      continue;
+    }
+    const auto [offset, bytes] = span_bytes(array, it->first, array.coherence.end_of(it));
+    const QueueEvent w = copy_between(array, device, true, offset, bytes, s.nodes[0], s.nodes[node]);
+    (staged ? moved_[device].halo : moved_[device].load) += bytes;
+    (staged ? moved.halo : moved.load) += bytes;
+    waits.add(w);
+  }
+}
+
+std::vector<std::shared_ptr<ArrayState>> TaskEngine::task_arrays(const LaunchPlan& plan) const {
+  std::vector<std::shared_ptr<ArrayState>> out;
+  for (const BufferPlan& bp : plan.buffers) {
+    const ArrayBase& array = bp.buffer.array();
+    const std::string where = fmt::format("kernel '{}' argument {}", plan.kernel, bp.arg);
+    if (!array) invalid(where + ": a host array in a launch over arrays; give every buffer as a tessera::Array");
+    const auto& state = Internals::state(array);
+    if (state->owner_id != this) invalid(where + ": the array belongs to another runtime");
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      if (out[k] == state && (bp.writes() || plan.buffers[k].writes())) {
+        invalid(fmt::format("{}: the array is also argument {}, and one of them is written",
+                            where, plan.buffers[k].arg));
+      }
+    }
+    if (bp.buffer.role() == BufferArg::Role::halo && bp.writes()) {
+      invalid(where + ": an array with a halo is read-only (its neighbours' chunks write its halo); use "
+                      "two arrays and swap them");
+    }
+    out.push_back(state);
+  }
+  if (plan.windowed) invalid(fmt::format("kernel '{}': window_base() is for host arrays; an array is resident", plan.kernel));
+  return out;
+}
+
+void TaskEngine::wait_events(const EventSet& events, const ArrayState& array) {
+  for (const QueueEvent& e : events.items()) {
+    if (e.event.wait() == CL_SUCCESS && execution_status(e.event) >= 0) continue;
+    invalid(fmt::format("array {}: a task that writes it failed (status {})", array.number,
+                        cl_status_name(execution_status(e.event))));
+  }
+}
+
+void TaskEngine::read(ArrayState& array, void* out) {
+  std::lock_guard lock(mutex_);
+  require_open();
+  EventSet waits;
+  gather_to_host(array, 0, array.count, waits, true, nullptr);
+  // The tasks that wrote it, by name, when one failed.
+  for (const QueueEvent& e : waits.items()) {
+    e.event.wait();
+    if (execution_status(e.event) >= 0) continue;
+    auto [first, last] = array.coherence.range(0, array.count);
+    for (auto it = first; it != last; ++it) {
+      if (const auto writer = it->second.writer.lock(); writer && writer->failed()) {
+        throw Error(Errc::opencl, fmt::format("array {} cannot be read: {} failed ({})", array.number, writer->name(),
+                                              cl_status_name(writer->failure.load())));
+      }
+    }
+    wait_events(waits, array);
+  }
+  // Devices that wrote host memory in place: a map makes their writes visible to the host.
+  for (std::size_t d = 0; d < devices_.size(); ++d) {
+    if (!devices_[d].zero_copy || array.buffers[d]() == nullptr) continue;
+    cl_int status = CL_SUCCESS;
+    const cl::CommandQueue& q = queue(kernel_queue(d));
+    void* p = q.enqueueMapBuffer(array.buffers[d], CL_TRUE, CL_MAP_READ, 0, array.bytes, nullptr, nullptr, &status);
+    check(status, "clEnqueueMapBuffer", devices_[d].device.name());
+    check(q.enqueueUnmapMemObject(array.buffers[d], p), "clEnqueueUnmapMemObject", devices_[d].device.name());
+  }
+  std::memcpy(out, array.host, array.bytes);
+  array.coherence.coalesce(0, array.count);
+}
+
+void TaskEngine::write(ArrayState& array, const void* data) {
+  std::lock_guard lock(mutex_);
+  require_open();
+  EventSet users;
+  auto [first, last] = array.coherence.range(0, array.count);
+  for (auto it = first; it != last; ++it) users.add(it->second.nodes[0].busy);
+  for (const QueueEvent& e : users.items()) e.event.wait();  // failed or not: they no longer use it
+  std::memcpy(array.host, data, array.bytes);
+  for (auto it = first; it != last; ++it) {
+    Segment& s = it->second;
+    for (std::size_t n = 0; n < s.nodes.size(); ++n) s.nodes[n].valid = n == 0;
+    s.nodes[0].ready.clear();
+    s.nodes[0].busy.clear();
+    s.writer.reset();
+    s.writer_number = 0;
+  }
+  array.coherence.coalesce(0, array.count);
+}
+
+std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedule& schedule) {
+  const std::uint64_t submitted = host_clock_ns();
+  const LaunchPlan plan = plan_launch(launch, schedule);
+  const std::vector<std::shared_ptr<ArrayState>> arrays = task_arrays(plan);
+  const auto& program = *plan.program;
+
+  std::unique_lock lock(mutex_);
+  require_open();
+  auto task = std::make_shared<TaskState>();
+  task->number = ++tasks_made_;
+  task->kernel = plan.kernel;
+  task->global = plan.global;
+  task->submit_ns = submitted;
+  task->engine = weak_from_this();
+  task->devices = program.devices;
+  for (const auto& a : arrays) task->arrays.push_back(Internals::make_array(a));
+
+  // The program's devices among the engine's (same context).
+  std::vector<std::size_t> device_of;
+  std::uint64_t device_set = 0;
+  for (const auto& pd : program.per_device) {
+    std::size_t d = 0;
+    while (d < devices_.size() &&
+           Internals::handle(devices_[d].device).device() != Internals::handle(pd.device).device()) {
+      ++d;
+    }
+    if (d == devices_.size()) invalid(fmt::format("program '{}' was built by another runtime", program.name));
+    device_of.push_back(d);
+    device_set |= std::uint64_t{1} << (d % 64);
+    task->device_set = device_set;
+    task->zero_copy.push_back(devices_[d].zero_copy);
+  }
+
+  // What this task reads: a failed writer fails it now, by name.
+  EventSet after;
+  for (const auto& t : launch.after_tasks()) {
+    for (const TaskState::Part& p : t->parts) after.add(p.kernel_event);
+    if (t->failed()) {
+      throw Error(Errc::opencl, fmt::format("{} cannot run: {}, which it runs after, failed ({})", task->name(),
+                                            t->name(), cl_status_name(t->failure.load())));
+    }
+  }
+  for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+    ArrayState& a = *arrays[k];
+    auto [first, last] = a.coherence.range(0, a.count);
+    for (auto it = first; it != last; ++it) {
+      const auto writer = it->second.writer.lock();
+      if (!writer) continue;
+      if (writer->failed() && plan.buffers[k].reads()) {
+        throw Error(Errc::opencl, fmt::format("{} cannot run: {}, which wrote argument {}, failed ({})", task->name(),
+                                              writer->name(), plan.buffers[k].arg, cl_status_name(writer->failure.load())));
+      }
+      if (std::find_if(task->producers.begin(), task->producers.end(),
+                       [&](const auto& w) { return w.lock() == writer; }) == task->producers.end()) {
+        task->producers.push_back(writer);
+      }
+    }
+  }
+
+  // Placement, from what each device has and has queued.
+  const std::uint64_t now = host_clock_ns();
+  std::vector<DeviceOutlook> outlooks;
+  for (std::size_t i = 0; i < device_of.size(); ++i) {
+    const std::size_t d = device_of[i];
+    DeviceOutlook o;
+    const auto& info = devices_[d].device.info();
+    o.power = std::max(1.0, static_cast<double>(info.compute_units) * std::max(1u, info.clock_mhz));
+    o.backlog_ns = static_cast<std::uint64_t>(std::max<std::int64_t>(backlog_ns_[d].load(), 0));
+    for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+      if (!plan.buffers[k].reads()) continue;
+      ArrayState& a = *arrays[k];
+      auto [first, last] = a.coherence.range(0, a.count);
+      for (auto it = first; it != last; ++it) {
+        const NodeCopy& c = it->second.nodes[node_of(d)];
+        if (!c.valid) o.missing_bytes += (a.coherence.end_of(it) - it->first) * size_of(a.type);
+        // Waiting on another device costs a callback's round trip.
+        for (const QueueEvent& e : c.ready.items()) {
+          if (e.queue / 2 != d) o.inputs_ready_ns = std::max(o.inputs_ready_ns, now + 20'000);
+        }
+      }
+    }
+    outlooks.push_back(o);
+  }
+  std::vector<Placed> placed;
+  {
+    std::lock_guard model(model_mutex_);
+    for (std::size_t i = 0; i < device_of.size(); ++i) {
+      const auto r = rates_.find({plan.kernel, device_of[i]});
+      if (r != rates_.end()) outlooks[i].rate = r->second;
+    }
+    placed = placement_.place({plan.global.split_extent(), plan.granule, plan.global.items_per_index()}, schedule,
+                              outlooks, device_set, now);
+  }
+
+  // Every chunk's inputs, then its kernel.
+  std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>> reduce_copies(placed.size());
+  std::vector<cl::Buffer> private_copies;
+  const std::size_t extent = plan.global.split_extent();
+  for (std::size_t p = 0; p < placed.size(); ++p) {
+    const std::size_t d = device_of[placed[p].device];
+    TaskState::Part part;
+    part.device = d;
+    part.program_device = placed[p].device;
+    part.chunk = placed[p].chunk;
+    part.chunk.device = placed[p].device;
+    part.estimate_ns = placed[p].estimate_ns;
+    const std::size_t a = part.chunk.offset, b = part.chunk.offset + part.chunk.size;
+    EventSet waits = after;
+    cl::Kernel& k = kernel(plan, d);
+    const std::string& name = devices_[d].device.name();
+    for (std::size_t i = 0; i < plan.args.size(); ++i) {
+      if (const auto* s = std::get_if<Scalar>(&plan.args[i])) {
+        check(k.setArg(static_cast<cl_uint>(i), s->size(), s->data()), "clSetKernelArg", name);
+      } else if (const auto* l = std::get_if<LocalArg>(&plan.args[i])) {
+        check(k.setArg(static_cast<cl_uint>(i), cl::Local(l->bytes)), "clSetKernelArg", name);
+      }
+    }
+    const std::size_t kq = kernel_queue(d);
+    for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
+      const BufferPlan& bp = plan.buffers[i];
+      ArrayState& array = *arrays[i];
+      if (bp.buffer.role() == BufferArg::Role::reduce) {
+        cl_int status = CL_SUCCESS;
+        cl::Buffer copy(devices_[d].context, CL_MEM_READ_WRITE, array.bytes, nullptr, &status);
+        check(status, "clCreateBuffer", name);
+        const auto identity = reduce_identity(array.type, bp.buffer.reduce_op());
+        check(clEnqueueFillBuffer(queue(kq)(), copy(), identity.data(), identity.size(), 0, array.bytes, 0, nullptr,
+                                  nullptr),
+              "clEnqueueFillBuffer", name);
+        check(k.setArg(static_cast<cl_uint>(bp.arg), copy), "clSetKernelArg", name);
+        private_copies.push_back(copy);
+        continue;
+      }
+      check(k.setArg(static_cast<cl_uint>(bp.arg), buffer(array, d)), "clSetKernelArg", name);
+      const std::size_t unit = bp.buffer.role() == BufferArg::Role::whole ? 0 : bp.elements_per_index;
+      if (bp.reads()) {
+        const auto [lo, hi] = unit == 0 ? std::pair<std::size_t, std::size_t>{0, array.bytes}
+                                        : bp.read_bytes(a, b, extent);
+        const std::size_t es = size_of(array.type);
+        fetch(array, d, lo / es, hi / es, waits, part.moved);
+      }
+      if (bp.writes()) {
+        auto [first, last] = array.coherence.range(a * unit, b * unit);
+        for (auto it = first; it != last; ++it) waits.add(it->second.nodes[node_of(d)].busy);
+      }
+    }
+    cl::Event e;
+    enqueue_chunk_kernel(queue(kq), k, plan, a, b - a, wait_list(kq, waits), e, name);
+    part.kernel_event = next(kq, e);
+    for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
+      const BufferPlan& bp = plan.buffers[i];
+      if (bp.buffer.role() != BufferArg::Role::reduce) continue;
+      auto& [index, data] = reduce_copies[p].emplace_back(i, std::vector<unsigned char>(arrays[i]->bytes));
+      const std::vector<cl::Event> ran{e};
+      check(queue(kq).enqueueReadBuffer(private_copies.back(), CL_FALSE, 0, data.size(), data.data(), &ran),
+            "clEnqueueReadBuffer", name);
+    }
+    task->parts.push_back(std::move(part));
+  }
+
+  // What the chunks did to the arrays: readers use their copies; writers own their slices.
+  for (const TaskState::Part& part : task->parts) {
+    const std::size_t node = node_of(part.device);
+    const std::size_t a = part.chunk.offset, b = part.chunk.offset + part.chunk.size;
+    for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
+      const BufferPlan& bp = plan.buffers[i];
+      ArrayState& array = *arrays[i];
+      if (bp.buffer.role() == BufferArg::Role::reduce) continue;
+      const std::size_t unit = bp.buffer.role() == BufferArg::Role::whole ? 0 : bp.elements_per_index;
+      if (bp.reads() && !bp.writes()) {
+        const auto [lo, hi] = unit == 0 ? std::pair<std::size_t, std::size_t>{0, array.bytes}
+                                        : bp.read_bytes(a, b, extent);
+        const std::size_t es = size_of(array.type);
+        auto [first, last] = array.coherence.range(lo / es, hi / es);
+        for (auto it = first; it != last; ++it) it->second.nodes[node].busy.add(part.kernel_event);
+      }
+      if (bp.writes()) {
+        auto [first, last] = array.coherence.range(a * unit, b * unit);
+        for (auto it = first; it != last; ++it) {
+          Segment& s = it->second;
+          for (std::size_t n = 0; n < s.nodes.size(); ++n) s.nodes[n].valid = n == node;
+          s.nodes[node].ready.clear();
+          s.nodes[node].ready.add(part.kernel_event);
+          s.nodes[node].busy.clear();
+          s.nodes[node].busy.add(part.kernel_event);
+          s.writer = task;
+          s.writer_number = task->number;
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < plan.buffers.size(); ++i) arrays[i]->coherence.coalesce(0, arrays[i]->count);
+
+  // Flushed, so that other queues' waits on them progress; then counted out by callbacks.
+  for (const TaskState::Part& part : task->parts) {
+    check(queue(kernel_queue(part.device)).flush(), "clFlush", devices_[part.device].device.name());
+    check(queue(transfer_queue(part.device)).flush(), "clFlush", devices_[part.device].device.name());
+  }
+  task->arm();
+  for (std::size_t p = 0; p < task->parts.size(); ++p) {
+    const TaskState::Part& part = task->parts[p];
+    backlog_ns_[part.device].fetch_add(static_cast<std::int64_t>(part.estimate_ns));
+    // Finished already (drivers that run commands at flush, as Oclgrind does, may never call
+    // back for an event complete before the callback was set): counted here.
+    if (const cl_int status = execution_status(part.kernel_event.event); status == CL_COMPLETE || status < 0) {
+      part_finished(*task, p, status);
+      continue;
+    }
+    {
+      std::lock_guard count(callbacks_mutex_);
+      ++callbacks_;
+    }
+    auto* done = new PartDone{task, p, this};
+    const cl_int set = clSetEventCallback(part.kernel_event.event(), CL_COMPLETE, part_complete, done);
+    if (set != CL_SUCCESS) {
+      delete done;
+      callback_done();
+      throw_cl_error(set, "clSetEventCallback", devices_[part.device].device.name());
+    }
+  }
+  if (std::any_of(reduce_copies.begin(), reduce_copies.end(), [](const auto& c) { return !c.empty(); })) {
+    fold_reductions(*task, plan, reduce_copies, arrays);
+  }
+  return task;
+}
+
+void TaskEngine::fold_reductions(TaskState& task, const LaunchPlan& plan,
+                                 std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>>& copies,
+                                 const std::vector<std::shared_ptr<ArrayState>>& arrays) {
+  for (const TaskState::Part& part : task.parts) {
+    check(queue(kernel_queue(part.device)).finish(), "clFinish", devices_[part.device].device.name());
+  }
+  if (task.parts.empty()) return;
+  for (const TaskState::Part& part : task.parts) {
+    if (execution_status(part.kernel_event.event) < 0) {
+      throw Error(Errc::opencl, fmt::format("{} failed on device '{}' ({})", task.name(),
+                                            devices_[part.device].device.name(),
+                                            cl_status_name(execution_status(part.kernel_event.event))));
+    }
+  }
+  for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
+    const BufferPlan& bp = plan.buffers[i];
+    if (bp.buffer.role() != BufferArg::Role::reduce) continue;
+    ArrayState& array = *arrays[i];
+    EventSet ready;
+    gather_to_host(array, 0, array.count, ready, true, nullptr);
+    wait_events(ready, array);
+    EventSet users;
+    auto [first, last] = array.coherence.range(0, array.count);
+    for (auto it = first; it != last; ++it) users.add(it->second.nodes[0].busy);
+    for (const QueueEvent& e : users.items()) e.event.wait();
+    // In chunk order: deterministic for a placement.
+    for (std::size_t p = 0; p < task.parts.size(); ++p) {
+      for (const auto& [index, data] : copies[p]) {
+        if (index == i) fold_reduction(array.host, data.data(), array.count, array.type, bp.buffer.reduce_op());
+      }
+    }
+    for (auto it = first; it != last; ++it) {
+      Segment& s = it->second;
+      for (std::size_t n = 0; n < s.nodes.size(); ++n) s.nodes[n].valid = n == 0;
+      s.nodes[0].ready.clear();
+      s.nodes[0].busy.clear();
+      s.writer_number = task.number;
+    }
+    array.coherence.coalesce(0, array.count);
+  }
+}
+
+void TaskEngine::part_finished(TaskState& task, std::size_t p, cl_int status) noexcept {
+  if (!task.count_part(p, status)) return;
+  const TaskState::Part& part = task.parts[p];
+  backlog_ns_[part.device].fetch_sub(static_cast<std::int64_t>(part.estimate_ns));
+  if (status < 0) return;
+  const std::uint64_t start = profile(part.kernel_event.event, CL_PROFILING_COMMAND_START);
+  const std::uint64_t end = profile(part.kernel_event.event, CL_PROFILING_COMMAND_END);
+  if (end <= start) return;
+  const double busy = static_cast<double>(end - start) * 1e-9;
+  const double items = static_cast<double>(part.chunk.size * task.global.items_per_index());
+  try {
+    std::lock_guard model(model_mutex_);
+    auto [it, fresh] = rates_.try_emplace({task.kernel, part.device}, items / busy);
+    if (!fresh) it->second = 0.7 * it->second + 0.3 * items / busy;
+    if (task.parts.size() > 1) {
+      placement_.measured(task.global.split_extent(), task.device_set, part.chunk.device, part.chunk.size, busy);
+    }
+  } catch (...) {  // a measure lost to a failed allocation changes no result
+  }
+}
+
+void TaskEngine::callback_done() noexcept {
+  std::lock_guard lock(callbacks_mutex_);
+  if (--callbacks_ == 0) callbacks_cv_.notify_all();
+}
+
+void TaskEngine::close() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    for (auto& q : queues_) {
+      if (!q) continue;
+      q->kernel.finish();
+      q->transfer.finish();
+    }
+  }
+  std::unique_lock lock(callbacks_mutex_);
+  callbacks_cv_.wait(lock, [this] { return callbacks_ == 0; });
+}
+
+std::vector<TransferBytes> TaskEngine::transfers() const {
+  std::lock_guard lock(mutex_);
+  return moved_;
+}
+
+}  // namespace tessera::detail

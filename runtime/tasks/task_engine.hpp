@@ -1,0 +1,121 @@
+#pragma once
+// Internal: the task engine of a runtime. It owns the runtime's arrays' coherence and, per
+// device, two in-order queues (kernels; transfers) that every task shares. A task is enqueued on
+// the calling thread, at once: its chunks' transfers and kernels wait for what they depend on
+// through event wait lists (the sub-devices of a device share a context), so the host never
+// waits between tasks; only a dependency on another device (another context) makes the host
+// wait for it before enqueueing. One mutex guards the coherence maps and the queues; completion callbacks
+// never take it.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/cl.hpp"
+#include "engine/launch_plan.hpp"
+#include "tasks/array_state.hpp"
+#include "tasks/placement.hpp"
+#include "tasks/task_state.hpp"
+#include "tessera/launch.hpp"
+#include "tessera/scheduler.hpp"
+
+namespace tessera::detail {
+
+struct EngineDevice {
+  Device device;
+  cl::Context context;
+  bool zero_copy = false;          ///< works on the arrays' host memory in place
+  std::uint64_t memory_limit = 0;  ///< bytes of arrays it may hold
+  std::uint64_t alloc_limit = 0;   ///< largest array it may hold
+};
+
+class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
+ public:
+  explicit TaskEngine(std::vector<EngineDevice> devices);
+  TaskEngine(const TaskEngine&) = delete;
+  TaskEngine& operator=(const TaskEngine&) = delete;
+
+  /// An array of `count` elements: a copy of `data`, or zeros when it is null.
+  std::shared_ptr<ArrayState> make_array(std::size_t count, ElementType type, const void* data);
+  /// Enqueues `launch` (every buffer an array of this engine) and returns at once; a launch
+  /// with a reduce buffer returns once it has finished and its copies are folded. Throws
+  /// Error(invalid_argument) for a launch that does not fit, Error(opencl) when enqueueing fails
+  /// or a task whose data it needs failed.
+  std::shared_ptr<TaskState> submit(const Launch& launch, const Schedule& schedule);
+  /// Host access (see ArrayBase::read_bytes and write_bytes).
+  void read(ArrayState& array, void* out);
+  void write(ArrayState& array, const void* data);
+  /// Waits for every command enqueued and every completion callback; later calls throw
+  /// Error(invalid_argument): the runtime is gone. Idempotent.
+  void close() noexcept;
+  /// Bytes moved so far, per runtime device.
+  std::vector<TransferBytes> transfers() const;
+
+  /// Completion callbacks: a part of `task` ended with `status`.
+  void part_finished(TaskState& task, std::size_t part, cl_int status) noexcept;
+  void callback_done() noexcept;
+
+ private:
+  struct Queues {
+    cl::CommandQueue kernel, transfer;
+  };
+  struct Fetch;
+
+  void require_open() const;
+  std::size_t node_of(std::size_t device) const { return devices_[device].zero_copy ? 0 : 1 + device; }
+  std::size_t kernel_queue(std::size_t device) const { return 2 * device; }
+  std::size_t transfer_queue(std::size_t device) const { return 2 * device + 1; }
+  const cl::CommandQueue& queue(std::size_t q);
+  const cl::Buffer& buffer(ArrayState& array, std::size_t device);
+  cl::Kernel& kernel(const LaunchPlan& plan, std::size_t device);
+  std::vector<cl::Event> wait_list(std::size_t q, const EventSet& deps) const;
+  QueueEvent next(std::size_t q, cl::Event e) { return {q, ++sequence_, std::move(e)}; }
+
+  /// Copies bytes [offset, offset + bytes) of `array` between the host and `device`'s own memory
+  /// (`to_device`: host to device) on the device's transfer queue, after `from`'s producer and
+  /// `to`'s users; `to` becomes valid (produced by the copy), `from` is used by it.
+  QueueEvent copy_between(ArrayState& array, std::size_t device, bool to_device, std::size_t offset,
+                          std::size_t bytes, NodeCopy& from, NodeCopy& to);
+  /// Makes [a, b) of `array` valid on `device`'s memory; what the chunk waits for goes to `waits`.
+  void fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
+             TransferBytes& moved);
+  /// Makes [a, b) of `array` valid on the host (read back on the transfer queue of a device holding
+  /// it); the host copy's producers go to `waits`.
+  void gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
+                      TransferBytes* moved);
+  void wait_events(const EventSet& events, const ArrayState& array);
+  std::vector<std::shared_ptr<ArrayState>> task_arrays(const LaunchPlan& plan) const;
+  void fold_reductions(TaskState& task, const LaunchPlan& plan,
+                       std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>>& copies,
+                       const std::vector<std::shared_ptr<ArrayState>>& arrays);
+
+  std::vector<EngineDevice> devices_;
+  mutable std::mutex mutex_;  // guards everything below but the atomics and the model
+  bool closed_ = false;
+  std::vector<std::optional<Queues>> queues_;
+  std::vector<std::uint64_t> resident_;  // per device: bytes of array buffers it holds
+  std::map<std::pair<const void*, std::string>, std::vector<cl::Kernel>> kernels_;
+  std::vector<std::shared_ptr<const ProgramHandle>> programs_;  // keep the kernels' programs
+  std::uint64_t sequence_ = 0;
+  std::uint64_t arrays_made_ = 0;
+  std::uint64_t tasks_made_ = 0;
+  std::vector<TransferBytes> moved_;
+
+  // What callbacks update; model_mutex_ is taken after mutex_, never around a wait.
+  mutable std::mutex model_mutex_;
+  Placement placement_;
+  std::map<std::pair<std::string, std::size_t>, double> rates_;  // (kernel, device): items per second
+  std::vector<std::atomic<std::int64_t>> backlog_ns_;            // per device
+
+  std::mutex callbacks_mutex_;
+  std::condition_variable callbacks_cv_;
+  std::size_t callbacks_ = 0;  // registered, not yet run
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,67 @@
+#pragma once
+// Internal: one task (a launch over arrays) from its submission to its completion: its chunks'
+// commands, and what completion callbacks count. A task keeps the arrays it uses alive until its
+// commands have finished.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/cl.hpp"
+#include "tasks/event_set.hpp"
+#include "tessera/array.hpp"
+#include "tessera/range.hpp"
+#include "tessera/run_stats.hpp"
+
+namespace tessera::detail {
+
+class TaskEngine;
+
+struct TaskState {
+  /// One chunk: its kernel on one device, and the transfers that brought what it lacked.
+  struct Part {
+    std::size_t device = 0;  ///< runtime device index
+    std::size_t program_device = 0;  ///< index into the program's devices (RunStats::devices)
+    Chunk chunk;
+    QueueEvent kernel_event;
+    std::uint64_t estimate_ns = 0;  ///< what placement expected it to take
+    TransferBytes moved;           ///< what its transfers moved
+  };
+
+  std::uint64_t number = 0;            ///< from 1, per runtime
+  std::string kernel;
+  NDRange global{1};
+  std::uint64_t submit_ns = 0;
+  std::vector<Device> devices;  ///< the program's devices
+  std::vector<bool> zero_copy;  ///< per program device
+  std::uint64_t device_set = 0;  ///< a bit per runtime device of the program (placement's key)
+  std::vector<Part> parts;
+  std::vector<ArrayBase> arrays;  ///< kept alive while commands use them
+  /// Tasks whose data this one reads or overwrites, by number and kernel, to name a failed one.
+  std::vector<std::weak_ptr<TaskState>> producers;
+
+  std::weak_ptr<TaskEngine> engine;         ///< to account parts wait() finds finished first
+  std::unique_ptr<std::atomic<bool>[]> counted;  ///< per part: its completion was accounted
+  std::atomic<std::size_t> pending{0};      ///< parts whose kernel has not completed
+  std::atomic<std::size_t> done_indices{0};  ///< indices of the split dimension completed
+  std::atomic<int> failure{0};              ///< the first negative execution status seen
+  std::atomic<std::uint64_t> complete_ns{0};
+  bool waited = false;  ///< the Submission's alone
+
+  /// "task N 'kernel'".
+  std::string name() const;
+  bool failed() const noexcept { return failure.load(std::memory_order_acquire) < 0; }
+  bool done() const noexcept { return pending.load(std::memory_order_acquire) == 0; }
+  /// Sizes `counted` and `pending` for the parts (once they are all enqueued).
+  void arm();
+  /// Accounts part `p`'s end with `status` (its callback, or wait() when the driver did not call
+  /// back yet); true the first time only.
+  bool count_part(std::size_t p, int status) noexcept;
+  /// Waits for every part's kernel; throws Error(opencl) naming the task (and the task it depends
+  /// on that failed, when that is why) if one failed. Returns what it measured.
+  RunStats wait();
+};
+
+}  // namespace tessera::detail
