@@ -76,7 +76,8 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
                               cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
                               cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc});
   }
-  s.tasks = std::make_shared<detail::TaskEngine>(std::move(engine_devices));
+  s.tasks = std::make_shared<detail::TaskEngine>(std::move(engine_devices),
+                                                 detail::EngineWatch{&s.observers_mutex, &s.observers, &s.launches});
   const auto root = detail::resolve_cache_dir(s.options.cache_dir);
   s.cache_root = root.string();
   s.program_cache = detail::ProgramCache(root.empty() ? root : root / "programs",

@@ -74,6 +74,8 @@ struct RunStats {
   std::vector<DeviceRunStats> devices;  ///< one per device of the run
   std::vector<ChunkRecord> ledger;      ///< every chunk, in the order handed out
   double wall_s = 0;                    ///< submit to completion, host clock
+  std::uint64_t submitted_ns = 0;       ///< host_clock_ns() (observer.hpp) at submission
+  std::uint64_t ended_ns = 0;           ///< host_clock_ns() at completion
   std::size_t items = 0;                ///< work-items in the launch
   bool cancelled = false;               ///< stopped early: some chunks never ran
   /// Runtime::check only: the first finding of each kind for each argument, in chunk order.

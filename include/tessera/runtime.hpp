@@ -118,8 +118,10 @@ class Runtime {
   /// runs it whole (on its device, or where it is expected to finish first: queued work,
   /// transfers, the kernel's measured pace); `static_split` splits it by its weights (without
   /// weights: by the devices' measured pace, along a partition kept per range and device set,
-  /// so the same rows stay on the same devices); `dynamic` and `hguided` split a launch of at
-  /// least 32768 work-items per device that way and run a smaller one whole. A chunk gets from
+  /// so the same rows stay on the same devices); `hguided` splits a launch of at least 32768
+  /// work-items per device that way and runs a smaller one whole; `dynamic` splits as
+  /// static_split does and cuts each device's share into chunks of its size, whose transfers
+  /// overlap the kernels before them. A chunk gets from
   /// the host or another device only what its device lacks. A launch with a reduce buffer waits
   /// for its chunks and folds their copies before this returns. Throws Error(opencl) at once
   /// when a task whose data it reads failed (naming it).

@@ -194,6 +194,8 @@ RunStats finish_run(RunState& s) {
   std::sort(out.ledger.begin(), out.ledger.end(),
             [](const auto& a, const auto& b) { return a.chunk.sequence < b.chunk.sequence; });
   out.wall_s = s.seconds_since_start();
+  out.submitted_ns = s.start_ns;
+  out.ended_ns = host_clock_ns();
   out.items = s.plan.global.total();
   out.cancelled = s.finished_indices.load() < s.plan.global.split_extent();
   out.findings = std::move(s.findings);

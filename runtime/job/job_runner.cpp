@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <deque>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -85,10 +86,10 @@ NDRange range_of(const std::vector<std::size_t>& extents) {
   return NDRange{extents[0], extents[1], extents[2]};
 }
 
-// The launch of step `k` over `buffers` (the host data of each job buffer; null to check the
-// launch only); mismatches with the kernel's signature are JobErrors at the step's arguments.
-Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
-                   const std::vector<void*>& buffers) {
+// The launch of step `k` over `arrays` (the job's buffers as resident arrays) or, without them,
+// over host data of null pointers (to check the launch only); mismatches with the kernel's
+// signature are JobErrors at the step's arguments.
+Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, const std::vector<ArrayBase>* arrays) {
   const StepSpec& step = job.steps[k];
   const std::string where = fmt::format("steps[{}]", k);
   const KernelSignature* sig = nullptr;
@@ -120,7 +121,8 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program,
                                   param.type_name, ref.buffer));
     }
     const BufferSpec& b = job.buffers[ref.index];
-    BufferArg arg(buffers[ref.index], b.count(), b.type, ref.access);
+    BufferArg arg = arrays != nullptr ? BufferArg((*arrays)[ref.index], ref.access)
+                                      : BufferArg(nullptr, b.count(), b.type, ref.access);
     switch (ref.role) {
       case BufferRef::Role::split: break;
       case BufferRef::Role::halo: arg.halo(ref.halo); break;
@@ -144,15 +146,51 @@ void check_weights(const JobSpec& job, const std::string& scheduler, const Progr
                               s.weights.size(), devices.size(), fmt::join(labels, ", ")));
 }
 
-// One run of a launch; false when an interrupt stopped it (before it started: no run is
-// recorded). Synchronous: a thread per run would leave the device idle until it is scheduled.
-bool run_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, const JobRunOptions& options,
-              std::vector<RunStats>& runs) {
+// The tasks a job has submitted and not yet waited for, each with where its statistics go. At
+// most `window` wait: beyond, the oldest is waited for (usually long finished), which keeps a
+// long job's memory bounded without making the host wait between tasks it depends on.
+class TaskWindow {
+ public:
+  explicit TaskWindow(std::size_t window) : window_(window) {}
+  void add(Submission task, std::size_t step, std::size_t run) {
+    pending_.push_back({std::move(task), step, run});
+    if (pending_.size() > window_) wait_oldest();
+  }
+  void wait_all() {
+    while (!pending_.empty()) wait_oldest();
+  }
+  /// Where the statistics go: report->steps[step].runs[run].
+  JobReport* report = nullptr;
+
+ private:
+  struct Pending {
+    Submission task;
+    std::size_t step, run;
+  };
+  void wait_oldest() {
+    Pending p = std::move(pending_.front());
+    pending_.pop_front();
+    report->steps[p.step].runs[p.run] = p.task.wait();
+  }
+  std::size_t window_;
+  std::deque<Pending> pending_;
+};
+
+// One repetition of a step: submitted (statistics filled in when it is waited for), or run
+// through Runtime::check when checking. False when an interrupt came first (nothing submitted).
+bool submit_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, const JobRunOptions& options,
+                 std::size_t step, JobReport& report, TaskWindow& tasks) {
   Interrupter* interrupt = options.interrupt;
   if (interrupt != nullptr && interrupt->requested()) return false;
-  const std::stop_token stop = interrupt != nullptr ? interrupt->token() : std::stop_token{};
-  runs.push_back(options.check ? rt.check(launch, stop) : rt.run(launch, schedule, stop));
-  return !runs.back().cancelled;
+  std::vector<RunStats>& runs = report.steps[step].runs;
+  if (options.check) {
+    tasks.wait_all();
+    runs.push_back(rt.check(launch, interrupt != nullptr ? interrupt->token() : std::stop_token{}));
+    return !runs.back().cancelled;
+  }
+  runs.emplace_back();
+  tasks.add(rt.submit(launch, schedule), step, runs.size() - 1);
+  return true;
 }
 
 // `action` for step k, with the engine's refusals of the step's launch (Errc::invalid_argument)
@@ -173,12 +211,11 @@ auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
 
 Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler) {
   Program program = build_program(rt, job);
-  const std::vector<void*> none(job.buffers.size(), nullptr);
   const std::string policy = scheduler.value_or(job.scheduler.name);
   check_weights(job, policy, program);
   // Each step's launch as the engine will see it: it must fit every device (sizes included).
   for (std::size_t k = 0; k < job.steps.size(); ++k) {
-    const Launch launch = make_launch(job, k, program, none);
+    const Launch launch = make_launch(job, k, program, nullptr);
     std::vector<std::string> warnings;  // given again when the step runs
     const Schedule schedule = schedule_from_job(job, policy, job.steps[k].global.back(), warnings);
     at_step(job, k, [&] { rt.validate(launch, schedule); });
@@ -194,37 +231,49 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   report.scheduler = options.scheduler.value_or(job.scheduler.name);
   const Program program = check_kernels(rt, job, report.scheduler);  // before any host memory is taken
   report.warnings = program.warnings();
+  // The buffers live on the devices for the whole job: initialised on the host, loaded where a
+  // step first needs them, read back once at the end.
+  std::vector<ArrayBase> arrays;
   for (const BufferSpec& b : job.buffers) {
     try {
       data.buffers.emplace_back(b.bytes());
+      initialise(b, data.buffers.back().data());
+      arrays.push_back(rt.make_array(b.count(), b.type, data.buffers.back().data()));
     } catch (const std::bad_alloc&) {
       throw JobError(Errc::out_of_memory, job.file, b.pos.line, b.pos.column, fmt::format("buffers.{}", b.name),
                      fmt::format("cannot allocate the {} bytes of buffer '{}': out of host memory", b.bytes(), b.name));
     }
-    initialise(b, data.buffers.back().data());
   }
+  TaskWindow tasks(256);
+  tasks.report = &report;
   for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
     const StepSpec& step = job.steps[k];
     const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
-    StepReport& sr = report.steps.emplace_back();
-    sr.kernel = step.kernel;
-    const std::uint64_t step_start = host_clock_ns();
+    report.steps.emplace_back().kernel = step.kernel;
     for (std::size_t r = 0; r < step.repeat; ++r) {
-      const std::uint64_t repetition_start = host_clock_ns();
-      std::vector<void*> pointers;
-      for (HostArray& a : data.buffers) pointers.push_back(a.data());
-      const Launch launch = make_launch(job, k, program, pointers);
-      if (!at_step(job, k, [&] { return run_once(rt, launch, schedule, options, sr.runs); })) {
+      const Launch launch = make_launch(job, k, program, &arrays);
+      if (!at_step(job, k, [&] { return submit_once(rt, launch, schedule, options, k, report, tasks); })) {
         report.interrupted = true;
         break;
       }
-      if (step.swap) std::swap(data.buffers[step.swap->first], data.buffers[step.swap->second]);
-      if (step.repeat > 1) {
-        rt.annotate({fmt::format("steps[{}] repetition {}", k, r), "repetition", repetition_start, host_clock_ns()});
+      if (step.swap) std::swap(arrays[step.swap->first], arrays[step.swap->second]);
+    }
+  }
+  tasks.wait_all();
+  // Steps and repetitions on the host's track: from submission to the end of their tasks.
+  for (std::size_t k = 0; k < report.steps.size(); ++k) {
+    const auto& runs = report.steps[k].runs;
+    if (runs.empty()) continue;
+    std::uint64_t step_end = 0;
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      step_end = std::max(step_end, runs[r].ended_ns);
+      if (runs.size() > 1) {
+        rt.annotate({fmt::format("steps[{}] repetition {}", k, r), "repetition", runs[r].submitted_ns, runs[r].ended_ns});
       }
     }
-    rt.annotate({fmt::format("steps[{}] {}", k, step.kernel), "step", step_start, host_clock_ns()});
+    rt.annotate({fmt::format("steps[{}] {}", k, job.steps[k].kernel), "step", runs.front().submitted_ns, step_end});
   }
+  for (std::size_t i = 0; i < arrays.size(); ++i) arrays[i].read_bytes(data.buffers[i].data(), data.buffers[i].bytes());
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return data;
 }

@@ -52,10 +52,27 @@ std::vector<Placed> Placement::place(const LaunchShape& shape, const Schedule& s
     for (const auto& d : outlooks) w.push_back(d.rate ? *d.rate : d.power * items_per_power_s);
     return split(shape, outlooks, w, device_set, true);
   }
-  if (!splittable || items < split_items * n) return whole(shape, outlooks, std::nullopt, now_ns);
+  const auto* dynamic = std::get_if<policy::Dynamic>(&schedule.policy());
+  if (dynamic == nullptr && (!splittable || items < split_items * n)) {
+    return whole(shape, outlooks, std::nullopt, now_ns);
+  }
   std::vector<double> w;
   for (const auto& d : outlooks) w.push_back(d.rate ? *d.rate : d.power * items_per_power_s);
-  return split(shape, outlooks, w, device_set, true);
+  std::vector<Placed> shares = n > 1 ? split(shape, outlooks, w, device_set, true)
+                                     : whole(shape, outlooks, std::nullopt, now_ns);
+  if (dynamic == nullptr || dynamic->chunk == 0) return shares;
+  // dynamic: each device's share in chunks of the policy's size (their transfers overlap the
+  // kernels before them), in order.
+  const std::size_t size = std::max(dynamic->chunk / shape.granule, std::size_t{1}) * shape.granule;
+  std::vector<Placed> out;
+  for (const Placed& share : shares) {
+    for (std::size_t at = share.chunk.offset; at < share.chunk.offset + share.chunk.size; at += size) {
+      const std::size_t piece = std::min(size, share.chunk.offset + share.chunk.size - at);
+      out.push_back({share.device, {at, piece, share.device, out.size()},
+                     estimate_ns(outlooks[share.device], piece * shape.items_per_index)});
+    }
+  }
+  return out;
 }
 
 std::vector<Placed> Placement::whole(const LaunchShape& shape, const std::vector<DeviceOutlook>& outlooks,

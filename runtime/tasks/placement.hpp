@@ -50,7 +50,8 @@ class Placement {
  public:
   /// Chunks for a launch of `shape` on devices `outlooks` under `schedule`, `now_ns` on the host
   /// clock. `single` runs whole (on its device, or the earliest finish); `static` splits by its
-  /// weights (or the devices' measured pace); `dynamic` and `hguided` are automatic.
+  /// weights (or the devices' measured pace); `hguided` is automatic; `dynamic` splits as
+  /// `static` does and cuts each device's share into chunks of its size.
   /// `device_set` names the set of devices (a bit per runtime device): partitions are kept per
   /// extent and device set.
   std::vector<Placed> place(const LaunchShape& shape, const Schedule& schedule,

@@ -12,6 +12,7 @@
 #include "device/device_handle.hpp"
 #include "engine/chunk_kernel.hpp"
 #include "engine/run_state.hpp"
+#include "observe/notify.hpp"
 #include "tessera/error.hpp"
 #include "tessera/observer.hpp"
 
@@ -55,8 +56,10 @@ std::pair<std::size_t, std::size_t> span_bytes(const ArrayState& array, std::siz
 
 }  // namespace
 
-TaskEngine::TaskEngine(std::vector<EngineDevice> devices)
+TaskEngine::TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch)
     : devices_(std::move(devices)),
+      watch_(watch),
+      clock_offsets_(devices_.size()),
       queues_(devices_.size()),
       resident_(devices_.size(), 0),
       moved_(devices_.size()),
@@ -200,8 +203,24 @@ void TaskEngine::gather_to_host(ArrayState& array, std::size_t a, std::size_t b,
   }
 }
 
+std::int64_t TaskEngine::clock_offset(std::size_t device) {
+  if (!clock_offsets_[device]) {
+    const cl::CommandQueue& q = queue(kernel_queue(device));
+    const std::uint64_t before = host_clock_ns();
+    cl::Event marker;
+    check(clEnqueueMarkerWithWaitList(q(), 0, nullptr, &marker()), "clEnqueueMarkerWithWaitList",
+          devices_[device].device.name());
+    check(marker.wait(), "clWaitForEvents", devices_[device].device.name());
+    const std::uint64_t after = host_clock_ns();
+    clock_offsets_[device] = static_cast<std::int64_t>(before / 2 + after / 2) -
+                             static_cast<std::int64_t>(profile(marker, CL_PROFILING_COMMAND_END));
+  }
+  return *clock_offsets_[device];
+}
+
 void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
-                       TransferBytes& moved) {
+                       TaskState::Part& part, bool observed) {
+  TransferBytes& moved = part.moved;
   const std::size_t node = node_of(device);
   auto [first, last] = array.coherence.range(a, b);
   for (auto it = first; it != last; ++it) {
@@ -221,6 +240,7 @@ void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std
     const QueueEvent w = copy_between(array, device, true, offset, bytes, s.nodes[0], s.nodes[node]);
     (staged ? moved_[device].halo : moved_[device].load) += bytes;
     (staged ? moved.halo : moved.load) += bytes;
+    if (observed) part.writes.emplace_back(w.event, bytes);
     waits.add(w);
   }
 }
@@ -316,7 +336,12 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
   std::unique_lock lock(mutex_);
   require_open();
   auto task = std::make_shared<TaskState>();
-  task->number = ++tasks_made_;
+  {
+    const std::lock_guard watch(*watch_.observers_mutex);
+    task->observers = *watch_.observers;
+  }
+  const bool observed = !task->observers.empty();
+  task->number = ++*watch_.launches;
   task->kernel = plan.kernel;
   task->global = plan.global;
   task->submit_ns = submitted;
@@ -366,6 +391,9 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     }
   }
 
+  const LaunchEvent submitted_event{task->number, task->kernel, task->global, submitted, 0, nullptr};
+  for (const auto& o : task->observers) notify(*o, [&](Observer& x) { x.on_launch_submitted(submitted_event); });
+
   // Placement, from what each device has and has queued.
   const std::uint64_t now = host_clock_ns();
   std::vector<DeviceOutlook> outlooks;
@@ -413,6 +441,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     part.chunk = placed[p].chunk;
     part.chunk.device = placed[p].device;
     part.estimate_ns = placed[p].estimate_ns;
+    if (observed) part.clock_offset_ns = clock_offset(d);
     const std::size_t a = part.chunk.offset, b = part.chunk.offset + part.chunk.size;
     EventSet waits = after;
     cl::Kernel& k = kernel(plan, d);
@@ -446,7 +475,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
         const auto [lo, hi] = unit == 0 ? std::pair<std::size_t, std::size_t>{0, array.bytes}
                                         : bp.read_bytes(a, b, extent);
         const std::size_t es = size_of(array.type);
-        fetch(array, d, lo / es, hi / es, waits, part.moved);
+        fetch(array, d, lo / es, hi / es, waits, part, observed);
       }
       if (bp.writes()) {
         auto [first, last] = array.coherence.range(a * unit, b * unit);

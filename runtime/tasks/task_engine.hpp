@@ -35,9 +35,17 @@ struct EngineDevice {
   std::uint64_t alloc_limit = 0;   ///< largest array it may hold
 };
 
+/// Where tasks find their observers and their numbers: the runtime's (which outlives every
+/// use the engine makes of them: it closes the engine first).
+struct EngineWatch {
+  std::mutex* observers_mutex = nullptr;
+  const std::vector<std::shared_ptr<Observer>>* observers = nullptr;
+  std::atomic<std::uint64_t>* launches = nullptr;  ///< launch numbers, shared with host-array runs
+};
+
 class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
  public:
-  explicit TaskEngine(std::vector<EngineDevice> devices);
+  TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch);
   TaskEngine(const TaskEngine&) = delete;
   TaskEngine& operator=(const TaskEngine&) = delete;
 
@@ -84,7 +92,10 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
                           std::size_t bytes, NodeCopy& from, NodeCopy& to);
   /// Makes [a, b) of `array` valid on `device`'s memory; what the chunk waits for goes to `waits`.
   void fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
-             TransferBytes& moved);
+             TaskState::Part& part, bool observed);
+  /// Observed tasks: the offset from `device`'s profiling clock to the host clock (measured once,
+  /// a marker's completion against the host clock around it).
+  std::int64_t clock_offset(std::size_t device);
   /// Makes [a, b) of `array` valid on the host (read back on the transfer queue of a device holding
   /// it); the host copy's producers go to `waits`.
   void gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
@@ -96,6 +107,8 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
                        const std::vector<std::shared_ptr<ArrayState>>& arrays);
 
   std::vector<EngineDevice> devices_;
+  EngineWatch watch_;
+  std::vector<std::optional<std::int64_t>> clock_offsets_;
   mutable std::mutex mutex_;  // guards everything below but the atomics and the model
   bool closed_ = false;
   std::vector<std::optional<Queues>> queues_;
@@ -104,7 +117,6 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::vector<std::shared_ptr<const ProgramHandle>> programs_;  // keep the kernels' programs
   std::uint64_t sequence_ = 0;
   std::uint64_t arrays_made_ = 0;
-  std::uint64_t tasks_made_ = 0;
   std::vector<TransferBytes> moved_;
 
   // What callbacks update; model_mutex_ is taken after mutex_, never around a wait.

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "tasks/task_engine.hpp"
+#include "observe/notify.hpp"
 #include "tessera/error.hpp"
 #include "tessera/observer.hpp"
 
@@ -62,6 +63,16 @@ RunStats TaskState::wait() {
     }
     throw Error(Errc::opencl, fmt::format("{} failed ({})", name(), why));
   }
+  if (!observers.empty()) {
+    // Observers see the task end no sooner than its commands do on the host clock (device clocks
+    // are aligned to it within the calibration's error).
+    std::uint64_t end = complete_ns.load();
+    for (const Part& p : parts) {
+      const auto at = static_cast<std::int64_t>(profile(p.kernel_event.event, CL_PROFILING_COMMAND_END)) + p.clock_offset_ns;
+      end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
+    }
+    complete_ns.store(end);
+  }
   RunStats out;
   for (std::size_t d = 0; d < devices.size(); ++d) {
     DeviceRunStats s{devices[d]};
@@ -88,8 +99,36 @@ RunStats TaskState::wait() {
     s.finished_s = seconds;
   }
   out.wall_s = seconds;
+  out.submitted_ns = submit_ns;
+  out.ended_ns = complete_ns.load();
   out.items = global.total();
+  report(out);
   return out;
+}
+
+void TaskState::report(const RunStats& stats) const {
+  if (observers.empty()) return;
+  for (const Part& p : parts) {
+    ChunkEvent e;
+    e.launch = number;
+    e.kernel = kernel;
+    e.device = p.program_device;
+    e.device_info = &devices[p.program_device];
+    const std::string name = devices[p.program_device].info().label() + " " + devices[p.program_device].name();
+    e.device_name = name;
+    e.chunk = p.chunk;
+    const auto command = [&](Lane lane, const cl::Event& ev, std::uint64_t bytes) {
+      const auto at = [&](cl_profiling_info what) {
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(profile(ev, what)) + p.clock_offset_ns);
+      };
+      e.commands.push_back({lane, at(CL_PROFILING_COMMAND_START), at(CL_PROFILING_COMMAND_END), bytes});
+    };
+    for (const auto& [ev, bytes] : p.writes) command(Lane::write, ev, bytes);
+    command(Lane::kernel, p.kernel_event.event, 0);
+    for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_chunk(e); });
+  }
+  const LaunchEvent done{number, kernel, global, submit_ns, complete_ns.load(), &stats};
+  for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_launch(done); });
 }
 
 }  // namespace tessera::detail

@@ -12,6 +12,7 @@
 #include "common/cl.hpp"
 #include "tasks/event_set.hpp"
 #include "tessera/array.hpp"
+#include "tessera/observer.hpp"
 #include "tessera/range.hpp"
 #include "tessera/run_stats.hpp"
 
@@ -28,6 +29,10 @@ struct TaskState {
     QueueEvent kernel_event;
     std::uint64_t estimate_ns = 0;  ///< what placement expected it to take
     TransferBytes moved;           ///< what its transfers moved
+    /// Observed tasks only: its host-to-device copies with their bytes, and the offset from its
+    /// device's profiling clock to the host clock.
+    std::vector<std::pair<cl::Event, std::uint64_t>> writes;
+    std::int64_t clock_offset_ns = 0;
   };
 
   std::uint64_t number = 0;            ///< from 1, per runtime
@@ -49,6 +54,9 @@ struct TaskState {
   std::atomic<int> failure{0};              ///< the first negative execution status seen
   std::atomic<std::uint64_t> complete_ns{0};
   bool waited = false;  ///< the Submission's alone
+  /// Who watches (the runtime's observers at submission): they hear of its chunks and its end
+  /// when it is waited for.
+  std::vector<std::shared_ptr<Observer>> observers;
 
   /// "task N 'kernel'".
   std::string name() const;
@@ -62,6 +70,10 @@ struct TaskState {
   /// Waits for every part's kernel; throws Error(opencl) naming the task (and the task it depends
   /// on that failed, when that is why) if one failed. Returns what it measured.
   RunStats wait();
+
+ private:
+  /// Observed tasks: every chunk with its commands, then the end, to every observer.
+  void report(const RunStats& stats) const;
 };
 
 }  // namespace tessera::detail
