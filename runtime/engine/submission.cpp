@@ -37,6 +37,7 @@ RunStats Submission::wait() { return task_ ? task_->wait() : detail::finish_run(
 
 double Submission::progress() const noexcept {
   if (task_) {
+    task_->poll();
     return static_cast<double>(task_->done_indices.load()) / static_cast<double>(task_->global.split_extent());
   }
   return static_cast<double>(state_->finished_indices.load()) /
@@ -48,7 +49,7 @@ void Submission::cancel() noexcept {
 }
 
 bool Submission::done() const noexcept {
-  if (task_) return task_->done();
+  if (task_) return task_->poll();
   return state_->running_devices.load(std::memory_order_acquire) == 0;
 }
 

@@ -250,8 +250,11 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     const StepSpec& step = job.steps[k];
     const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
     report.steps.emplace_back().kernel = step.kernel;
+    // The step's launch, made once: or twice, when it swaps (repetitions alternate between two).
+    std::vector<Launch> launches;
     for (std::size_t r = 0; r < step.repeat; ++r) {
-      const Launch launch = make_launch(job, k, program, &arrays);
+      if (launches.size() < (step.swap ? 2u : 1u)) launches.push_back(make_launch(job, k, program, &arrays));
+      const Launch& launch = launches[step.swap ? r % 2 : 0];
       if (!at_step(job, k, [&] { return submit_once(rt, launch, schedule, options, k, report, tasks); })) {
         report.interrupted = true;
         break;

@@ -99,6 +99,7 @@ std::vector<Placed> Placement::split(const LaunchShape& shape, const std::vector
     if (fresh || it->second.bounds.size() != weights.size() + 1) {
       it->second.bounds = cut(shape.extent, shape.granule, weights);
       it->second.pace.assign(weights.size(), 0.0);
+      it->second.samples.assign(weights.size(), 0);
       it->second.granule = shape.granule;
     }
     bounds = it->second.bounds;
@@ -119,25 +120,24 @@ void Placement::measured(std::size_t extent, std::uint64_t device_set, std::size
   const auto it = partitions_.find({extent, device_set});
   if (it == partitions_.end() || busy_s <= 0 || device >= it->second.pace.size()) return;
   Partition& p = it->second;
-  p.pace[device] = static_cast<double>(indices) / busy_s;
-  if (std::any_of(p.pace.begin(), p.pace.end(), [](double x) { return x <= 0; })) return;
+  const double pace = static_cast<double>(indices) / busy_s;
+  p.pace[device] = p.samples[device] == 0 ? pace : 0.5 * p.pace[device] + 0.5 * pace;
+  ++p.samples[device];
+  if (std::any_of(p.samples.begin(), p.samples.end(), [](std::size_t k) { return k < 3; })) return;
   // Expected finish of each device's share at its pace; move only when they diverge.
   double slowest = 0, fastest = std::numeric_limits<double>::infinity();
   for (std::size_t d = 0; d < p.pace.size(); ++d) {
     const double t = static_cast<double>(p.bounds[d + 1] - p.bounds[d]) / p.pace[d];
     slowest = std::max(slowest, t), fastest = std::min(fastest, t);
   }
-  if (slowest <= 1.15 * fastest) {
-    std::fill(p.pace.begin(), p.pace.end(), 0.0);
-    return;
-  }
+  std::fill(p.samples.begin(), p.samples.end(), 0);
+  if (slowest <= 1.3 * fastest) return;
   const std::size_t granule = p.granule;
   const std::vector<std::size_t> target = cut(extent, granule, p.pace);
   for (std::size_t d = 1; d + 1 < p.bounds.size(); ++d) {
     const std::size_t halfway = (p.bounds[d] + target[d]) / 2 / granule * granule;
     p.bounds[d] = std::clamp(halfway, p.bounds[d - 1], extent);
   }
-  std::fill(p.pace.begin(), p.pace.end(), 0.0);
 }
 
 }  // namespace tessera::detail

@@ -58,15 +58,16 @@ class Placement {
                             const std::vector<DeviceOutlook>& outlooks, std::uint64_t device_set,
                             std::uint64_t now_ns);
   /// What split chunk `device` of a launch measured (its kernel's busy time): once every device of
-  /// the partition has a measure, boundaries move halfway towards the measured pace when the
-  /// expected finish times differ by more than 15 %.
+  /// the partition has 3 measures, boundaries move halfway towards the measured pace (averaged)
+  /// when the expected finish times differ by more than 30 % (noise must not move rows).
   void measured(std::size_t extent, std::uint64_t device_set, std::size_t device, std::size_t indices,
                 double busy_s);
 
  private:
   struct Partition {
     std::vector<std::size_t> bounds;  ///< devices + 1 boundaries, from 0 to extent
-    std::vector<double> pace;         ///< per device: indices per busy second, last measured (0: none)
+    std::vector<double> pace;          ///< per device: indices per busy second (a moving average)
+    std::vector<std::size_t> samples;  ///< per device: measures since the boundaries last moved
     std::size_t granule = 1;
   };
   std::vector<Placed> whole(const LaunchShape& shape, const std::vector<DeviceOutlook>& outlooks,

@@ -535,7 +535,8 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     check(queue(transfer_queue(part.device)).flush(), "clFlush", devices_[part.device].device.name());
   }
   task->arm();
-  for (std::size_t p = 0; p < task->parts.size(); ++p) {
+  // One device: nothing to place, so no callback is needed; done() and wait() count the parts.
+  for (std::size_t p = 0; p < task->parts.size() && device_of.size() > 1; ++p) {
     const TaskState::Part& part = task->parts[p];
     backlog_ns_[part.device].fetch_add(static_cast<std::int64_t>(part.estimate_ns));
     // Finished already (drivers that run commands at flush, as Oclgrind does, may never call

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "tasks/task_engine.hpp"
 #include "observe/notify.hpp"
+#include "tasks/task_engine.hpp"
 #include "tessera/error.hpp"
 #include "tessera/observer.hpp"
 
@@ -39,17 +39,43 @@ bool TaskState::count_part(std::size_t p, int status) noexcept {
   return true;
 }
 
+namespace {
+
+// Part p's end accounted: by the engine (its model and backlog), or here once it is gone.
+void account(TaskState& task, std::size_t p, cl_int status) {
+  if (const auto owner = task.engine.lock()) {
+    owner->part_finished(task, p, status);
+  } else {
+    task.count_part(p, status);
+  }
+}
+
+cl_int execution_status(const cl::Event& e) {
+  cl_int status = CL_COMPLETE;
+  clGetEventInfo(e(), CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr);
+  return status;
+}
+
+}  // namespace
+
+bool TaskState::poll() noexcept {
+  for (std::size_t p = 0; p < parts.size() && !done(); ++p) {
+    if (counted[p].load()) continue;
+    const cl_int status = execution_status(parts[p].kernel_event.event);
+    if (status == CL_COMPLETE || status < 0) account(*this, p, status);
+  }
+  return done();
+}
+
 RunStats TaskState::wait() {
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const cl::Event& e = parts[p].kernel_event.event;
-    e.wait();
-    cl_int status = CL_COMPLETE;
-    clGetEventInfo(e(), CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr);
-    if (const auto owner = engine.lock()) {
-      owner->part_finished(*this, p, status);
-    } else {
-      count_part(p, status);
+    cl_int status = execution_status(e);
+    if (status != CL_COMPLETE && status >= 0) {
+      e.wait();
+      status = execution_status(e);
     }
+    account(*this, p, status);
   }
   waited = true;
   if (failed()) {

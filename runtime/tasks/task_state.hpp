@@ -62,6 +62,9 @@ struct TaskState {
   std::string name() const;
   bool failed() const noexcept { return failure.load(std::memory_order_acquire) < 0; }
   bool done() const noexcept { return pending.load(std::memory_order_acquire) == 0; }
+  /// Counts the parts whose kernel has ended (for tasks without callbacks, and drivers that call
+  /// back late); then done().
+  bool poll() noexcept;
   /// Sizes `counted` and `pending` for the parts (once they are all enqueued).
   void arm();
   /// Accounts part `p`'s end with `status` (its callback, or wait() when the driver did not call
