@@ -165,6 +165,11 @@ ArrayBase Runtime::make_array(std::size_t count, ElementType type, const void* d
   return detail::Internals::make_array(state_->tasks->make_array(count, type, data));
 }
 
+ArrayBase Runtime::make_array_filled(std::size_t count, ElementType type,
+                                     const std::function<void(void*)>& fill) const {
+  return detail::Internals::make_array(state_->tasks->make_array(count, type, fill));
+}
+
 std::vector<TransferBytes> Runtime::transfers() const { return state_->tasks->transfers(); }
 
 const std::string& Runtime::cache_dir() const noexcept { return state_->cache_root; }

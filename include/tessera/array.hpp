@@ -51,6 +51,9 @@ class ArrayBase {
   /// on the host too). Throws Error(opencl) when a task it waits for failed (naming the task),
   /// Error(invalid_argument) for a wrong size or an array whose runtime is gone.
   void read_bytes(void* out, std::size_t bytes) const;
+  /// The array's host copy (bytes() bytes), made valid as read_bytes does but without copying it:
+  /// a view that stays valid until a task that writes the array is submitted, or write_bytes.
+  const void* host_view() const;
   /// Replaces the array's contents with `bytes` bytes from `data`, after every task submitted
   /// before this call that uses the array has finished; the device copies become stale.
   void write_bytes(const void* data, std::size_t bytes);

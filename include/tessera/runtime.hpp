@@ -5,6 +5,7 @@
 //   for (const auto& d : rt.devices()) use(d.info());
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -144,6 +145,9 @@ class Runtime {
   /// An array of `count` elements of `type`: a copy of `data` (count elements), or zeros when it
   /// is null. Throws Error(invalid_argument) for no elements, Error(out_of_memory).
   ArrayBase make_array(std::size_t count, ElementType type, const void* data) const;
+  /// An array of `count` elements of `type` whose initial contents `fill` writes into its host
+  /// memory (count x size_of(type) bytes, page-aligned), in place: no copy.
+  ArrayBase make_array_filled(std::size_t count, ElementType type, const std::function<void(void*)>& fill) const;
   /// Bytes moved for arrays so far, per device of devices(), by reason.
   std::vector<TransferBytes> transfers() const;
 

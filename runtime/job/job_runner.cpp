@@ -27,9 +27,15 @@ namespace tessera::detail {
 HostArray::HostArray(std::size_t bytes) : bytes_(bytes) {
   constexpr std::size_t page = 4096;
   const std::size_t rounded = std::max<std::size_t>(page, (bytes + page - 1) / page * page);
-  data_.reset(static_cast<unsigned char*>(std::aligned_alloc(page, rounded)));
-  if (!data_) throw std::bad_alloc();
+  own_.reset(static_cast<unsigned char*>(std::aligned_alloc(page, rounded)));
+  if (!own_) throw std::bad_alloc();
+  data_ = own_.get();
 }
+
+HostArray::HostArray(ArrayBase array)
+    : array_(std::move(array)),
+      data_(static_cast<unsigned char*>(const_cast<void*>(array_.host_view()))),
+      bytes_(array_.bytes()) {}
 
 void HostArray::Free::operator()(unsigned char* p) const noexcept { std::free(p); }
 
@@ -236,10 +242,9 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   std::vector<ArrayBase> arrays;
   for (const BufferSpec& b : job.buffers) {
     try {
-      data.buffers.emplace_back(b.bytes());
-      initialise(b, data.buffers.back().data());
-      arrays.push_back(rt.make_array(b.count(), b.type, data.buffers.back().data()));
-    } catch (const std::bad_alloc&) {
+      arrays.push_back(rt.make_array_filled(b.count(), b.type, [&](void* host) { initialise(b, host); }));
+    } catch (const Error& e) {
+      if (e.code() != Errc::out_of_memory) throw;
       throw JobError(Errc::out_of_memory, job.file, b.pos.line, b.pos.column, fmt::format("buffers.{}", b.name),
                      fmt::format("cannot allocate the {} bytes of buffer '{}': out of host memory", b.bytes(), b.name));
     }
@@ -276,7 +281,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     }
     rt.annotate({fmt::format("steps[{}] {}", k, job.steps[k].kernel), "step", runs.front().submitted_ns, step_end});
   }
-  for (std::size_t i = 0; i < arrays.size(); ++i) arrays[i].read_bytes(data.buffers[i].data(), data.buffers[i].bytes());
+  for (ArrayBase& a : arrays) data.buffers.emplace_back(std::move(a));  // each read back once, in place
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return data;
 }

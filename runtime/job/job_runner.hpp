@@ -23,19 +23,24 @@
 
 namespace tessera::detail {
 
-/// Page-aligned host memory (devices that share host memory use it in place).
+/// A job buffer's bytes on the host: page-aligned memory of its own, or the host view of the
+/// resident array the job ran on (kept alive with it).
 class HostArray {
  public:
   explicit HostArray(std::size_t bytes);
-  unsigned char* data() noexcept { return data_.get(); }
-  const unsigned char* data() const noexcept { return data_.get(); }
+  /// The host view of `array` (ArrayBase::host_view: it synchronises).
+  explicit HostArray(ArrayBase array);
+  unsigned char* data() noexcept { return data_; }
+  const unsigned char* data() const noexcept { return data_; }
   std::size_t bytes() const noexcept { return bytes_; }
 
  private:
   struct Free {
     void operator()(unsigned char* p) const noexcept;
   };
-  std::unique_ptr<unsigned char, Free> data_;
+  std::unique_ptr<unsigned char, Free> own_;
+  ArrayBase array_;
+  unsigned char* data_ = nullptr;
   std::size_t bytes_;
 };
 

@@ -70,6 +70,8 @@ void ArrayBase::read_bytes(void* out, std::size_t bytes) const {
   engine->read(*state_, out);
 }
 
+const void* ArrayBase::host_view() const { return detail::engine_of(state_)->host_view(*state_); }
+
 void ArrayBase::write_bytes(const void* data, std::size_t bytes) {
   const auto engine = detail::engine_of(state_);
   detail::require_bytes(*state_, bytes);

@@ -143,18 +143,30 @@ std::vector<cl::Event> TaskEngine::wait_list(std::size_t q, const EventSet& deps
 }
 
 std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementType type, const void* data) {
+  const std::size_t bytes = count * size_of(type);
+  return make_array(count, type, [&](void* host) {
+    if (data != nullptr) {
+      std::memcpy(host, data, bytes);
+    } else {
+      std::memset(host, 0, bytes);
+    }
+  });
+}
+
+std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementType type,
+                                                   const std::function<void(void*)>& fill) {
   if (count == 0) invalid("an array needs at least one element");
   const std::size_t unit = size_of(type);
   if (count > (std::size_t{1} << 62) / unit) invalid(fmt::format("an array of {} elements is too large", count));
-  std::lock_guard lock(mutex_);
-  require_open();
-  auto a = std::make_shared<ArrayState>(weak_from_this(), this, ++arrays_made_, count, type, devices_.size(),
-                                        devices_.size() + 1);
-  if (data != nullptr) {
-    std::memcpy(a->host, data, a->bytes);
-  } else {
-    std::memset(a->host, 0, a->bytes);
+  std::uint64_t number = 0;
+  {
+    std::lock_guard lock(mutex_);
+    require_open();
+    number = ++arrays_made_;
   }
+  auto a = std::make_shared<ArrayState>(weak_from_this(), this, number, count, type, devices_.size(),
+                                        devices_.size() + 1);
+  fill(a->host);  // no task knows the array yet
   return a;
 }
 
@@ -277,8 +289,7 @@ void TaskEngine::wait_events(const EventSet& events, const ArrayState& array) {
   }
 }
 
-void TaskEngine::read(ArrayState& array, void* out) {
-  std::lock_guard lock(mutex_);
+const void* TaskEngine::sync_host(ArrayState& array) {
   require_open();
   EventSet waits;
   gather_to_host(array, 0, array.count, waits, true, nullptr);
@@ -304,8 +315,18 @@ void TaskEngine::read(ArrayState& array, void* out) {
     check(status, "clEnqueueMapBuffer", devices_[d].device.name());
     check(q.enqueueUnmapMemObject(array.buffers[d], p), "clEnqueueUnmapMemObject", devices_[d].device.name());
   }
-  std::memcpy(out, array.host, array.bytes);
   array.coherence.coalesce(0, array.count);
+  return array.host;
+}
+
+const void* TaskEngine::host_view(ArrayState& array) {
+  std::lock_guard lock(mutex_);
+  return sync_host(array);
+}
+
+void TaskEngine::read(ArrayState& array, void* out) {
+  std::lock_guard lock(mutex_);  // no task changes the host copy while it is copied
+  std::memcpy(out, sync_host(array), array.bytes);
 }
 
 void TaskEngine::write(ArrayState& array, const void* data) {

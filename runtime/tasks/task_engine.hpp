@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -51,6 +52,9 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
 
   /// An array of `count` elements: a copy of `data`, or zeros when it is null.
   std::shared_ptr<ArrayState> make_array(std::size_t count, ElementType type, const void* data);
+  /// An array of `count` elements whose host memory `fill` writes (bytes of it), in place.
+  std::shared_ptr<ArrayState> make_array(std::size_t count, ElementType type,
+                                         const std::function<void(void*)>& fill);
   /// Enqueues `launch` (every buffer an array of this engine) and returns at once; a launch
   /// with a reduce buffer returns once it has finished and its copies are folded. Throws
   /// Error(invalid_argument) for a launch that does not fit, Error(opencl) when enqueueing fails
@@ -58,6 +62,8 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::shared_ptr<TaskState> submit(const Launch& launch, const Schedule& schedule);
   /// Host access (see ArrayBase::read_bytes and write_bytes).
   void read(ArrayState& array, void* out);
+  /// The array's host copy, made valid (see ArrayBase::host_view).
+  const void* host_view(ArrayState& array);
   void write(ArrayState& array, const void* data);
   /// Waits for every command enqueued and every completion callback; later calls throw
   /// Error(invalid_argument): the runtime is gone. Idempotent.
@@ -101,6 +107,8 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   void gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
                       TransferBytes* moved);
   void wait_events(const EventSet& events, const ArrayState& array);
+  /// Makes the host copy of `array` valid and visible (mutex_ held); returns it.
+  const void* sync_host(ArrayState& array);
   std::vector<std::shared_ptr<ArrayState>> task_arrays(const LaunchPlan& plan) const;
   void fold_reductions(TaskState& task, const LaunchPlan& plan,
                        std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>>& copies,
