@@ -23,7 +23,8 @@ nlohmann::json to_json(const RunsSummary& s) {
   for (const DeviceShare& d : s.devices) {
     devices.push_back({{"label", d.label}, {"device", d.name}, {"chunks", d.chunks}, {"items", d.items},
                        {"share", d.share}, {"busy_s", d.busy_s}, {"busy_percent", 100.0 * d.busy}, {"finished_s", d.finished_s},
-                       {"bytes_in", d.bytes_in}, {"bytes_out", d.bytes_out}});
+                       {"bytes_in", d.bytes_in}, {"bytes_out", d.bytes_out},
+                       {"moved", {{"load", d.moved.load}, {"halo", d.moved.halo}, {"read_back", d.moved.read_back}}}});
   }
   return {{"repetitions", s.runs}, {"wall_s", s.wall_s}, {"items", s.items}, {"throughput_items_per_s", s.throughput},
           {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", devices}};
@@ -49,6 +50,7 @@ RunsSummary summarise(const std::vector<const RunStats*>& runs) {
       share.finished_s += d.finished_s;
       share.bytes_in += d.bytes_in;
       share.bytes_out += d.bytes_out;
+      share.moved += d.moved;
     }
   }
   if (s.runs > 0) s.balance /= static_cast<double>(s.runs);

@@ -25,6 +25,7 @@ struct DeviceShare {
   double finished_s = 0;  ///< when its last chunk ended, from each run's start, summed over the runs
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  TransferBytes moved;  ///< launches over arrays: bytes by reason (load, halo, read back)
 };
 
 /// A set of runs (a step's repetitions, or a whole job).
