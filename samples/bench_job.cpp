@@ -50,18 +50,7 @@ Args parse(int argc, char** argv) {
   while (args.next()) {
     // clang-format off
     if (args.is("--runs")) a.runs = std::stoi(args.value());
-    else if (args.is("--only")) {
-      a.only.clear();
-      const std::string list = args.value();
-      for (std::size_t start = 0; start <= list.size();) {
-        const std::size_t comma = std::min(list.find(',', start), list.size());
-        a.only.push_back(list.substr(start, comma - start));
-        if (a.only.back() != "job" && a.only.back() != "startup") {
-          throw std::invalid_argument("--only: unknown measure '" + a.only.back() + "' (job, startup)");
-        }
-        start = comma + 1;
-      }
-    }
+    else if (args.is("--only")) a.only = tessera::bench::parse_measures(args.value(), {"job", "startup"});
     else if (args.is("--tessera")) a.tessera = args.value();
     else if (args.is("--plain")) a.plain = args.value();
     else if (args.is("--json")) a.json_path = args.value();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -42,6 +43,21 @@ class Args {
   int i_ = 0;
   std::string arg_;
 };
+
+/// The measures named in `list` ("a,b"), each one of `names`; throws std::invalid_argument naming
+/// an unknown one and the known ones.
+inline std::vector<std::string> parse_measures(const std::string& list, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    out.push_back(list.substr(start, comma - start));
+    if (std::find(names.begin(), names.end(), out.back()) == names.end()) {
+      throw std::invalid_argument(fmt::format("--only: unknown measure '{}' ({})", out.back(), fmt::join(names, ", ")));
+    }
+    start = comma + 1;
+  }
+  return out;
+}
 
 inline double median(std::vector<double> v) {
   if (v.empty()) return 0;
