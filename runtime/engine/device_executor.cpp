@@ -28,11 +28,6 @@ cl_mem_flags access_flags(Access a) {
   return CL_MEM_READ_WRITE;
 }
 
-std::uint64_t profile(const cl::Event& e, cl_profiling_info what) {
-  cl_ulong value = 0;
-  return clGetEventProfilingInfo(e(), what, sizeof value, &value, nullptr) == CL_SUCCESS ? value : 0;
-}
-
 class Executor {
  public:
   Executor(RunState& run, std::size_t device)
@@ -135,12 +130,12 @@ class Executor {
     check(clEnqueueMarkerWithWaitList(kernel_lane_(), 0, nullptr, &marker()), "clEnqueueMarkerWithWaitList", name());
     check(marker.wait(), "clWaitForEvents", name());
     const std::uint64_t after = host_clock_ns();
-    const std::uint64_t end = profile(marker, CL_PROFILING_COMMAND_END);
+    const std::uint64_t end = profiling_ns(marker, CL_PROFILING_COMMAND_END);
     clock_offset_ns_ = static_cast<std::int64_t>(before / 2 + after / 2) - static_cast<std::int64_t>(end);
   }
 
   std::uint64_t host_time(const cl::Event& e, cl_profiling_info what) const {
-    return static_cast<std::uint64_t>(static_cast<std::int64_t>(profile(e, what)) + clock_offset_ns_);
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(profiling_ns(e, what)) + clock_offset_ns_);
   }
 
   // Observed runs: finished chunk f, with its commands on the host clock, to every observer.
@@ -409,10 +404,10 @@ class Executor {
   void record(InFlight& f) {
     ChunkRecord r;
     r.chunk = f.chunk;
-    r.queued_ns = profile(f.kernel, CL_PROFILING_COMMAND_QUEUED);
-    r.submit_ns = profile(f.kernel, CL_PROFILING_COMMAND_SUBMIT);
-    r.start_ns = profile(f.kernel, CL_PROFILING_COMMAND_START);
-    r.end_ns = profile(f.kernel, CL_PROFILING_COMMAND_END);
+    r.queued_ns = profiling_ns(f.kernel, CL_PROFILING_COMMAND_QUEUED);
+    r.submit_ns = profiling_ns(f.kernel, CL_PROFILING_COMMAND_SUBMIT);
+    r.start_ns = profiling_ns(f.kernel, CL_PROFILING_COMMAND_START);
+    r.end_ns = profiling_ns(f.kernel, CL_PROFILING_COMMAND_END);
     r.bytes_in = f.bytes_in;
     r.bytes_out = f.bytes_out;
     r.host_done_s = run_.seconds_since_start();

@@ -37,17 +37,6 @@ void CL_CALLBACK part_complete(cl_event, cl_int status, void* user) {
   engine->callback_done();
 }
 
-cl_int execution_status(const cl::Event& e) {
-  cl_int status = CL_COMPLETE;
-  clGetEventInfo(e(), CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr);
-  return status;
-}
-
-std::uint64_t profile(const cl::Event& e, cl_profiling_info what) {
-  cl_ulong value = 0;
-  return clGetEventProfilingInfo(e(), what, sizeof value, &value, nullptr) == CL_SUCCESS ? value : 0;
-}
-
 // The bytes of `array`'s elements [a, b).
 std::pair<std::size_t, std::size_t> span_bytes(const ArrayState& array, std::size_t a, std::size_t b) {
   const std::size_t unit = size_of(array.type);
@@ -225,7 +214,7 @@ std::int64_t TaskEngine::clock_offset(std::size_t device) {
     check(marker.wait(), "clWaitForEvents", devices_[device].device.name());
     const std::uint64_t after = host_clock_ns();
     clock_offsets_[device] = static_cast<std::int64_t>(before / 2 + after / 2) -
-                             static_cast<std::int64_t>(profile(marker, CL_PROFILING_COMMAND_END));
+                             static_cast<std::int64_t>(profiling_ns(marker, CL_PROFILING_COMMAND_END));
   }
   return *clock_offsets_[device];
 }
@@ -281,22 +270,12 @@ std::vector<std::shared_ptr<ArrayState>> TaskEngine::task_arrays(const LaunchPla
   return out;
 }
 
-void TaskEngine::wait_events(const EventSet& events, const ArrayState& array) {
+void TaskEngine::wait_events(const EventSet& events, ArrayState& array) {
   for (const QueueEvent& e : events.items()) {
-    if (e.event.wait() == CL_SUCCESS && execution_status(e.event) >= 0) continue;
-    invalid(fmt::format("array {}: a task that writes it failed (status {})", array.number,
-                        cl_status_name(execution_status(e.event))));
-  }
-}
-
-const void* TaskEngine::sync_host(ArrayState& array) {
-  require_open();
-  EventSet waits;
-  gather_to_host(array, 0, array.count, waits, true, nullptr);
-  // The tasks that wrote it, by name, when one failed.
-  for (const QueueEvent& e : waits.items()) {
     e.event.wait();
-    if (execution_status(e.event) >= 0) continue;
+    const cl_int status = execution_status(e.event);
+    if (status >= 0) continue;
+    // The task that wrote it, by name, when one failed.
     auto [first, last] = array.coherence.range(0, array.count);
     for (auto it = first; it != last; ++it) {
       if (const auto writer = it->second.writer.lock(); writer && writer->failed()) {
@@ -304,8 +283,16 @@ const void* TaskEngine::sync_host(ArrayState& array) {
                                               cl_status_name(writer->failure.load())));
       }
     }
-    wait_events(waits, array);
+    throw Error(Errc::opencl, fmt::format("array {} cannot be read: a command producing it failed ({})", array.number,
+                                          cl_status_name(status)));
   }
+}
+
+const void* TaskEngine::sync_host(ArrayState& array) {
+  require_open();
+  EventSet waits;
+  gather_to_host(array, 0, array.count, waits, true, nullptr);
+  wait_events(waits, array);
   // Devices that wrote host memory in place: a map makes their writes visible to the host.
   for (std::size_t d = 0; d < devices_.size(); ++d) {
     if (!devices_[d].zero_copy || array.buffers[d]() == nullptr) continue;
@@ -424,7 +411,8 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     const auto& info = devices_[d].device.info();
     o.power = std::max(1.0, static_cast<double>(info.compute_units) * std::max(1u, info.clock_mhz));
     o.backlog_ns = static_cast<std::uint64_t>(std::max<std::int64_t>(backlog_ns_[d].load(), 0));
-    for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+    // What it lacks: weighed only when there is a choice of device.
+    for (std::size_t k = 0; k < plan.buffers.size() && device_of.size() > 1; ++k) {
       if (!plan.buffers[k].reads()) continue;
       ArrayState& a = *arrays[k];
       auto [first, last] = a.coherence.range(0, a.count);
@@ -631,8 +619,8 @@ void TaskEngine::part_finished(TaskState& task, std::size_t p, cl_int status) no
   const TaskState::Part& part = task.parts[p];
   backlog_ns_[part.device].fetch_sub(static_cast<std::int64_t>(part.estimate_ns));
   if (status < 0) return;
-  const std::uint64_t start = profile(part.kernel_event.event, CL_PROFILING_COMMAND_START);
-  const std::uint64_t end = profile(part.kernel_event.event, CL_PROFILING_COMMAND_END);
+  const std::uint64_t start = profiling_ns(part.kernel_event.event, CL_PROFILING_COMMAND_START);
+  const std::uint64_t end = profiling_ns(part.kernel_event.event, CL_PROFILING_COMMAND_END);
   if (end <= start) return;
   const double busy = static_cast<double>(end - start) * 1e-9;
   const double items = static_cast<double>(part.chunk.size * task.global.items_per_index());

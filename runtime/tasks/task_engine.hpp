@@ -106,7 +106,9 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   /// it); the host copy's producers go to `waits`.
   void gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
                       TransferBytes* moved);
-  void wait_events(const EventSet& events, const ArrayState& array);
+  /// Waits for `events`, which produce `array`'s copy; throws Error(opencl) naming the task that
+  /// wrote it when one failed.
+  void wait_events(const EventSet& events, ArrayState& array);
   /// Makes the host copy of `array` valid and visible (mutex_ held); returns it.
   const void* sync_host(ArrayState& array);
   std::vector<std::shared_ptr<ArrayState>> task_arrays(const LaunchPlan& plan) const;

@@ -12,14 +12,6 @@
 #include "tessera/observer.hpp"
 
 namespace tessera::detail {
-namespace {
-
-std::uint64_t profile(const cl::Event& e, cl_profiling_info what) {
-  cl_ulong value = 0;
-  return clGetEventProfilingInfo(e(), what, sizeof value, &value, nullptr) == CL_SUCCESS ? value : 0;
-}
-
-}  // namespace
 
 std::string TaskState::name() const { return fmt::format("task {} '{}'", number, kernel); }
 
@@ -48,12 +40,6 @@ void account(TaskState& task, std::size_t p, cl_int status) {
   } else {
     task.count_part(p, status);
   }
-}
-
-cl_int execution_status(const cl::Event& e) {
-  cl_int status = CL_COMPLETE;
-  clGetEventInfo(e(), CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr);
-  return status;
 }
 
 }  // namespace
@@ -94,7 +80,7 @@ RunStats TaskState::wait() {
     // are aligned to it within the calibration's error).
     std::uint64_t end = complete_ns.load();
     for (const Part& p : parts) {
-      const auto at = static_cast<std::int64_t>(profile(p.kernel_event.event, CL_PROFILING_COMMAND_END)) + p.clock_offset_ns;
+      const auto at = static_cast<std::int64_t>(profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END)) + p.clock_offset_ns;
       end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
     }
     complete_ns.store(end);
@@ -109,10 +95,10 @@ RunStats TaskState::wait() {
   for (const Part& p : parts) {
     ChunkRecord r;
     r.chunk = p.chunk;
-    r.queued_ns = profile(p.kernel_event.event, CL_PROFILING_COMMAND_QUEUED);
-    r.submit_ns = profile(p.kernel_event.event, CL_PROFILING_COMMAND_SUBMIT);
-    r.start_ns = profile(p.kernel_event.event, CL_PROFILING_COMMAND_START);
-    r.end_ns = profile(p.kernel_event.event, CL_PROFILING_COMMAND_END);
+    r.queued_ns = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_QUEUED);
+    r.submit_ns = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_SUBMIT);
+    r.start_ns = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_START);
+    r.end_ns = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END);
     r.bytes_in = p.moved.load + p.moved.halo;
     r.host_done_s = seconds;
     out.ledger.push_back(r);
@@ -145,7 +131,7 @@ void TaskState::report(const RunStats& stats) const {
     e.chunk = p.chunk;
     const auto command = [&](Lane lane, const cl::Event& ev, std::uint64_t bytes) {
       const auto at = [&](cl_profiling_info what) {
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(profile(ev, what)) + p.clock_offset_ns);
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(profiling_ns(ev, what)) + p.clock_offset_ns);
       };
       e.commands.push_back({lane, at(CL_PROFILING_COMMAND_START), at(CL_PROFILING_COMMAND_END), bytes});
     };
