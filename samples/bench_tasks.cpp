@@ -18,9 +18,10 @@
 //                      devices of Runtime::transfers()[d].total() during the run. Minimum: one
 //                      load of the input array, one row each way between the two devices for
 //                      each of the 99 later repetitions, one read back of the result. Goal <= 1.1.
-//                      A halo staged through the host counts twice in the measured bytes (device
-//                      to host on one device, host to device on the other), so the ratio against
-//                      the minimum with halos counted twice is reported too.
+//                      Sub-devices of one device share a context: a halo is one copy between
+//                      their buffers. Across contexts it is staged through the host and counts
+//                      twice (device to host, host to device), so the ratio against the minimum
+//                      with halos counted twice is reported too.
 //   bytes_one_device = the same stencil on one sub-device ("0.0", zero_copy = false): measured /
 //                      (one load + one read back of the array); the goal is exactly one of each
 //                      (== 1) and no halo or evict bytes.

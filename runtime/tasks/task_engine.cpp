@@ -159,21 +159,15 @@ std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementTyp
   return a;
 }
 
-QueueEvent TaskEngine::copy_between(ArrayState& array, std::size_t device, bool to_device, std::size_t offset,
-                                    std::size_t bytes, NodeCopy& from, NodeCopy& to) {
+QueueEvent TaskEngine::transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call,
+                                const std::function<cl_int(const cl::CommandQueue&, const std::vector<cl::Event>*,
+                                                           cl::Event*)>& enqueue) {
   const std::size_t q = transfer_queue(device);
   EventSet deps = from.ready;
   deps.add(to.busy);
   const std::vector<cl::Event> list = wait_list(q, deps);
-  const cl::Buffer& b = buffer(array, device);
   cl::Event e;
-  if (to_device) {
-    check(queue(q).enqueueWriteBuffer(b, CL_FALSE, offset, bytes, array.host + offset, list.empty() ? nullptr : &list, &e),
-          "clEnqueueWriteBuffer", devices_[device].device.name());
-  } else {
-    check(queue(q).enqueueReadBuffer(b, CL_FALSE, offset, bytes, array.host + offset, list.empty() ? nullptr : &list, &e),
-          "clEnqueueReadBuffer", devices_[device].device.name());
-  }
+  check(enqueue(queue(q), list.empty() ? nullptr : &list, &e), call, devices_[device].device.name());
   const QueueEvent made = next(q, e);
   to.valid = true;
   to.ready.clear();
@@ -182,6 +176,39 @@ QueueEvent TaskEngine::copy_between(ArrayState& array, std::size_t device, bool 
   to.busy.add(made);
   from.busy.add(made);
   return made;
+}
+
+QueueEvent TaskEngine::copy_between(ArrayState& array, std::size_t device, bool to_device, std::size_t offset,
+                                    std::size_t bytes, NodeCopy& from, NodeCopy& to) {
+  const cl::Buffer& b = buffer(array, device);
+  void* host = array.host + offset;
+  if (to_device) {
+    return transfer(device, from, to, "clEnqueueWriteBuffer", [&](const auto& q, const auto* list, cl::Event* e) {
+      return q.enqueueWriteBuffer(b, CL_FALSE, offset, bytes, host, list, e);
+    });
+  }
+  return transfer(device, from, to, "clEnqueueReadBuffer", [&](const auto& q, const auto* list, cl::Event* e) {
+    return q.enqueueReadBuffer(b, CL_FALSE, offset, bytes, host, list, e);
+  });
+}
+
+QueueEvent TaskEngine::copy_on_device(ArrayState& array, std::size_t source, std::size_t device, std::size_t offset,
+                                      std::size_t bytes, NodeCopy& from, NodeCopy& to) {
+  const cl::Buffer& src = buffer(array, source);
+  const cl::Buffer& dst = buffer(array, device);
+  return transfer(device, from, to, "clEnqueueCopyBuffer", [&](const auto& q, const auto* list, cl::Event* e) {
+    return q.enqueueCopyBuffer(src, dst, offset, offset, bytes, list, e);
+  });
+}
+
+std::optional<std::size_t> TaskEngine::peer_holding(const Segment& s, std::size_t device) const {
+  for (std::size_t d = 0; d < devices_.size(); ++d) {
+    if (d != device && node_of(d) != 0 && s.nodes[node_of(d)].valid &&
+        devices_[d].context() == devices_[device].context()) {
+      return d;
+    }
+  }
+  return std::nullopt;
 }
 
 void TaskEngine::gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
@@ -230,14 +257,23 @@ void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std
       waits.add(s.nodes[node].ready);
       continue;
     }
-    const bool staged = !s.nodes[0].valid;  // another device wrote it: through the host
+    const auto [offset, bytes] = span_bytes(array, it->first, array.coherence.end_of(it));
+    // Another device of this context wrote it: copied between the two devices' buffers.
+    if (const auto peer = node == 0 || s.nodes[0].valid ? std::nullopt : peer_holding(s, device)) {
+      const QueueEvent c = copy_on_device(array, *peer, device, offset, bytes, s.nodes[node_of(*peer)], s.nodes[node]);
+      moved_[device].halo += bytes;
+      moved.halo += bytes;
+      if (observed) part.writes.emplace_back(c.event, bytes);
+      waits.add(c);
+      continue;
+    }
+    const bool staged = !s.nodes[0].valid;  // another device (context) wrote it: through the host
     EventSet host_ready;
     gather_to_host(array, it->first, array.coherence.end_of(it), host_ready, false, &moved);
     if (node == 0) {
       waits.add(host_ready);
       continue;
     }
-    const auto [offset, bytes] = span_bytes(array, it->first, array.coherence.end_of(it));
     const QueueEvent w = copy_between(array, device, true, offset, bytes, s.nodes[0], s.nodes[node]);
     (staged ? moved_[device].halo : moved_[device].load) += bytes;
     (staged ? moved.halo : moved.load) += bytes;

@@ -91,11 +91,21 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::vector<cl::Event> wait_list(std::size_t q, const EventSet& deps) const;
   QueueEvent next(std::size_t q, cl::Event e) { return {q, ++sequence_, std::move(e)}; }
 
+  /// Enqueues one copy on `device`'s transfer queue after `from`'s producer and `to`'s users;
+  /// `to` becomes valid (produced by the copy), `from` is used by it.
+  QueueEvent transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call,
+                      const std::function<cl_int(const cl::CommandQueue&, const std::vector<cl::Event>*,
+                                                 cl::Event*)>& enqueue);
   /// Copies bytes [offset, offset + bytes) of `array` between the host and `device`'s own memory
-  /// (`to_device`: host to device) on the device's transfer queue, after `from`'s producer and
-  /// `to`'s users; `to` becomes valid (produced by the copy), `from` is used by it.
+  /// (`to_device`: host to device) through transfer().
   QueueEvent copy_between(ArrayState& array, std::size_t device, bool to_device, std::size_t offset,
                           std::size_t bytes, NodeCopy& from, NodeCopy& to);
+  /// Copies bytes [offset, offset + bytes) of `array` from `source`'s buffer to `device`'s (one
+  /// context), on `device`'s transfer queue.
+  QueueEvent copy_on_device(ArrayState& array, std::size_t source, std::size_t device, std::size_t offset,
+                            std::size_t bytes, NodeCopy& from, NodeCopy& to);
+  /// Another device of `device`'s context with its own valid copy of `s`, if any.
+  std::optional<std::size_t> peer_holding(const Segment& s, std::size_t device) const;
   /// Makes [a, b) of `array` valid on `device`'s memory; what the chunk waits for goes to `waits`.
   void fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
              TaskState::Part& part, bool observed);
