@@ -76,8 +76,14 @@ Runtime::Runtime(RuntimeOptions options) : state_(std::make_unique<detail::Runti
                               cap > 0 ? std::min(cap, i.global_memory) : i.global_memory,
                               cap > 0 ? std::min(cap, i.max_alloc) : i.max_alloc});
   }
+  const char* faults_env = std::getenv("TESSERA_FAULTS");
+  const bool from_env = s.options.faults.empty() && faults_env != nullptr;
+  const std::string faults = from_env ? faults_env : s.options.faults == "off" ? "" : s.options.faults;
+  detail::Faults injected(detail::parse_faults(faults, from_env ? "TESSERA_FAULTS" : "RuntimeOptions::faults"),
+                          s.devices);
   s.tasks = std::make_shared<detail::TaskEngine>(std::move(engine_devices),
-                                                 detail::EngineWatch{&s.observers_mutex, &s.observers, &s.launches});
+                                                 detail::EngineWatch{&s.observers_mutex, &s.observers, &s.launches},
+                                                 std::move(injected));
   const auto root = detail::resolve_cache_dir(s.options.cache_dir);
   s.cache_root = root.string();
   s.program_cache = detail::ProgramCache(root.empty() ? root : root / "programs",

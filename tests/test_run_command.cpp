@@ -166,6 +166,23 @@ TEST_CASE("a job file that is a device or a folder is refused at once, not read"
   CHECK(first_line(folder.err) == "error: " + dir.path().string() + ": cannot read the job file: not a regular file (a folder)");
 }
 
+TEST_CASE("TESSERA_FAULTS: a failed device fails the run (exit 1, naming the task), writes nothing; a bad spec exits 2") {
+  if (tessera::test::topology().no_platform || tessera::test::topology().broken_platform) return;
+  TempDir dir;
+  const fs::path job = dir.write("saxpy.toml", saxpy_job("y.npy", "16777216.0"));
+  const auto failed = run_tessera({"run", job.string()}, {"TESSERA_FAULTS=device=all,every=1,status=CL_OUT_OF_RESOURCES"});
+  INFO(failed.err);
+  CHECK(failed.exit_code == 1);
+  CHECK(first_line(failed.err).find("'saxpy' failed on device ") != std::string::npos);
+  CHECK(first_line(failed.err).find("(CL_OUT_OF_RESOURCES)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
+  const auto bad = run_tessera({"run", job.string()}, {"TESSERA_FAULTS=device=all,chunk=one,status=CL_OUT_OF_RESOURCES"});
+  CHECK(bad.exit_code == 2);
+  CHECK(first_line(bad.err) == "error: TESSERA_FAULTS: fault 'device=all,chunk=one,status=CL_OUT_OF_RESOURCES': "
+                               "chunk=one is not a chunk number (0, 1, ...)");
+  CHECK_FALSE(fs::exists(dir.path() / "y.npy"));
+}
+
 TEST_CASE("validate: every sample job is valid, on every device that can hold it") {
   const fs::path samples = fs::path(TESSERA_TEST_SOURCE_DIR).parent_path() / "samples" / "jobs";
   // Oclgrind simulates a device of 128 MiB: the triads' three 128 MiB buffers cannot fit it, and a

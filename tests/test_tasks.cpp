@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support/fixture.hpp"
+#include "support/task_kernels.hpp"
 #include "support/topology.hpp"
 #include "tessera/tessera.hpp"
 
@@ -18,14 +19,7 @@ using tessera::Schedule;
 
 namespace {
 
-const char* const kernels = R"CL(
-kernel void add(global uint* y, const uint v) { y[get_global_id(0)] += v; }
-kernel void copy(global const uint* x, global uint* y) { y[get_global_id(0)] = x[get_global_id(0)]; }
-kernel void smooth(global const uint* x, global uint* y, const uint n) {
-  const size_t i = get_global_id(0);
-  y[i] = (i > 0 ? x[i - 1] : 0u) + x[i] + (i + 1 < n ? x[i + 1] : 0u);
-}
-)CL";
+const char* const kernels = tessera::test::task_kernels;
 
 tessera::RuntimeOptions copying_options() {
   auto o = tessera::test::runtime_options();

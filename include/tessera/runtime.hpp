@@ -53,6 +53,11 @@ struct RuntimeOptions {
   /// A Chrome Trace Event file every run of this runtime is traced to (TraceWriter), written when
   /// the runtime is destroyed. Empty: $TESSERA_TRACE, if set; "off": none.
   std::string trace;
+  /// Injected device failures, for testing what depends on a failed task (syntax: DESIGN.md's
+  /// TESSERA_FAULTS, e.g. "device=0,chunk=2,status=CL_OUT_OF_RESOURCES"). They apply to tasks over
+  /// arrays: the chosen chunk's kernel does not run and its command ends with the status. Empty:
+  /// $TESSERA_FAULTS, if set; "off": none. A malformed spec throws Error(invalid_argument).
+  std::string faults;
 };
 
 class Runtime {

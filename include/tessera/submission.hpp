@@ -29,8 +29,11 @@ class Submission {
   /// Fraction of the split dimension finished, 0 to 1.
   double progress() const noexcept;
   /// Stops handing out chunks; chunks in flight finish. Host data outside the finished chunks
-  /// is left as it was. A task over arrays is on its devices' queues from submission on: it
-  /// cannot be withdrawn, and cancel() leaves it to finish.
+  /// is left as it was. A task over arrays is on its devices' queues from submission on: its
+  /// commands still run, but unless it had finished its results are discarded, and so are those
+  /// of every task that needs its data (or runs after it), submitted before or after: their
+  /// wait() returns RunStats::cancelled, the arrays they wrote refuse host reads and tasks
+  /// reading them until written anew (ArrayBase::write_bytes, or a task writing those elements).
   void cancel() noexcept;
   /// Whether the run has ended: every chunk finished, or the run was stopped (by cancel() or by a
   /// device's error) and the chunks in flight have drained. wait() then joins threads that have

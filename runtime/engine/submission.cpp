@@ -46,6 +46,7 @@ double Submission::progress() const noexcept {
 
 void Submission::cancel() noexcept {
   if (state_) state_->ledger.cancel();
+  if (task_) task_->cancel();
 }
 
 bool Submission::done() const noexcept {

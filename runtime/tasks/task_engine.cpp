@@ -32,7 +32,7 @@ void CL_CALLBACK part_complete(cl_event, cl_int status, void* user) {
   {
     std::unique_ptr<PartDone> done(static_cast<PartDone*>(user));
     engine = done->engine;
-    engine->part_finished(*done->task, done->part, status);
+    engine->part_finished(*done->task, done->part, done->task->status_of(done->part, status));
   }  // the task (and the arrays it keeps) released before the engine hears the callback ended
   engine->callback_done();
 }
@@ -45,13 +45,14 @@ std::pair<std::size_t, std::size_t> span_bytes(const ArrayState& array, std::siz
 
 }  // namespace
 
-TaskEngine::TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch)
+TaskEngine::TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch, Faults faults)
     : devices_(std::move(devices)),
       watch_(watch),
       clock_offsets_(devices_.size()),
       queues_(devices_.size()),
       resident_(devices_.size(), 0),
       moved_(devices_.size()),
+      faults_(std::move(faults)),
       backlog_ns_(devices_.size()) {}
 
 void TaskEngine::require_open() const {
@@ -307,20 +308,24 @@ std::vector<std::shared_ptr<ArrayState>> TaskEngine::task_arrays(const LaunchPla
 }
 
 void TaskEngine::wait_events(const EventSet& events, ArrayState& array) {
+  int failed = 0;
   for (const QueueEvent& e : events.items()) {
     e.event.wait();
-    const cl_int status = execution_status(e.event);
-    if (status >= 0) continue;
-    // The task that wrote it, by name, when one failed.
-    auto [first, last] = array.coherence.range(0, array.count);
-    for (auto it = first; it != last; ++it) {
-      if (const auto writer = it->second.writer.lock(); writer && writer->failed()) {
-        throw Error(Errc::opencl, fmt::format("array {} cannot be read: {} failed ({})", array.number, writer->name(),
-                                              cl_status_name(writer->failure.load())));
-      }
+    if (const cl_int status = execution_status(e.event); status < 0 && failed == 0) failed = status;
+  }
+  // The writers have ended: one that failed or was cancelled (or needs one that did) is named.
+  auto [first, last] = array.coherence.range(0, array.count);
+  for (auto it = first; it != last; ++it) {
+    const auto writer = it->second.writer.lock();
+    if (!writer || !writer->settle()) continue;
+    if (const auto why = writer->fault()) {
+      throw Error(Errc::opencl, fmt::format("array {} cannot be read: it was written by {}", array.number,
+                                            writer->fault_text(*why)));
     }
+  }
+  if (failed < 0) {
     throw Error(Errc::opencl, fmt::format("array {} cannot be read: a command producing it failed ({})", array.number,
-                                          cl_status_name(status)));
+                                          cl_status_name(failed)));
   }
 }
 
@@ -409,29 +414,34 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     task->zero_copy.push_back(devices_[d].zero_copy);
   }
 
-  // What this task reads: a failed writer fails it now, by name.
+  // What this task needs: a writer known to have failed refuses it now, by name; one known to be
+  // cancelled makes it a task whose kernel does not run (cancelled too); one still running is
+  // settled later (its cause reaches this task's wait()).
+  bool void_inputs = false;
+  const auto needs = [&](const std::shared_ptr<TaskState>& t, const auto& refuse) {
+    if (t->settle()) {
+      if (const auto why = t->fault(); why && !why->cancelled()) throw Error(Errc::opencl, refuse(t->fault_text(*why)));
+      if (t->fault()) void_inputs = true;
+    }
+    if (std::find(task->producers.begin(), task->producers.end(), t) == task->producers.end()) {
+      task->producers.push_back(t);
+    }
+  };
   EventSet after;
   for (const auto& t : launch.after_tasks()) {
     for (const TaskState::Part& p : t->parts) after.add(p.kernel_event);
-    if (t->failed()) {
-      throw Error(Errc::opencl, fmt::format("{} cannot run: {}, which it runs after, failed ({})", task->name(),
-                                            t->name(), cl_status_name(t->failure.load())));
-    }
+    needs(t, [&](const std::string& why) { return fmt::format("{} cannot run: it runs after {}", task->name(), why); });
   }
   for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
+    if (!plan.buffers[k].reads()) continue;
     ArrayState& a = *arrays[k];
     auto [first, last] = a.coherence.range(0, a.count);
     for (auto it = first; it != last; ++it) {
       const auto writer = it->second.writer.lock();
       if (!writer) continue;
-      if (writer->failed() && plan.buffers[k].reads()) {
-        throw Error(Errc::opencl, fmt::format("{} cannot run: {}, which wrote argument {}, failed ({})", task->name(),
-                                              writer->name(), plan.buffers[k].arg, cl_status_name(writer->failure.load())));
-      }
-      if (std::find_if(task->producers.begin(), task->producers.end(),
-                       [&](const auto& w) { return w.lock() == writer; }) == task->producers.end()) {
-        task->producers.push_back(writer);
-      }
+      needs(writer, [&](const std::string& why) {
+        return fmt::format("{} cannot run: argument {} was written by {}", task->name(), plan.buffers[k].arg, why);
+      });
     }
   }
 
@@ -528,7 +538,14 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
       }
     }
     cl::Event e;
-    enqueue_chunk_kernel(queue(kq), k, plan, a, b - a, wait_list(kq, waits), e, name);
+    part.injected = void_inputs ? 0 : faults_.next_chunk(d);
+    if (part.injected < 0 || void_inputs) {  // the kernel does not run: a marker keeps the order
+      const std::vector<cl::Event> list = wait_list(kq, waits);
+      check(queue(kq).enqueueMarkerWithWaitList(list.empty() ? nullptr : &list, &e), "clEnqueueMarkerWithWaitList",
+            name);
+    } else {
+      enqueue_chunk_kernel(queue(kq), k, plan, a, b - a, wait_list(kq, waits), e, name);
+    }
     part.kernel_event = next(kq, e);
     for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
       const BufferPlan& bp = plan.buffers[i];
@@ -586,7 +603,8 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     backlog_ns_[part.device].fetch_add(static_cast<std::int64_t>(part.estimate_ns));
     // Finished already (drivers that run commands at flush, as Oclgrind does, may never call
     // back for an event complete before the callback was set): counted here.
-    if (const cl_int status = execution_status(part.kernel_event.event); status == CL_COMPLETE || status < 0) {
+    if (const cl_int status = task->status_of(p, execution_status(part.kernel_event.event));
+        status == CL_COMPLETE || status < 0) {
       part_finished(*task, p, status);
       continue;
     }
@@ -615,11 +633,11 @@ void TaskEngine::fold_reductions(TaskState& task, const LaunchPlan& plan,
     check(queue(kernel_queue(part.device)).finish(), "clFinish", devices_[part.device].device.name());
   }
   if (task.parts.empty()) return;
-  for (const TaskState::Part& part : task.parts) {
-    if (execution_status(part.kernel_event.event) < 0) {
+  for (std::size_t p = 0; p < task.parts.size(); ++p) {
+    const TaskState::Part& part = task.parts[p];
+    if (const int status = task.status_of(p, execution_status(part.kernel_event.event)); status < 0) {
       throw Error(Errc::opencl, fmt::format("{} failed on device '{}' ({})", task.name(),
-                                            devices_[part.device].device.name(),
-                                            cl_status_name(execution_status(part.kernel_event.event))));
+                                            devices_[part.device].device.name(), cl_status_name(status)));
     }
   }
   for (std::size_t i = 0; i < plan.buffers.size(); ++i) {

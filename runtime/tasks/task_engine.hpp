@@ -21,6 +21,7 @@
 #include "common/cl.hpp"
 #include "engine/launch_plan.hpp"
 #include "tasks/array_state.hpp"
+#include "tasks/faults.hpp"
 #include "tasks/placement.hpp"
 #include "tasks/task_state.hpp"
 #include "tessera/launch.hpp"
@@ -46,7 +47,7 @@ struct EngineWatch {
 
 class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
  public:
-  TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch);
+  TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch, Faults faults = {});
   TaskEngine(const TaskEngine&) = delete;
   TaskEngine& operator=(const TaskEngine&) = delete;
 
@@ -138,6 +139,7 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::uint64_t sequence_ = 0;
   std::uint64_t arrays_made_ = 0;
   std::vector<TransferBytes> moved_;
+  Faults faults_;
 
   // What callbacks update; model_mutex_ is taken after mutex_, never around a wait.
   mutable std::mutex model_mutex_;

@@ -15,6 +15,12 @@ namespace tessera::detail {
 
 std::string TaskState::name() const { return fmt::format("task {} '{}'", number, kernel); }
 
+std::string TaskState::Cause::what() const {
+  if (cancelled()) return "was cancelled";
+  const std::string_view why = cl_status_name(status);
+  return fmt::format("failed on {} ({})", device, why.empty() ? std::to_string(status) : std::string(why));
+}
+
 void TaskState::arm() {
   counted = std::make_unique<std::atomic<bool>[]>(parts.size());
   pending.store(parts.size());
@@ -24,7 +30,7 @@ bool TaskState::count_part(std::size_t p, int status) noexcept {
   if (counted[p].exchange(true)) return false;
   if (status < 0) {
     int expected = 0;
-    failure.compare_exchange_strong(expected, status);
+    if (failure.compare_exchange_strong(expected, status)) failed_part.store(p);
   }
   done_indices.fetch_add(parts[p].chunk.size);
   if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) complete_ns.store(host_clock_ns());
@@ -44,13 +50,65 @@ void account(TaskState& task, std::size_t p, cl_int status) {
 
 }  // namespace
 
+std::string TaskState::fault_text(const Cause& c) const {
+  if (c.root == name()) return fmt::format("{}, which {}", name(), c.what());
+  return fmt::format("{}, which has no results: it needs data from {}, which {}", name(), c.root, c.what());
+}
+
 bool TaskState::poll() noexcept {
   for (std::size_t p = 0; p < parts.size() && !done(); ++p) {
     if (counted[p].load()) continue;
-    const cl_int status = execution_status(parts[p].kernel_event.event);
+    const cl_int status = status_of(p, execution_status(parts[p].kernel_event.event));
     if (status == CL_COMPLETE || status < 0) account(*this, p, status);
   }
   return done();
+}
+
+bool TaskState::settle() noexcept {
+  // Depth first over unsettled producers, on a stack of our own: chains are long.
+  std::vector<TaskState*> stack{this};
+  while (!stack.empty()) {
+    TaskState& t = *stack.back();
+    std::unique_lock lock(t.settle_mutex);
+    if (t.settled.load(std::memory_order_acquire)) {
+      stack.pop_back();
+      continue;
+    }
+    const auto open = std::find_if(t.producers.begin(), t.producers.end(),
+                                   [](const auto& p) { return !p->settled.load(std::memory_order_acquire); });
+    if (open != t.producers.end()) {
+      stack.push_back(open->get());
+      continue;
+    }
+    if (!t.poll()) return false;
+    if (t.failed()) {
+      const Device& on = t.devices[t.parts[t.failed_part.load()].program_device];
+      t.cause = std::make_shared<const Cause>(
+          Cause{t.name(), t.failure.load(), fmt::format("device {} '{}'", on.info().label(), on.name())});
+    } else if (t.cancel_requested.load()) {
+      t.cause = std::make_shared<const Cause>(Cause{t.name(), 0, {}});
+    } else {
+      for (const auto& p : t.producers) {
+        if (p->cause) t.cause = p->cause;  // settled: no longer written
+        if (t.cause) break;
+      }
+    }
+    t.producers.clear();
+    t.settled.store(true, std::memory_order_release);
+    stack.pop_back();
+  }
+  return true;
+}
+
+std::shared_ptr<const TaskState::Cause> TaskState::fault() {
+  const std::lock_guard lock(settle_mutex);
+  return cause;
+}
+
+void TaskState::cancel() noexcept {
+  if (poll() && !failed()) return;  // finished: its results stand
+  const std::lock_guard lock(settle_mutex);
+  if (!settled.load()) cancel_requested.store(true);
 }
 
 RunStats TaskState::wait() {
@@ -61,19 +119,15 @@ RunStats TaskState::wait() {
       e.wait();
       status = execution_status(e);
     }
-    account(*this, p, status);
+    account(*this, p, status_of(p, status));
   }
   waited = true;
-  if (failed()) {
-    std::string why = cl_status_name(failure.load()).empty() ? std::to_string(failure.load())
-                                                             : std::string(cl_status_name(failure.load()));
-    for (const auto& w : producers) {
-      if (const auto p = w.lock(); p && p->failed()) {
-        throw Error(Errc::opencl, fmt::format("{} did not run: {}, whose data it needs, failed ({})", name(),
-                                              p->name(), cl_status_name(p->failure.load())));
-      }
-    }
-    throw Error(Errc::opencl, fmt::format("{} failed ({})", name(), why));
+  settle();  // everything it waited for has ended: settles
+  const auto why = fault();
+  if (why && !why->cancelled()) {
+    if (why->root == name()) throw Error(Errc::opencl, fmt::format("{} {}", name(), why->what()));
+    throw Error(Errc::opencl, fmt::format("{} has no results: it needs data from {}, which {}", name(), why->root,
+                                          why->what()));
   }
   if (!observers.empty()) {
     // Observers see the task end no sooner than its commands do on the host clock (device clocks
@@ -110,6 +164,7 @@ RunStats TaskState::wait() {
     s.moved += p.moved;
     s.finished_s = seconds;
   }
+  out.cancelled = why != nullptr;  // its results, or those it needs, were discarded
   out.wall_s = seconds;
   out.submitted_ns = submit_ns;
   out.ended_ns = complete_ns.load();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,18 @@ struct TaskState {
     /// device's profiling clock to the host clock.
     std::vector<std::pair<cl::Event, std::uint64_t>> writes;
     std::int64_t clock_offset_ns = 0;
+    int injected = 0;  ///< an injected fault: the status its command ends with (see faults.hpp)
+  };
+
+  /// Why a task's results are not to be used: it failed, it was cancelled, or a task whose data
+  /// it needs did (the root: the first such task).
+  struct Cause {
+    std::string root;  ///< "task N 'kernel'"
+    int status = 0;    ///< the failure's status; 0 when cancelled
+    std::string device;  ///< where it failed: "device 1 'name'"
+    bool cancelled() const noexcept { return status == 0; }
+    /// "failed on device 1 'name' (CL_OUT_OF_RESOURCES)" or "was cancelled".
+    std::string what() const;
   };
 
   std::uint64_t number = 0;            ///< from 1, per runtime
@@ -44,16 +57,21 @@ struct TaskState {
   std::uint64_t device_set = 0;  ///< a bit per runtime device of the program (placement's key)
   std::vector<Part> parts;
   std::vector<ArrayBase> arrays;  ///< kept alive while commands use them
-  /// Tasks whose data this one reads or overwrites, by number and kernel, to name a failed one.
-  std::vector<std::weak_ptr<TaskState>> producers;
+  /// Tasks whose data this one reads, and those it runs after: held until it is settled.
+  std::vector<std::shared_ptr<TaskState>> producers;
 
   std::weak_ptr<TaskEngine> engine;         ///< to account parts wait() finds finished first
   std::unique_ptr<std::atomic<bool>[]> counted;  ///< per part: its completion was accounted
   std::atomic<std::size_t> pending{0};      ///< parts whose kernel has not completed
   std::atomic<std::size_t> done_indices{0};  ///< indices of the split dimension completed
   std::atomic<int> failure{0};              ///< the first negative execution status seen
+  std::atomic<std::size_t> failed_part{0};  ///< the part it was seen on
   std::atomic<std::uint64_t> complete_ns{0};
   bool waited = false;  ///< the Submission's alone
+  std::atomic<bool> cancel_requested{false};
+  std::atomic<bool> settled{false};  ///< every part counted, the cause decided (set once)
+  std::mutex settle_mutex;           ///< guards settling, `producers` after submission, `cause`
+  std::shared_ptr<const Cause> cause;  ///< set when settled with a cause
   /// Who watches (the runtime's observers at submission): they hear of its chunks and its end
   /// when it is waited for.
   std::vector<std::shared_ptr<Observer>> observers;
@@ -62,6 +80,22 @@ struct TaskState {
   std::string name() const;
   bool failed() const noexcept { return failure.load(std::memory_order_acquire) < 0; }
   bool done() const noexcept { return pending.load(std::memory_order_acquire) == 0; }
+  /// Part p's status, from its event's `event_status` (an injected fault shows once it completed).
+  int status_of(std::size_t p, int event_status) const noexcept {
+    return event_status == CL_COMPLETE && parts[p].injected < 0 ? parts[p].injected : event_status;
+  }
+  /// Settles this task and, first, the tasks it depends on (never blocks): once it and they are
+  /// done, its cause is decided — its own failure, its cancellation, or its producers' cause —
+  /// and its producers are released. False while something is still running.
+  bool settle() noexcept;
+  /// "task 5 'k', which failed (CL_X)", "..., which was cancelled", or "task 7 'j', which has no
+  /// results: it needs data from task 5 'k', which ...".
+  std::string fault_text(const Cause& cause) const;
+  /// The cause, once settled (null: its results stand).
+  std::shared_ptr<const Cause> fault();
+  /// Submission::cancel(): a task that has not finished has its results discarded, and so do
+  /// the tasks that depend on it (wait() reports them cancelled; their arrays refuse reads).
+  void cancel() noexcept;
   /// Counts the parts whose kernel has ended (for tasks without callbacks, and drivers that call
   /// back late); then done().
   bool poll() noexcept;
