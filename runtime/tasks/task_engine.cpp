@@ -384,6 +384,9 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
 
   std::unique_lock lock(mutex_);
   require_open();
+  // Settled in submission order, from the oldest: a task's producers are older, so each one
+  // settles in O(1), and a task is released once it has ended and been settled.
+  while (!unsettled_.empty() && unsettled_.front()->settle()) unsettled_.pop_front();
   auto task = std::make_shared<TaskState>();
   {
     const std::lock_guard watch(*watch_.observers_mutex);
@@ -419,7 +422,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
   // settled later (its cause reaches this task's wait()).
   bool void_inputs = false;
   const auto needs = [&](const std::shared_ptr<TaskState>& t, const auto& refuse) {
-    if (t->settle()) {
+    if (t->settled.load(std::memory_order_acquire)) {
       if (const auto why = t->fault(); why && !why->cancelled()) throw Error(Errc::opencl, refuse(t->fault_text(*why)));
       if (t->fault()) void_inputs = true;
     }
@@ -597,6 +600,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     check(queue(transfer_queue(part.device)).flush(), "clFlush", devices_[part.device].device.name());
   }
   task->arm();
+  unsettled_.push_back(task);
   // One device: nothing to place, so no callback is needed; done() and wait() count the parts.
   for (std::size_t p = 0; p < task->parts.size() && device_of.size() > 1; ++p) {
     const TaskState::Part& part = task->parts[p];
@@ -704,6 +708,7 @@ void TaskEngine::close() noexcept {
       q->kernel.finish();
       q->transfer.finish();
     }
+    unsettled_.clear();
   }
   std::unique_lock lock(callbacks_mutex_);
   callbacks_cv_.wait(lock, [this] { return callbacks_ == 0; });

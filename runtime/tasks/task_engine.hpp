@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -136,6 +137,7 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::vector<std::uint64_t> resident_;  // per device: bytes of array buffers it holds
   std::map<std::pair<const void*, std::string>, std::vector<cl::Kernel>> kernels_;
   std::vector<std::shared_ptr<const ProgramHandle>> programs_;  // keep the kernels' programs
+  std::deque<std::shared_ptr<TaskState>> unsettled_;  // in submission order
   std::uint64_t sequence_ = 0;
   std::uint64_t arrays_made_ = 0;
   std::vector<TransferBytes> moved_;
