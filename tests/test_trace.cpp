@@ -87,20 +87,30 @@ class Counter : public tessera::Observer {
   std::atomic<bool> finished{false};
 };
 
+// A runtime (devices working in place or copying) whose runs a TraceWriter in a fresh folder
+// observes; saxpy built for it.
+struct Traced {
+  explicit Traced(bool zero_copy) : rt(options(zero_copy)) { rt.observe(trace); }
+  static tessera::RuntimeOptions options(bool zero_copy) {
+    auto o = tessera::test::runtime_options();
+    o.zero_copy = zero_copy;
+    o.trace = "off";
+    return o;
+  }
+  tessera::test::TempDir dir;
+  const tessera::Runtime rt;
+  const tessera::Program program = rt.compile(tessera::Source::builtin("saxpy"));
+  const std::shared_ptr<tessera::TraceWriter> trace = std::make_shared<tessera::TraceWriter>(dir / "trace.json");
+};
+
 }  // namespace
 
 TEST_CASE("every chunk reaches an observer once, its commands in order, on both paths") {
   for (const bool zero_copy : {true, false}) {
     INFO("zero_copy " << zero_copy);
-    tessera::test::TempDir dir;
-    auto options = tessera::test::runtime_options();
-    options.zero_copy = zero_copy;
-    options.trace = "off";
-    const tessera::Runtime rt(options);
-    const auto program = rt.compile(tessera::Source::builtin("saxpy"));
-    auto trace = std::make_shared<tessera::TraceWriter>(dir / "trace.json");
+    Traced t(zero_copy);
+    const auto& [dir, rt, program, trace] = t;
     auto counter = std::make_shared<Counter>();
-    rt.observe(trace);
     rt.observe(counter);
     const std::size_t n = 1 << 16;
     std::vector<float> x(n, 1.0f), y(n, 2.0f);
@@ -124,6 +134,53 @@ TEST_CASE("every chunk reaches an observer once, its commands in order, on both 
     for (const auto& d : stats.devices) moved += d.bytes_in;
     if (!zero_copy) CHECK(moved == 2 * n * sizeof(float));
   }
+}
+
+TEST_CASE("tasks in the trace: transfers by reason, arrows from a task to those needing it, array memory") {
+  Traced t(false);
+  const auto& [dir, rt, program, trace] = t;
+  const std::size_t n = 1 << 12;
+  auto x = rt.array(std::vector<float>(n, 1.0f));
+  auto y = rt.array(std::vector<float>(n, 2.0f));
+  auto z = rt.array(std::vector<float>(n, 0.0f));
+  const std::size_t last = program.devices().size() - 1;
+  // y = 3x + y on device 0, then z = 2y + z on the last device: z's task needs y's.
+  auto first = rt.submit(tessera::Launch{program, "saxpy", tessera::NDRange{n}}.arg(3.0f).arg(tessera::read(x)).arg(
+                             tessera::read_write(y)),
+                         Schedule::single(0));
+  auto second = rt.submit(tessera::Launch{program, "saxpy", tessera::NDRange{n}}.arg(2.0f).arg(tessera::read(y)).arg(
+                              tessera::read_write(z)),
+                          Schedule::single(last));
+  first.wait();
+  second.wait();
+  CHECK(z.to_vector() == std::vector<float>(n, 10.0f));
+  trace->write();
+  const auto events = read_json(dir / "trace.json")["traceEvents"];
+
+  std::map<std::string, std::uint64_t> bytes_by_reason;
+  std::map<std::uint64_t, int> flow_ends;  // id: +1 start, +2 finish
+  std::uint64_t memory_max = 0;
+  for (const auto& e : events) {
+    if (e["ph"] == "X" && e["cat"] == "transfer") bytes_by_reason[e["args"]["reason"]] += e["args"]["bytes"].get<std::uint64_t>();
+    if (e["ph"] == "s" || e["ph"] == "f") {
+      CHECK(e["cat"] == "dependency");
+      flow_ends[e["id"].get<std::uint64_t>()] += e["ph"] == "s" ? 1 : 2;
+    }
+    if (e["ph"] == "C" && e["name"] == "array memory") {
+      memory_max = std::max(memory_max, e["args"]["bytes"].get<std::uint64_t>());
+    }
+  }
+  // Loads: x and y on device 0, z on the last device; y's result, another device's data, reaches
+  // the last device as a halo (copied between the two, or staged through the host: the trace
+  // shows the copy onto it); z read back once for the host.
+  const std::uint64_t array = n * sizeof(float);
+  CHECK(bytes_by_reason["load"] == 3 * array);
+  CHECK(bytes_by_reason["halo"] == (last == 0 ? 0 : array));
+  CHECK(bytes_by_reason["read back"] == array);
+  // One arrow, from the first task to the second, whole (its start and its finish).
+  REQUIRE(flow_ends.size() == 1);
+  CHECK(flow_ends.begin()->second == 3);
+  CHECK(memory_max >= (last == 0 ? 3 : 2) * array);
 }
 
 TEST_CASE("tessera run --trace and TESSERA_TRACE: the job's trace, steps on the host's track") {

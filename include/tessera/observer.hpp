@@ -15,6 +15,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "tessera/device.hpp"
@@ -36,6 +38,11 @@ std::uint64_t host_clock_ns() noexcept;
 enum class Lane { write, kernel, read };
 std::string_view to_string(Lane lane) noexcept;
 
+/// Why a transfer moved bytes (TransferBytes counts them so): an input's first load onto a
+/// device, a halo (or any range another device wrote), a read back to the host, an eviction.
+enum class TransferReason { none, load, halo, read_back, evict };
+std::string_view to_string(TransferReason reason) noexcept;
+
 /// One command a device ran, from its profiling times aligned to the host clock (the offset is
 /// measured once per device and run: a marker's completion against the host clock around it).
 struct CommandRecord {
@@ -43,6 +50,7 @@ struct CommandRecord {
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
   std::uint64_t bytes = 0;  ///< transfers: bytes moved (host to device on write, back on read)
+  TransferReason reason = TransferReason::none;  ///< transfers of tasks over arrays: why
 };
 
 /// A chunk that finished, with every command of it (none but the kernel on a device that works
@@ -66,6 +74,23 @@ struct LaunchEvent {
   std::uint64_t start_ns = 0;  ///< submitted
   std::uint64_t end_ns = 0;
   const RunStats* stats = nullptr;
+  /// Tasks over arrays: the launches whose data it needs or that it runs after (Launch::after).
+  std::vector<std::uint64_t> depends_on = {};
+};
+
+/// Bytes an array moved outside any task: read back for host access (to_vector, host_view, a
+/// reduce's fold), on a device's transfer lane; ended when reported.
+struct TransferEvent {
+  std::uint64_t array = 0;  ///< the array's number in its runtime, from 1
+  std::string_view device_name;  ///< "LABEL NAME"
+  CommandRecord command;
+};
+
+/// The bytes of array buffers a device holds, after they changed (a buffer made or released).
+struct MemoryEvent {
+  std::string_view device_name;  ///< "LABEL NAME"
+  std::uint64_t at_ns = 0;
+  std::uint64_t bytes = 0;
 };
 
 /// A span of host time a caller marks (Runtime::annotate): a job's steps and repetitions.
@@ -77,7 +102,8 @@ struct SpanEvent {
 };
 
 /// Receives what runs do. Called from the runtime's device threads, concurrently and while
-/// chunks run: be quick and thread-safe; an exception thrown here is ignored.
+/// chunks run, and from calls into the runtime while it holds its locks: be quick and
+/// thread-safe, and never call the runtime from here; an exception thrown here is ignored.
 class Observer {
  public:
   virtual ~Observer();
@@ -85,13 +111,16 @@ class Observer {
   virtual void on_chunk(const ChunkEvent&) {}
   virtual void on_launch(const LaunchEvent&) {}
   virtual void on_span(const SpanEvent&) {}
+  virtual void on_transfer(const TransferEvent&) {}
+  virtual void on_device_memory(const MemoryEvent&) {}
 };
 
 /// An Observer that writes a Chrome Trace Event file (opens in Perfetto and chrome://tracing):
 /// one process per device (named by its label and name) with one thread per lane, one complete
-/// event per command ("cat": "kernel" or "transfer", args: launch, chunk, offset, size, bytes),
-/// a counter of the bytes in flight per device, launches and spans on the host's process. Times
-/// in microseconds from the first event. Safe to share between runtimes.
+/// event per command ("cat": "kernel" or "transfer", args: launch, chunk, offset, size, bytes,
+/// and a transfer's reason), flow arrows from each task to the tasks that depend on it, counters
+/// per device of the bytes in flight and of the bytes its arrays hold, launches and spans on the
+/// host's process. Times in microseconds from the first event. Safe to share between runtimes.
 class TraceWriter : public Observer {
  public:
   /// `path`: the trace file (empty: none, for a writer that only draws timelines).
@@ -103,6 +132,8 @@ class TraceWriter : public Observer {
   void on_chunk(const ChunkEvent& e) override;
   void on_launch(const LaunchEvent& e) override;
   void on_span(const SpanEvent& e) override;
+  void on_transfer(const TransferEvent& e) override;
+  void on_device_memory(const MemoryEvent& e) override;
 
   /// Writes everything seen so far (a temporary file renamed into place). Throws Error(io).
   void write();
@@ -119,6 +150,8 @@ class TraceWriter : public Observer {
   std::vector<detail::TraceCommand> commands_;  // device commands, kept compact: formatted by write()
   std::vector<std::string> devices_;  // per trace process (device pid - 1): its name
   std::vector<std::string> kernels_;  // kernel names, by index
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> flows_;  // (from launch, to launch)
+  std::vector<std::tuple<int, std::uint64_t, std::uint64_t>> memory_;  // (pid, at, bytes)
   bool written_ = false;
 };
 

@@ -1,4 +1,4 @@
-// The observer interface's small parts: the host clock and lane names.
+// The observer interface's small parts: the host clock, lane and transfer reason names.
 
 #include "tessera/observer.hpp"
 
@@ -18,6 +18,17 @@ std::string_view to_string(Lane lane) noexcept {
     case Lane::read: return "read";
   }
   return "kernel";
+}
+
+std::string_view to_string(TransferReason reason) noexcept {
+  switch (reason) {
+    case TransferReason::none: return "transfer";
+    case TransferReason::load: return "load";
+    case TransferReason::halo: return "halo";
+    case TransferReason::read_back: return "read back";
+    case TransferReason::evict: return "evict";
+  }
+  return "transfer";
 }
 
 Observer::~Observer() = default;

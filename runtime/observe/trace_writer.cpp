@@ -80,6 +80,18 @@ void TraceWriter::on_chunk(const ChunkEvent& e) {
   for (const CommandRecord& c : e.commands) commands_.push_back({c, pid, kernel, e.launch, e.chunk});
 }
 
+void TraceWriter::on_transfer(const TransferEvent& e) {
+  const std::lock_guard lock(mutex_);
+  const int pid = static_cast<int>(intern(devices_, e.device_name)) + 1;
+  commands_.push_back({e.command, pid, intern(kernels_, fmt::format("array {}", e.array)), 0, Chunk{}});
+}
+
+void TraceWriter::on_device_memory(const MemoryEvent& e) {
+  const std::lock_guard lock(mutex_);
+  const int pid = static_cast<int>(intern(devices_, e.device_name)) + 1;
+  memory_.emplace_back(pid, e.at_ns, e.bytes);
+}
+
 void TraceWriter::on_launch(const LaunchEvent& e) {
   detail::TraceEvent ev;
   ev.name = fmt::format("launch {} {}", e.launch, e.kernel);
@@ -97,6 +109,7 @@ void TraceWriter::on_launch(const LaunchEvent& e) {
                         json_string(e.stats == nullptr ? "failed" : e.stats->cancelled ? "cancelled" : "finished"));
   const std::lock_guard lock(mutex_);
   events_.push_back(std::move(ev));
+  for (const std::uint64_t from : e.depends_on) flows_.emplace_back(from, e.launch);
 }
 
 void TraceWriter::on_span(const SpanEvent& e) {
@@ -116,6 +129,7 @@ void TraceWriter::write() {
   std::uint64_t origin = UINT64_MAX;
   for (const detail::TraceEvent& e : events_) origin = std::min(origin, e.start_ns);
   for (const detail::TraceCommand& c : commands_) origin = std::min(origin, c.record.start_ns);
+  for (const auto& [pid, at, bytes] : memory_) origin = std::min(origin, at);
   std::vector<std::string> lines;
   lines.push_back(metadata("process_name", host_pid, 0, "host"));
   lines.push_back(metadata("thread_name", host_pid, launch_tid, "launches"));
@@ -141,17 +155,27 @@ void TraceWriter::write() {
     const std::size_t s = detail::span_at(spans, at);
     return s < spans.size() ? json_string(spans[s]->name) : std::string("null");
   };
+  std::map<std::uint64_t, std::pair<const detail::TraceCommand*, const detail::TraceCommand*>> kernels_of;
   // Bytes in flight per device: each transfer counts from its start to its end.
   std::map<int, std::vector<std::pair<std::uint64_t, std::int64_t>>> steps;
   for (const detail::TraceCommand& c : commands_) {
     const CommandRecord& r = c.record;
     const bool kernel = r.lane == Lane::kernel;
-    complete(kernel ? kernels_[c.kernel] : fmt::format("{} {} B", r.lane == Lane::write ? "to device" : "to host", r.bytes),
-             kernel ? "kernel" : "transfer", c.pid, lane_tid(r.lane), r.start_ns, r.end_ns,
-             fmt::format(R"("launch":{},"step":{},"kernel":{},"chunk":{},"offset":{},"size":{},"bytes":{})", c.launch,
+    const std::string direction = r.lane == Lane::write ? "to device" : "to host";
+    const std::string name = r.reason == TransferReason::none ? direction : std::string(to_string(r.reason));
+    complete(kernel ? kernels_[c.kernel] : fmt::format("{} {} B", name, r.bytes), kernel ? "kernel" : "transfer", c.pid,
+             lane_tid(r.lane), r.start_ns, r.end_ns,
+             fmt::format(R"("launch":{},"step":{},"kernel":{},"chunk":{},"offset":{},"size":{},"bytes":{}{})", c.launch,
                          step_of(r.start_ns), json_string(kernels_[c.kernel]), c.chunk.sequence, c.chunk.offset,
-                         c.chunk.size, r.bytes));
-    if (kernel) continue;
+                         c.chunk.size, r.bytes,
+                         kernel ? "" : fmt::format(R"(,"reason":{})", json_string(to_string(r.reason)))));
+    if (kernel) {
+      // A launch's kernels: where flow arrows leave (its last) and arrive (its first).
+      auto [it, fresh] = kernels_of.try_emplace(c.launch, &c, &c);
+      if (!fresh && r.start_ns < it->second.first->record.start_ns) it->second.first = &c;
+      if (!fresh && r.start_ns > it->second.second->record.start_ns) it->second.second = &c;
+      continue;
+    }
     const auto bytes = static_cast<std::int64_t>(r.bytes);
     steps[c.pid].emplace_back(r.start_ns, bytes);
     steps[c.pid].emplace_back(std::max(r.end_ns, r.start_ns), -bytes);
@@ -164,6 +188,24 @@ void TraceWriter::write() {
       lines.push_back(fmt::format(R"({{"ph":"C","name":"bytes in flight","pid":{},"ts":{:.3f},"args":{{"bytes":{}}}}})",
                                   pid, micros(at, origin), in_flight));
     }
+  }
+  // Dependencies: an arrow from a launch's last kernel to the first kernel of one that needs it.
+  std::uint64_t flow = 0;
+  for (const auto& [from, to] : flows_) {
+    const auto a = kernels_of.find(from), b = kernels_of.find(to);
+    if (a == kernels_of.end() || b == kernels_of.end()) continue;
+    const detail::TraceCommand& s = *a->second.second;
+    const detail::TraceCommand& f = *b->second.first;
+    ++flow;
+    lines.push_back(fmt::format(R"({{"ph":"s","name":"needs","cat":"dependency","id":{},"pid":{},"tid":{},"ts":{:.3f}}})",
+                                flow, s.pid, lane_tid(Lane::kernel), micros(s.record.start_ns, origin)));
+    lines.push_back(fmt::format(
+        R"({{"ph":"f","bp":"e","name":"needs","cat":"dependency","id":{},"pid":{},"tid":{},"ts":{:.3f}}})", flow, f.pid,
+        lane_tid(Lane::kernel), micros(f.record.start_ns, origin)));
+  }
+  for (const auto& [pid, at, bytes] : memory_) {
+    lines.push_back(fmt::format(R"({{"ph":"C","name":"array memory","pid":{},"ts":{:.3f},"args":{{"bytes":{}}}}})", pid,
+                                micros(at, origin), bytes));
   }
   std::string text = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
   for (std::size_t i = 0; i < lines.size(); ++i) text += lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");

@@ -12,6 +12,7 @@
 #include "device/device_handle.hpp"
 #include "engine/chunk_kernel.hpp"
 #include "engine/run_state.hpp"
+#include "observe/command_record.hpp"
 #include "observe/notify.hpp"
 #include "tessera/error.hpp"
 #include "tessera/observer.hpp"
@@ -93,7 +94,12 @@ const cl::Buffer& TaskEngine::buffer(ArrayState& array, std::size_t device) {
   b = cl::Buffer(d.context, CL_MEM_READ_WRITE | (d.zero_copy ? CL_MEM_USE_HOST_PTR : 0), array.bytes,
                  d.zero_copy ? array.host : nullptr, &status);
   check(status, "clCreateBuffer", d.device.name());
-  if (!d.zero_copy) resident_[device] += array.bytes;
+  if (!d.zero_copy) {
+    resident_[device] += array.bytes;
+    const std::string name = device_label(device);
+    const MemoryEvent e{name, host_clock_ns(), resident_[device]};
+    for (const auto& o : observers_now()) notify(*o, [&](Observer& x) { x.on_device_memory(e); });
+  }
   return b;
 }
 
@@ -113,6 +119,15 @@ cl::Kernel& TaskEngine::kernel(const LaunchPlan& plan, std::size_t device) {
     }
   }
   return k;
+}
+
+std::vector<std::shared_ptr<Observer>> TaskEngine::observers_now() const {
+  const std::lock_guard watch(*watch_.observers_mutex);
+  return *watch_.observers;
+}
+
+std::string TaskEngine::device_label(std::size_t device) const {
+  return devices_[device].device.info().label() + " " + devices_[device].device.name();
 }
 
 std::vector<cl::Event> TaskEngine::wait_list(std::size_t q, const EventSet& deps) const {
@@ -213,7 +228,7 @@ std::optional<std::size_t> TaskEngine::peer_holding(const Segment& s, std::size_
 }
 
 void TaskEngine::gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
-                                TransferBytes* moved) {
+                                TransferBytes* moved, std::vector<HostCopy>* copies) {
   auto [first, last] = array.coherence.range(a, b);
   for (auto it = first; it != last; ++it) {
     Segment& s = it->second;
@@ -223,7 +238,8 @@ void TaskEngine::gather_to_host(ArrayState& array, std::size_t a, std::size_t b,
       while (source < devices_.size() && !(node_of(source) != 0 && s.nodes[node_of(source)].valid)) ++source;
       NodeCopy& from = s.nodes[node_of(source)];
       const auto [offset, bytes] = span_bytes(array, it->first, array.coherence.end_of(it));
-      copy_between(array, source, false, offset, bytes, from, host);
+      const QueueEvent c = copy_between(array, source, false, offset, bytes, from, host);
+      if (copies != nullptr) copies->push_back({source, c.event, bytes});
       (read_back ? moved_[source].read_back : moved_[source].halo) += bytes;
       if (moved != nullptr) (read_back ? moved->read_back : moved->halo) += bytes;
       check(queue(transfer_queue(source)).flush(), "clFlush", devices_[source].device.name());
@@ -264,7 +280,7 @@ void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std
       const QueueEvent c = copy_on_device(array, *peer, device, offset, bytes, s.nodes[node_of(*peer)], s.nodes[node]);
       moved_[device].halo += bytes;
       moved.halo += bytes;
-      if (observed) part.writes.emplace_back(c.event, bytes);
+      if (observed) part.writes.push_back({c.event, bytes, TransferReason::halo});
       waits.add(c);
       continue;
     }
@@ -278,7 +294,7 @@ void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std
     const QueueEvent w = copy_between(array, device, true, offset, bytes, s.nodes[0], s.nodes[node]);
     (staged ? moved_[device].halo : moved_[device].load) += bytes;
     (staged ? moved.halo : moved.load) += bytes;
-    if (observed) part.writes.emplace_back(w.event, bytes);
+    if (observed) part.writes.push_back({w.event, bytes, staged ? TransferReason::halo : TransferReason::load});
     waits.add(w);
   }
 }
@@ -332,8 +348,16 @@ void TaskEngine::wait_events(const EventSet& events, ArrayState& array) {
 const void* TaskEngine::sync_host(ArrayState& array) {
   require_open();
   EventSet waits;
-  gather_to_host(array, 0, array.count, waits, true, nullptr);
+  std::vector<HostCopy> copies;
+  const auto observers = observers_now();
+  gather_to_host(array, 0, array.count, waits, true, nullptr, observers.empty() ? nullptr : &copies);
   wait_events(waits, array);
+  for (const HostCopy& c : copies) {
+    const std::string name = device_label(c.device);
+    const TransferEvent e{array.number, name,
+                          command_record(Lane::read, c.event, clock_offset(c.device), c.bytes, TransferReason::read_back)};
+    for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_transfer(e); });
+  }
   // Devices that wrote host memory in place: a map makes their writes visible to the host.
   for (std::size_t d = 0; d < devices_.size(); ++d) {
     if (!devices_[d].zero_copy || array.buffers[d]() == nullptr) continue;
@@ -388,10 +412,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
   // settles in O(1), and a task is released once it has ended and been settled.
   while (!unsettled_.empty() && unsettled_.front()->settle()) unsettled_.pop_front();
   auto task = std::make_shared<TaskState>();
-  {
-    const std::lock_guard watch(*watch_.observers_mutex);
-    task->observers = *watch_.observers;
-  }
+  task->observers = observers_now();
   const bool observed = !task->observers.empty();
   task->number = ++*watch_.launches;
   task->kernel = plan.kernel;
@@ -428,6 +449,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     }
     if (std::find(task->producers.begin(), task->producers.end(), t) == task->producers.end()) {
       task->producers.push_back(t);
+      task->depends_on.push_back(t->number);
     }
   };
   EventSet after;

@@ -115,9 +115,18 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   /// a marker's completion against the host clock around it).
   std::int64_t clock_offset(std::size_t device);
   /// Makes [a, b) of `array` valid on the host (read back on the transfer queue of a device holding
-  /// it); the host copy's producers go to `waits`.
+  /// it); the host copy's producers go to `waits`, the copies made to `copies` if given.
+  struct HostCopy {
+    std::size_t device = 0;
+    cl::Event event;
+    std::uint64_t bytes = 0;
+  };
   void gather_to_host(ArrayState& array, std::size_t a, std::size_t b, EventSet& waits, bool read_back,
-                      TransferBytes* moved);
+                      TransferBytes* moved, std::vector<HostCopy>* copies = nullptr);
+  /// The runtime's observers, now.
+  std::vector<std::shared_ptr<Observer>> observers_now() const;
+  /// "LABEL NAME" of a runtime device, as observers name it.
+  std::string device_label(std::size_t device) const;
   /// Waits for `events`, which produce `array`'s copy; throws Error(opencl) naming the task that
   /// wrote it when one failed.
   void wait_events(const EventSet& events, ArrayState& array);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "observe/command_record.hpp"
 #include "observe/notify.hpp"
 #include "tasks/task_engine.hpp"
 #include "tessera/error.hpp"
@@ -184,17 +185,13 @@ void TaskState::report(const RunStats& stats) const {
     const std::string name = devices[p.program_device].info().label() + " " + devices[p.program_device].name();
     e.device_name = name;
     e.chunk = p.chunk;
-    const auto command = [&](Lane lane, const cl::Event& ev, std::uint64_t bytes) {
-      const auto at = [&](cl_profiling_info what) {
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(profiling_ns(ev, what)) + p.clock_offset_ns);
-      };
-      e.commands.push_back({lane, at(CL_PROFILING_COMMAND_START), at(CL_PROFILING_COMMAND_END), bytes});
-    };
-    for (const auto& [ev, bytes] : p.writes) command(Lane::write, ev, bytes);
-    command(Lane::kernel, p.kernel_event.event, 0);
+    for (const Part::Copy& c : p.writes) {
+      e.commands.push_back(command_record(Lane::write, c.event, p.clock_offset_ns, c.bytes, c.reason));
+    }
+    e.commands.push_back(command_record(Lane::kernel, p.kernel_event.event, p.clock_offset_ns, 0, TransferReason::none));
     for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_chunk(e); });
   }
-  const LaunchEvent done{number, kernel, global, submit_ns, complete_ns.load(), &stats};
+  const LaunchEvent done{number, kernel, global, submit_ns, complete_ns.load(), &stats, depends_on};
   for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_launch(done); });
 }
 

@@ -30,9 +30,14 @@ struct TaskState {
     QueueEvent kernel_event;
     std::uint64_t estimate_ns = 0;  ///< what placement expected it to take
     TransferBytes moved;           ///< what its transfers moved
-    /// Observed tasks only: its host-to-device copies with their bytes, and the offset from its
-    /// device's profiling clock to the host clock.
-    std::vector<std::pair<cl::Event, std::uint64_t>> writes;
+    /// Observed tasks only: the copies that brought its inputs, and the offset from its device's
+    /// profiling clock to the host clock.
+    struct Copy {
+      cl::Event event;
+      std::uint64_t bytes = 0;
+      TransferReason reason = TransferReason::load;
+    };
+    std::vector<Copy> writes;
     std::int64_t clock_offset_ns = 0;
     int injected = 0;  ///< an injected fault: the status its command ends with (see faults.hpp)
   };
@@ -59,6 +64,7 @@ struct TaskState {
   std::vector<ArrayBase> arrays;  ///< kept alive while commands use them
   /// Tasks whose data this one reads, and those it runs after: held until it is settled.
   std::vector<std::shared_ptr<TaskState>> producers;
+  std::vector<std::uint64_t> depends_on;  ///< the producers' numbers, for observers
 
   std::weak_ptr<TaskEngine> engine;         ///< to account parts wait() finds finished first
   std::unique_ptr<std::atomic<bool>[]> counted;  ///< per part: its completion was accounted
