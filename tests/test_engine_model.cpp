@@ -144,9 +144,10 @@ std::size_t run_sequence(const tessera::Runtime& rt, const tessera::Program& pro
 // swapped; everything is compared with the model at those reads and at the end. Returns how
 // many tasks were split between devices.
 std::size_t run_task_sequence(const tessera::Runtime& rt, const tessera::Program& program, std::uint32_t seed,
-                              std::size_t steps) {
+                              std::size_t steps, std::size_t fixed_n = 0) {
   std::mt19937 rng(seed);
-  const std::size_t n = std::array<std::size_t, 5>{1000, 4096, 10007, 65536, 262144}[rng() % 5];
+  const std::size_t drawn = std::array<std::size_t, 5>{1000, 4096, 10007, 65536, 262144}[rng() % 5];
+  const std::size_t n = fixed_n > 0 ? fixed_n : drawn;
   std::array<Array, 3> model;
   std::array<tessera::Array<std::uint32_t>, 3> arrays;
   for (std::size_t a = 0; a < 3; ++a) {
@@ -232,6 +233,21 @@ TEST_CASE("random task sequences over arrays match a sequential host model, in p
     split += run_task_sequence(r.copying, r.copying_program, seed + 300, 16);
   }
   if (devices > 1) CHECK(split > 10);
+}
+
+TEST_CASE("random task sequences under memory pressure: evicted arrays are written back, never lost") {
+  // Each device that copies holds two of the three large arrays (and the small ones): a task's
+  // arrays push out the least recently used one, whose only valid rows go back to the host.
+  const std::size_t n = 65536, array_bytes = n * sizeof(std::uint32_t);
+  auto options = tessera::test::runtime_options();
+  options.zero_copy = false;
+  options.device_memory_limit = 2 * array_bytes + 4096;
+  const tessera::Runtime rt(options);
+  const tessera::Program program = rt.compile(tessera::Source::string(kernels, "model_test.cl"));
+  for (std::uint32_t seed = 1; seed <= 4; ++seed) run_task_sequence(rt, program, seed + 400, 16, n);
+  std::uint64_t evicted = 0;
+  for (const auto& t : rt.transfers()) evicted += t.evict;
+  CHECK(evicted > 0);
 }
 
 TEST_CASE("random launch sequences match a sequential host model, in place and copying") {

@@ -23,6 +23,7 @@ ArrayState::ArrayState(std::weak_ptr<TaskEngine> owner_, const TaskEngine* owner
       type(type_),
       bytes(count_ * size_of(type_)),
       buffers(devices),
+      last_use(devices, 0),
       coherence(count_, nodes) {
   constexpr std::size_t page = 4096;
   host = static_cast<unsigned char*>(std::aligned_alloc(page, (bytes + page - 1) / page * page));
@@ -33,6 +34,7 @@ ArrayState::ArrayState(std::weak_ptr<TaskEngine> owner_, const TaskEngine* owner
 }
 
 ArrayState::~ArrayState() {
+  if (const auto engine = owner.lock()) engine->released(*this);
   buffers.clear();  // before the host memory that devices working in place use
   std::free(host);
 }

@@ -31,8 +31,11 @@ struct ArrayState {
   /// Page-aligned host memory: the host's copy, the staging area of transfers, and the memory
   /// that devices working in place use.
   unsigned char* host = nullptr;
-  /// Per runtime device: its buffer over the whole array (created at first use).
+  /// Per runtime device: its buffer over the whole array (created at first use, released when
+  /// evicted), and when a command last used it (the engine's use clock: least recently used
+  /// arrays are evicted first).
   std::vector<cl::Buffer> buffers;
+  std::vector<std::uint64_t> last_use;
   Coherence coherence;
 };
 

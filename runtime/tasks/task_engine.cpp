@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "common/internals.hpp"
 #include "device/device_handle.hpp"
@@ -51,7 +52,7 @@ TaskEngine::TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch, Fau
       watch_(watch),
       clock_offsets_(devices_.size()),
       queues_(devices_.size()),
-      resident_(devices_.size(), 0),
+      resident_(devices_.size()),
       moved_(devices_.size()),
       faults_(std::move(faults)),
       backlog_ns_(devices_.size()) {}
@@ -77,6 +78,7 @@ const cl::CommandQueue& TaskEngine::queue(std::size_t q) {
 
 const cl::Buffer& TaskEngine::buffer(ArrayState& array, std::size_t device) {
   cl::Buffer& b = array.buffers[device];
+  array.last_use[device] = ++use_clock_;
   if (b() != nullptr) return b;
   const EngineDevice& d = devices_[device];
   if (!d.zero_copy) {
@@ -84,9 +86,11 @@ const cl::Buffer& TaskEngine::buffer(ArrayState& array, std::size_t device) {
       invalid(fmt::format("array {} ({} bytes) does not fit device {} '{}', whose largest allocation is {} bytes",
                           array.number, array.bytes, d.device.info().label(), d.device.name(), d.alloc_limit));
     }
+    make_room(device, array.bytes);
     if (resident_[device] + array.bytes > d.memory_limit) {
-      invalid(fmt::format("array {} ({} bytes) does not fit device {} '{}': {} of its {} bytes hold other arrays",
-                          array.number, array.bytes, d.device.info().label(), d.device.name(), resident_[device],
+      invalid(fmt::format("array {} ({} bytes) does not fit device {} '{}': {} of its {} bytes hold the other arrays "
+                          "of the task",
+                          array.number, array.bytes, d.device.info().label(), d.device.name(), resident_[device].load(),
                           d.memory_limit));
     }
   }
@@ -96,11 +100,67 @@ const cl::Buffer& TaskEngine::buffer(ArrayState& array, std::size_t device) {
   check(status, "clCreateBuffer", d.device.name());
   if (!d.zero_copy) {
     resident_[device] += array.bytes;
-    const std::string name = device_label(device);
-    const MemoryEvent e{name, host_clock_ns(), resident_[device]};
-    for (const auto& o : observers_now()) notify(*o, [&](Observer& x) { x.on_device_memory(e); });
+    report_memory(device);
   }
   return b;
+}
+
+void TaskEngine::report_memory(std::size_t device) {
+  const std::string name = device_label(device);
+  const MemoryEvent e{name, host_clock_ns(), resident_[device].load()};
+  for (const auto& o : observers_now()) notify(*o, [&](Observer& x) { x.on_device_memory(e); });
+}
+
+void TaskEngine::make_room(std::size_t device, std::uint64_t bytes) {
+  while (resident_[device] + bytes > devices_[device].memory_limit) {
+    std::erase_if(arrays_, [](const auto& w) { return w.expired(); });
+    std::shared_ptr<ArrayState> victim;
+    for (const auto& w : arrays_) {
+      auto a = w.lock();
+      if (!a || a->buffers[device]() == nullptr) continue;
+      if (pinned_ != nullptr && std::find(pinned_->begin(), pinned_->end(), a) != pinned_->end()) continue;
+      if (!victim || a->last_use[device] < victim->last_use[device]) victim = std::move(a);
+    }
+    if (!victim) return;
+    evict(*victim, device);
+  }
+}
+
+void TaskEngine::evict(ArrayState& array, std::size_t device) {
+  const std::size_t node = node_of(device);
+  EventSet users;
+  auto [first, last] = array.coherence.range(0, array.count);
+  for (auto it = first; it != last; ++it) {
+    Segment& s = it->second;
+    NodeCopy& c = s.nodes[node];
+    bool elsewhere = false;
+    for (std::size_t n = 0; n < s.nodes.size(); ++n) elsewhere = elsewhere || (n != node && s.nodes[n].valid);
+    if (c.valid && !elsewhere) {  // the only copy: written back, never lost
+      const auto [offset, bytes] = span_bytes(array, it->first, array.coherence.end_of(it));
+      copy_between(array, device, false, offset, bytes, c, s.nodes[0]);
+      moved_[device].evict += bytes;
+    }
+    users.add(c.ready);
+    users.add(c.busy);
+  }
+  check(queue(transfer_queue(device)).flush(), "clFlush", devices_[device].device.name());
+  for (const QueueEvent& e : users.items()) e.event.wait();  // failed or not: they no longer use it
+  for (auto it = first; it != last; ++it) {
+    NodeCopy& c = it->second.nodes[node];
+    c.valid = false;
+    c.ready.clear();
+    c.busy.clear();
+  }
+  array.coherence.coalesce(0, array.count);
+  array.buffers[device] = cl::Buffer();
+  resident_[device] -= array.bytes;
+  report_memory(device);
+}
+
+void TaskEngine::released(const ArrayState& array) noexcept {
+  for (std::size_t d = 0; d < devices_.size() && d < array.buffers.size(); ++d) {
+    if (!devices_[d].zero_copy && array.buffers[d]() != nullptr) resident_[d] -= array.bytes;
+  }
 }
 
 cl::Kernel& TaskEngine::kernel(const LaunchPlan& plan, std::size_t device) {
@@ -172,6 +232,10 @@ std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementTyp
   auto a = std::make_shared<ArrayState>(weak_from_this(), this, number, count, type, devices_.size(),
                                         devices_.size() + 1);
   fill(a->host);  // no task knows the array yet
+  {
+    std::lock_guard lock(mutex_);
+    arrays_.push_back(a);
+  }
   return a;
 }
 
@@ -509,7 +573,12 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
                               outlooks, device_set, now);
   }
 
-  // Every chunk's inputs, then its kernel.
+  // Every chunk's inputs, then its kernel. Its arrays stay on the devices while it is enqueued.
+  pinned_ = &arrays;
+  const struct Unpin {
+    const std::vector<std::shared_ptr<ArrayState>>*& pinned;
+    ~Unpin() { pinned = nullptr; }
+  } unpin{pinned_};
   std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>> reduce_copies(placed.size());
   std::vector<cl::Buffer> private_copies;
   const std::size_t extent = plan.global.split_extent();
@@ -727,13 +796,29 @@ void TaskEngine::close() noexcept {
     closed_ = true;
     for (auto& q : queues_) {
       if (!q) continue;
-      q->kernel.finish();
-      q->transfer.finish();
+      drain(q->kernel);
+      drain(q->transfer);
     }
     unsettled_.clear();
   }
   std::unique_lock lock(callbacks_mutex_);
   callbacks_cv_.wait(lock, [this] { return callbacks_ == 0; });
+}
+
+void TaskEngine::drain(const cl::CommandQueue& q) noexcept {
+  cl::Event last;
+  if (q.enqueueMarkerWithWaitList(nullptr, &last) != CL_SUCCESS || q.finish() != CL_SUCCESS) return;
+  // A driver's worker may still hold the last command's event after it completed (PoCL's
+  // pthread device releases it then); a queue and its context released before that is a
+  // use-after-free there. The reference count is a debugging query, so it is given a bound.
+  for (int spins = 0; spins < 20000; ++spins) {
+    cl_uint references = 0;
+    if (clGetEventInfo(last(), CL_EVENT_REFERENCE_COUNT, sizeof references, &references, nullptr) != CL_SUCCESS ||
+        references <= 1) {
+      return;
+    }
+    std::this_thread::yield();
+  }
 }
 
 std::vector<TransferBytes> TaskEngine::transfers() const {

@@ -73,6 +73,10 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   /// Bytes moved so far, per runtime device.
   std::vector<TransferBytes> transfers() const;
 
+  /// An array is destroyed: its buffers no longer count against its devices' memory. Takes no
+  /// lock (an array may be released while the engine's mutex is held).
+  void released(const ArrayState& array) noexcept;
+
   /// Completion callbacks: a part of `task` ended with `status`.
   void part_finished(TaskState& task, std::size_t part, cl_int status) noexcept;
   void callback_done() noexcept;
@@ -84,6 +88,8 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   struct Fetch;
 
   void require_open() const;
+  /// Finishes `q` and waits (bounded) until the driver no longer holds its last event.
+  static void drain(const cl::CommandQueue& q) noexcept;
   std::size_t node_of(std::size_t device) const { return devices_[device].zero_copy ? 0 : 1 + device; }
   std::size_t kernel_queue(std::size_t device) const { return 2 * device; }
   std::size_t transfer_queue(std::size_t device) const { return 2 * device + 1; }
@@ -106,6 +112,14 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   /// context), on `device`'s transfer queue.
   QueueEvent copy_on_device(ArrayState& array, std::size_t source, std::size_t device, std::size_t offset,
                             std::size_t bytes, NodeCopy& from, NodeCopy& to);
+  /// Evicts least recently used arrays (not the task's own: pinned_) from `device` until `bytes`
+  /// more fit its memory, or nothing is left to evict.
+  void make_room(std::size_t device, std::uint64_t bytes);
+  /// Releases `array`'s buffer on `device`: what only it holds is read back to the host first
+  /// (reason evict); the host waits for the commands using the buffer.
+  void evict(ArrayState& array, std::size_t device);
+  /// Observers hear of `device`'s array memory now.
+  void report_memory(std::size_t device);
   /// Another device of `device`'s context with its own valid copy of `s`, if any.
   std::optional<std::size_t> peer_holding(const Segment& s, std::size_t device) const;
   /// Makes [a, b) of `array` valid on `device`'s memory; what the chunk waits for goes to `waits`.
@@ -143,7 +157,10 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   mutable std::mutex mutex_;  // guards everything below but the atomics and the model
   bool closed_ = false;
   std::vector<std::optional<Queues>> queues_;
-  std::vector<std::uint64_t> resident_;  // per device: bytes of array buffers it holds
+  std::vector<std::atomic<std::uint64_t>> resident_;  // per device: bytes of array buffers it holds
+  std::vector<std::weak_ptr<ArrayState>> arrays_;     // every array made (the expired pruned)
+  const std::vector<std::shared_ptr<ArrayState>>* pinned_ = nullptr;  // the arrays of the task enqueued
+  std::uint64_t use_clock_ = 0;
   std::map<std::pair<const void*, std::string>, std::vector<cl::Kernel>> kernels_;
   std::vector<std::shared_ptr<const ProgramHandle>> programs_;  // keep the kernels' programs
   std::deque<std::shared_ptr<TaskState>> unsettled_;  // in submission order
