@@ -183,6 +183,47 @@ TEST_CASE("tasks in the trace: transfers by reason, arrows from a task to those 
   CHECK(memory_max >= (last == 0 ? 3 : 2) * array);
 }
 
+TEST_CASE("tasks reach observers once they have ended, waited for or not; a failed one without statistics") {
+  struct Ends : tessera::Observer {
+    void on_launch(const tessera::LaunchEvent& e) override {
+      const std::lock_guard lock(mutex);
+      (e.stats != nullptr ? finished : failed).push_back(e.launch);
+    }
+    std::mutex mutex;
+    std::vector<std::uint64_t> finished, failed;
+  };
+  for (const std::string faults : {"off", "device=all,every=1,status=CL_OUT_OF_RESOURCES"}) {
+    INFO(faults);
+    auto options = Traced::options(false);
+    options.faults = faults;
+    auto ends = std::make_shared<Ends>();
+    {
+      const tessera::Runtime rt(options);
+      const auto program = rt.compile(tessera::Source::builtin("saxpy"));
+      rt.observe(ends);
+      const std::size_t n = 1024;
+      auto x = rt.array(std::vector<float>(n, 1.0f));
+      auto y = rt.array(std::vector<float>(n, 0.0f));
+      // Never waited for; with faults, each on an array of its own (what needs a known failure is
+      // refused at submit).
+      std::vector<tessera::Array<float>> ys;
+      for (int k = 0; k < 5; ++k) {
+        if (faults != "off") ys.push_back(rt.array(std::vector<float>(n, 0.0f)));
+        rt.submit(tessera::Launch{program, "saxpy", tessera::NDRange{n}}.arg(1.0f).arg(tessera::read(x)).arg(
+            tessera::read_write(faults == "off" ? y : ys.back())));
+      }
+      if (faults == "off") {
+        CHECK(y.to_vector() == std::vector<float>(n, 5.0f));  // settles its writers
+        const std::lock_guard lock(ends->mutex);
+        CHECK(ends->finished.size() == 5);
+      }
+    }  // the runtime's end settles the rest
+    const std::lock_guard lock(ends->mutex);
+    CHECK(ends->finished.size() + ends->failed.size() == 5);
+    CHECK(ends->failed.size() == (faults == "off" ? 0 : 5));
+  }
+}
+
 TEST_CASE("tessera run --trace and TESSERA_TRACE: the job's trace, steps on the host's track") {
   tessera::test::TempDir dir;
   // The sample saxpy job, copied so that its output lands in the test's folder.

@@ -799,6 +799,7 @@ void TaskEngine::close() noexcept {
       drain(q->kernel);
       drain(q->transfer);
     }
+    for (const auto& t : unsettled_) t->settle();  // everything has ended: observers hear of it
     unsettled_.clear();
   }
   std::unique_lock lock(callbacks_mutex_);

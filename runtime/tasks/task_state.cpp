@@ -96,6 +96,7 @@ bool TaskState::settle() noexcept {
     }
     t.producers.clear();
     t.settled.store(true, std::memory_order_release);
+    t.report();
     stack.pop_back();
   }
   return true;
@@ -130,16 +131,10 @@ RunStats TaskState::wait() {
     throw Error(Errc::opencl, fmt::format("{} has no results: it needs data from {}, which {}", name(), why->root,
                                           why->what()));
   }
-  if (!observers.empty()) {
-    // Observers see the task end no sooner than its commands do on the host clock (device clocks
-    // are aligned to it within the calibration's error).
-    std::uint64_t end = complete_ns.load();
-    for (const Part& p : parts) {
-      const auto at = static_cast<std::int64_t>(profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END)) + p.clock_offset_ns;
-      end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
-    }
-    complete_ns.store(end);
-  }
+  return stats();
+}
+
+RunStats TaskState::stats() const {
   RunStats out;
   for (std::size_t d = 0; d < devices.size(); ++d) {
     DeviceRunStats s{devices[d]};
@@ -165,34 +160,47 @@ RunStats TaskState::wait() {
     s.moved += p.moved;
     s.finished_s = seconds;
   }
-  out.cancelled = why != nullptr;  // its results, or those it needs, were discarded
+  out.cancelled = cause != nullptr;  // its results, or those it needs, were discarded (settled: fixed)
   out.wall_s = seconds;
   out.submitted_ns = submit_ns;
   out.ended_ns = complete_ns.load();
   out.items = global.total();
-  report(out);
   return out;
 }
 
-void TaskState::report(const RunStats& stats) const {
+void TaskState::report() noexcept {
   if (observers.empty()) return;
+  // Observers see the task end no sooner than its commands do on the host clock (device clocks
+  // are aligned to it within the calibration's error).
+  std::uint64_t end = complete_ns.load();
   for (const Part& p : parts) {
-    ChunkEvent e;
-    e.launch = number;
-    e.kernel = kernel;
-    e.device = p.program_device;
-    e.device_info = &devices[p.program_device];
-    const std::string name = devices[p.program_device].info().label() + " " + devices[p.program_device].name();
-    e.device_name = name;
-    e.chunk = p.chunk;
-    for (const Part::Copy& c : p.writes) {
-      e.commands.push_back(command_record(Lane::write, c.event, p.clock_offset_ns, c.bytes, c.reason));
-    }
-    e.commands.push_back(command_record(Lane::kernel, p.kernel_event.event, p.clock_offset_ns, 0, TransferReason::none));
-    for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_chunk(e); });
+    const auto at = static_cast<std::int64_t>(profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END)) + p.clock_offset_ns;
+    end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
   }
-  const LaunchEvent done{number, kernel, global, submit_ns, complete_ns.load(), &stats, depends_on};
-  for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_launch(done); });
+  complete_ns.store(end);
+  try {
+    for (const Part& p : parts) {
+      ChunkEvent e;
+      e.launch = number;
+      e.kernel = kernel;
+      e.device = p.program_device;
+      e.device_info = &devices[p.program_device];
+      const std::string name = devices[p.program_device].info().label() + " " + devices[p.program_device].name();
+      e.device_name = name;
+      e.chunk = p.chunk;
+      for (const Part::Copy& c : p.writes) {
+        e.commands.push_back(command_record(Lane::write, c.event, p.clock_offset_ns, c.bytes, c.reason));
+      }
+      e.commands.push_back(command_record(Lane::kernel, p.kernel_event.event, p.clock_offset_ns, 0, TransferReason::none));
+      for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_chunk(e); });
+    }
+    const RunStats stats = this->stats();
+    const bool failed_itself = cause && !cause->cancelled();  // failed: no statistics
+    const LaunchEvent done{number, kernel, global, submit_ns, complete_ns.load(), failed_itself ? nullptr : &stats,
+                           depends_on};
+    for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_launch(done); });
+  } catch (...) {  // a report lost to a failed allocation changes no result
+  }
 }
 
 }  // namespace tessera::detail

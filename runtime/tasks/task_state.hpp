@@ -79,7 +79,7 @@ struct TaskState {
   std::mutex settle_mutex;           ///< guards settling, `producers` after submission, `cause`
   std::shared_ptr<const Cause> cause;  ///< set when settled with a cause
   /// Who watches (the runtime's observers at submission): they hear of its chunks and its end
-  /// when it is waited for.
+  /// once it is settled (waited for, read, or passed by later submissions).
   std::vector<std::shared_ptr<Observer>> observers;
 
   /// "task N 'kernel'".
@@ -113,10 +113,13 @@ struct TaskState {
   /// Waits for every part's kernel; throws Error(opencl) naming the task (and the task it depends
   /// on that failed, when that is why) if one failed. Returns what it measured.
   RunStats wait();
+  /// What it measured (once it has ended).
+  RunStats stats() const;
 
  private:
-  /// Observed tasks: every chunk with its commands, then the end, to every observer.
-  void report(const RunStats& stats) const;
+  /// Observed tasks, once settled: every chunk with its commands, then its end (failed: without
+  /// statistics), to every observer.
+  void report() noexcept;
 };
 
 }  // namespace tessera::detail
