@@ -145,8 +145,24 @@ bool over_arrays(const Launch& launch) {
 
 }  // namespace
 
+namespace {
+
+// A launch over arrays that stays off the devices' memory (an array a copying device cannot
+// hold with the others, or a windowed kernel): run on host copies of the arrays, through the
+// streaming windows of host-array launches, and written back. A synchronisation point.
+std::shared_ptr<detail::TaskState> run_on_host(detail::RuntimeState& s, const Launch& launch,
+                                               const Schedule& schedule) {
+  s.tasks->wait_after(launch);
+  detail::HostCopies copies(launch);
+  RunStats stats = detail::run_to_completion(s, copies.launch(), schedule, {});
+  copies.write_back();
+  return s.tasks->ran_on_host(launch, std::move(stats));
+}
+
+}  // namespace
+
 RunStats Runtime::run(const Launch& launch, const Schedule& schedule, std::stop_token stop) const {
-  if (over_arrays(launch)) return state_->tasks->submit(launch, schedule)->wait();
+  if (over_arrays(launch)) return submit(launch, schedule).wait();
   return detail::run_to_completion(*state_, launch, schedule, std::move(stop));
 }
 
@@ -163,7 +179,10 @@ RunStats Runtime::check(const Launch& launch, std::stop_token stop) const {
 }
 
 Submission Runtime::submit(const Launch& launch, const Schedule& schedule) const {
-  if (over_arrays(launch)) return detail::Internals::make_submission(state_->tasks->submit(launch, schedule));
+  if (over_arrays(launch)) {
+    if (!state_->tasks->resident(launch)) return detail::Internals::make_submission(run_on_host(*state_, launch, schedule));
+    return detail::Internals::make_submission(state_->tasks->submit(launch, schedule));
+  }
   return detail::Internals::make_submission(detail::submit_run(*state_, launch, schedule));
 }
 

@@ -135,6 +135,48 @@ TEST_CASE("host writes replace an array's contents after the tasks using it; rea
   CHECK(x.to_vector() == std::vector<std::uint32_t>(n, 8u));
 }
 
+TEST_CASE("arrays larger than a device run through the host's streaming windows; the rest stays resident") {
+  auto options = copying_options();
+  options.device_memory_limit = 64 << 10;
+  const tessera::Runtime rt(options);
+  const tessera::Program program = rt.compile(tessera::Source::string(kernels, "tasks_test.cl"));
+  const std::size_t n = 1 << 16;  // 256 KiB: four times what a device may hold
+  auto big = rt.array(iota(n));
+  auto small = rt.array(iota(1024));
+  const auto before = rt.transfers();
+  auto streamed = rt.submit(tessera::Launch{program, "add_windowed", tessera::NDRange{n}}
+                                .arg(tessera::read_write(big))
+                                .arg(3u)
+                                .arg(tessera::window_base()),
+                            Schedule::dynamic(4096));
+  const tessera::RunStats stats = streamed.wait();
+  CHECK(stats.ledger.size() >= n / 4096);
+  std::vector<std::uint32_t> expect = iota(n);
+  for (auto& v : expect) v += 3;
+  CHECK(big.to_vector() == expect);
+  // A task over it that does not stream is refused as a host-array launch would be.
+  const std::string refused = [&] {
+    try {
+      rt.submit(tessera::Launch{program, "add", tessera::NDRange{n}}.arg(tessera::read_write(big)).arg(1u));
+    } catch (const tessera::Error& e) {
+      CHECK(e.code() == tessera::Errc::invalid_argument);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  }();
+  CHECK(refused.find("window_base()") != std::string::npos);
+  CHECK(big.to_vector() == expect);
+  // A small array is a task on the devices as ever, after the streamed one.
+  rt.submit(tessera::Launch{program, "add", tessera::NDRange{1024}}.arg(tessera::read_write(small)).arg(2u)).wait();
+  std::vector<std::uint32_t> small_expect = iota(1024);
+  for (auto& v : small_expect) v += 2;
+  CHECK(small.to_vector() == small_expect);
+  std::uint64_t loaded = 0;
+  const auto after = rt.transfers();
+  for (std::size_t d = 0; d < after.size(); ++d) loaded += after[d].load - before[d].load;
+  CHECK(loaded == 1024 * 4);  // only the small array went to a device as a resident array
+}
+
 TEST_CASE("bad use of arrays and tasks: clear errors") {
   auto& f = fixture();
   const std::size_t n = 1024;

@@ -363,6 +363,55 @@ void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std
   }
 }
 
+bool TaskEngine::resident(const Launch& launch) const {
+  std::vector<const ArrayState*> arrays;
+  std::uint64_t bytes = 0, largest = 0;
+  for (const auto& a : launch.args()) {
+    if (std::holds_alternative<WindowBase>(a)) return false;
+    const auto* b = std::get_if<BufferArg>(&a);
+    if (b == nullptr || !b->array()) continue;
+    const auto& state = Internals::state(b->array());
+    if (std::find(arrays.begin(), arrays.end(), state.get()) != arrays.end()) continue;
+    arrays.push_back(state.get());
+    bytes += state->bytes;
+    largest = std::max<std::uint64_t>(largest, state->bytes);
+  }
+  for (const auto& pd : launch.program().devices()) {
+    for (const EngineDevice& d : devices_) {
+      if (d.zero_copy || Internals::handle(d.device).device() != Internals::handle(pd).device()) continue;
+      if (largest > d.alloc_limit || bytes > d.memory_limit) return false;
+    }
+  }
+  return true;
+}
+
+void TaskEngine::wait_after(const Launch& launch) const {
+  for (const auto& t : launch.after_tasks()) {
+    for (const TaskState::Part& p : t->parts) p.kernel_event.event.wait();
+    t->settle();
+    if (const auto why = t->fault()) {
+      throw Error(Errc::opencl, fmt::format("kernel '{}' cannot run: it runs after {}", launch.kernel(), t->fault_text(*why)));
+    }
+  }
+}
+
+std::shared_ptr<TaskState> TaskEngine::ran_on_host(const Launch& launch, RunStats stats) {
+  auto task = std::make_shared<TaskState>();
+  {
+    std::lock_guard lock(mutex_);
+    require_open();
+    task->number = ++*watch_.launches;
+  }
+  task->kernel = launch.kernel();
+  task->global = launch.global();
+  task->engine = weak_from_this();
+  task->devices = launch.program().devices();
+  task->ran_on_host = std::move(stats);  // observers heard of the host run itself
+  task->arm();
+  task->settle();
+  return task;
+}
+
 std::vector<std::shared_ptr<ArrayState>> TaskEngine::task_arrays(const LaunchPlan& plan) const {
   std::vector<std::shared_ptr<ArrayState>> out;
   for (const BufferPlan& bp : plan.buffers) {

@@ -62,6 +62,16 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   /// Error(invalid_argument) for a launch that does not fit, Error(opencl) when enqueueing fails
   /// or a task whose data it needs failed.
   std::shared_ptr<TaskState> submit(const Launch& launch, const Schedule& schedule);
+  /// Whether `launch` (over arrays) runs as a task on the devices: false when it is windowed
+  /// (tessera::window_base()) or when a device of its program that copies cannot hold its arrays
+  /// together (its largest allocation, its memory); such a launch runs on the host's copies
+  /// through the streaming windows of host-array launches instead.
+  bool resident(const Launch& launch) const;
+  /// Waits for the tasks `launch` runs after (Launch::after); throws Error(opencl) naming one that
+  /// failed or was cancelled.
+  void wait_after(const Launch& launch) const;
+  /// A task that ran on the host's copies (see resident()) and ended: done, with `stats`.
+  std::shared_ptr<TaskState> ran_on_host(const Launch& launch, RunStats stats);
   /// Host access (see ArrayBase::read_bytes and write_bytes).
   void read(ArrayState& array, void* out);
   /// The array's host copy, made valid (see ArrayBase::host_view).

@@ -135,6 +135,7 @@ RunStats TaskState::wait() {
 }
 
 RunStats TaskState::stats() const {
+  if (ran_on_host) return *ran_on_host;
   RunStats out;
   for (std::size_t d = 0; d < devices.size(); ++d) {
     DeviceRunStats s{devices[d]};

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,9 @@ struct TaskState {
   std::vector<bool> zero_copy;  ///< per program device
   std::uint64_t device_set = 0;  ///< a bit per runtime device of the program (placement's key)
   std::vector<Part> parts;
+  /// A launch that ran on the host's copies of its arrays (TaskEngine::resident): no parts; what
+  /// that run measured.
+  std::optional<RunStats> ran_on_host;
   std::vector<ArrayBase> arrays;  ///< kept alive while commands use them
   /// Tasks whose data this one reads, and those it runs after: held until it is settled.
   std::vector<std::shared_ptr<TaskState>> producers;

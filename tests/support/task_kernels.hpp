@@ -10,6 +10,8 @@ kernel void smooth(global const uint* x, global uint* y, const uint n) {
   const size_t i = get_global_id(0);
   y[i] = (i > 0 ? x[i - 1] : 0u) + x[i] + (i + 1 < n ? x[i + 1] : 0u);
 }
+// Streams: indexes its window from `base` (tessera::window_base()).
+kernel void add_windowed(global uint* y, const uint v, const ulong base) { y[get_global_id(0) - base] += v; }
 // Slow on purpose: `iters` steps of a congruential generator per item.
 kernel void spin(global const uint* x, global uint* y, const uint iters) {
   const size_t i = get_global_id(0);
