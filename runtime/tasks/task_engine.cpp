@@ -201,7 +201,9 @@ std::vector<cl::Event> TaskEngine::wait_list(std::size_t q, const EventSet& deps
       continue;
     }
     // Another context: its events cannot be waited for here; the host waits (a failure shows
-    // in the command's own status later, through the producers' names).
+    // in the command's own status later, through the producers' names). A user event completed
+    // by a forwarding thread would spare the wait, but PoCL's basic device runs the commands it
+    // releases in the completing thread and deadlocks there.
     e.event.wait();
   }
   return out;
