@@ -212,6 +212,47 @@ args = [{ buffer = "idx" }, { buffer = "bins", access = "read_write", reduce = "
   }
 }
 
+TEST_CASE("a job's bytes moved against its minimum: a swapped stencil on devices that copy") {
+  const JobSpec job =
+      tessera::detail::load_job_spec(std::filesystem::path(TESSERA_TEST_SOURCE_DIR) / "jobs" / "good" / "swapped_stencil.toml");
+  auto options = tessera::test::runtime_options();
+  options.zero_copy = false;  // every device copies, PoCL's too (TESSERA_ZERO_COPY=off)
+  const tessera::Runtime copying(options);
+  const std::uint64_t bytes = 4099 * 4;
+  for (const char* scheduler : {"single", "static", "dynamic"}) {
+    CAPTURE(scheduler);
+    const JobData data = tessera::detail::run_job(copying, job, {scheduler, nullptr});
+    REQUIRE(data.report.transfers);
+    const tessera::JobTransfers& t = *data.report.transfers;
+    std::vector<bool> worked;
+    tessera::TransferBytes steps;  // what the tasks moved: all but the final read-back
+    for (const tessera::RunStats& run : data.report.steps.at(0).runs) {
+      worked.resize(run.devices.size());
+      for (std::size_t d = 0; d < run.devices.size(); ++d) {
+        if (run.devices[d].chunks > 0) worked[d] = true;
+        steps += run.devices[d].moved;
+      }
+    }
+    CHECK(t.moved.load == steps.load);
+    CHECK(t.moved.halo == steps.halo);
+    CHECK(t.moved.read_back >= bytes);  // both buffers were written on devices, the newest in a
+    CHECK(t.minimum.halo == t.moved.halo);
+    CHECK(t.minimum.load >= bytes);  // the input, loaded once, in parts where the step is split
+    CHECK(t.ratio() >= 1.0);
+    if (std::count(worked.begin(), worked.end(), true) == 1) {
+      // One device: a loaded once (b is written before it is read), both read back once.
+      CHECK(t.moved.load == bytes);
+      CHECK(t.moved.halo == 0);
+      CHECK(t.moved.read_back == 2 * bytes);
+      CHECK(t.minimum.load == bytes);
+      CHECK(t.minimum.read_back == 2 * bytes);
+      CHECK(t.ratio() == 1.0);
+    }
+  }
+  // Checked runs work on host copies: no transfers of the job's own.
+  CHECK_FALSE(tessera::detail::run_job(copying, job, {std::nullopt, nullptr, true}).report.transfers);
+}
+
 TEST_CASE("what only the kernel can tell is an error at the step or argument in the TOML") {
   tessera::test::TempDir dir;
   const auto error_of = [&](const std::string& text) { return run_error(dir, text); };

@@ -91,6 +91,24 @@ struct StepReport {
   std::vector<RunStats> runs;  ///< one per repetition
 };
 
+/// The bytes a job moved between host and device memory, summed over devices, against the least
+/// its steps needed on the devices they ran on (see the README's `--report`).
+struct JobTransfers {
+  /// Every transfer of the job's buffers: tasks' loads and halos, reductions' folds, and the
+  /// read-back of the buffers at the end (Runtime::transfers() before and after the job: tasks
+  /// another thread submits to the same runtime meanwhile count too).
+  TransferBytes moved;
+  /// load: each element a device that copies reads, once per version of it held on the host
+  /// only (its initial contents, or what a device working in place or a reduction's fold wrote
+  /// since); halo: moved.halo (what the split needs between devices); read_back: each element
+  /// whose newest version is on a device that copies, once, when a reduction folds into its
+  /// buffer or the job ends. Devices that work on host memory in place need nothing.
+  TransferBytes minimum;
+  /// moved.total() / minimum.total(): 1 when neither moved anything, infinite when only the
+  /// minimum is 0.
+  double ratio() const noexcept;
+};
+
 /// What a job's run measured.
 struct JobReport {
   std::string name;
@@ -99,6 +117,8 @@ struct JobReport {
   std::vector<StepReport> steps;
   std::vector<std::string> warnings;  ///< settings accepted but not honoured, devices left out
   bool interrupted = false;
+  /// Runs over resident arrays (not checked ones: those run on host copies).
+  std::optional<JobTransfers> transfers;
 };
 
 struct CheckResult {

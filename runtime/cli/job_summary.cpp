@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "common/bytes_text.hpp"
@@ -18,13 +19,28 @@ std::vector<const RunStats*> all_runs(const JobReport& report) {
   return runs;
 }
 
+// Bytes by why they moved (the transfer path's reasons).
+nlohmann::json by_reason(const TransferBytes& t) {
+  return {{"load", t.load}, {"halo", t.halo}, {"read_back", t.read_back}};
+}
+
+// The job's bytes moved against its minimum; the ratio is null when only the minimum is 0.
+nlohmann::json to_json(const JobTransfers& t) {
+  nlohmann::json moved = by_reason(t.moved), minimum = by_reason(t.minimum);
+  moved["evict"] = t.moved.evict;
+  moved["total"] = t.moved.total();
+  minimum["total"] = t.minimum.total();
+  const double ratio = t.ratio();
+  return {{"moved", moved}, {"minimum", minimum}, {"ratio", std::isinf(ratio) ? nlohmann::json() : nlohmann::json(ratio)}};
+}
+
 nlohmann::json to_json(const RunsSummary& s) {
   nlohmann::json devices = nlohmann::json::array();
   for (const DeviceShare& d : s.devices) {
     devices.push_back({{"label", d.label}, {"device", d.name}, {"chunks", d.chunks}, {"items", d.items},
                        {"share", d.share}, {"busy_s", d.busy_s}, {"busy_percent", 100.0 * d.busy}, {"finished_s", d.finished_s},
                        {"bytes_in", d.bytes_in}, {"bytes_out", d.bytes_out},
-                       {"moved", {{"load", d.moved.load}, {"halo", d.moved.halo}, {"read_back", d.moved.read_back}}}});
+                       {"moved", by_reason(d.moved)}});
   }
   return {{"repetitions", s.runs}, {"wall_s", s.wall_s}, {"items", s.items}, {"throughput_items_per_s", s.throughput},
           {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", devices}};
@@ -79,8 +95,11 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
   for (const auto& c : checks) check_list.push_back({{"buffer", c.buffer}, {"passed", c.passed}, {"message", c.message}});
   nlohmann::json files = nlohmann::json::array();
   for (const auto& p : outputs) files.push_back(p.string());
-  return {{"job", r.name},     {"scheduler", r.scheduler}, {"wall_s", r.wall_s}, {"runs", to_json(summarise(all_runs(r)))},
-          {"steps", steps},    {"checks", check_list},     {"outputs", files},   {"warnings", r.warnings}};
+  nlohmann::json out = {{"job", r.name},  {"scheduler", r.scheduler}, {"wall_s", r.wall_s},
+                        {"runs", to_json(summarise(all_runs(r)))},
+                        {"steps", steps}, {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
+  if (r.transfers) out["transfers"] = to_json(*r.transfers);
+  return out;
 }
 
 std::string summary_text(const JobReport& r, std::size_t outputs, const std::vector<CheckResult>& checks) {

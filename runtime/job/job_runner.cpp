@@ -16,6 +16,7 @@
 #include "job/colormap.hpp"
 #include "job/elements.hpp"
 #include "job/image.hpp"
+#include "job/job_transfers.hpp"
 #include "job/npy.hpp"
 #include "job/number.hpp"
 #include "job/schedule_from_job.hpp"
@@ -239,6 +240,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   report.warnings = program.warnings();
   // The buffers live on the devices for the whole job: initialised on the host, loaded where a
   // step first needs them, read back once at the end.
+  const std::vector<TransferBytes> before = rt.transfers();
   std::vector<ArrayBase> arrays;
   for (const BufferSpec& b : job.buffers) {
     try {
@@ -283,6 +285,8 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   }
   for (ArrayBase& a : arrays) data.buffers.emplace_back(std::move(a));  // each read back once, in place
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A checked run works on host copies of the arrays: nothing of it is the job's own transfers.
+  if (!options.check) report.transfers = job_transfers(job, report, moved_since(before, rt.transfers()));
   return data;
 }
 
