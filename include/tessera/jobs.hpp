@@ -86,9 +86,29 @@ class Job {
   std::shared_ptr<const detail::JobSpec> spec_;
 };
 
+/// RunStats summed over runs (a step's repetitions, or a whole job's), without keeping each: the
+/// runs of one job share its program's devices, in the same order.
+struct RunTotals {
+  std::size_t runs = 0;
+  std::size_t items = 0;
+  double wall_s = 0;               ///< the runs' wall times summed
+  double balance_sum = 0;          ///< RunStats::balance() summed
+  std::uint64_t submitted_ns = 0;  ///< the earliest submission (host_clock_ns(), observer.hpp)
+  std::uint64_t ended_ns = 0;      ///< the latest end
+  /// Per device of the runs: chunks, items, busy_s, finished_s, bytes and moved summed; device
+  /// and zero_copy as the runs give them.
+  std::vector<DeviceRunStats> devices;
+
+  void add(const RunStats& run);
+  RunTotals& operator+=(const RunTotals& other);
+  /// The mean of the runs' balance(); 0 without runs.
+  double balance() const noexcept { return runs == 0 ? 0.0 : balance_sum / static_cast<double>(runs); }
+};
+
 struct StepReport {
   std::string kernel;
-  std::vector<RunStats> runs;  ///< one per repetition
+  RunTotals totals;            ///< every repetition's statistics, summed
+  std::vector<RunStats> runs;  ///< one per repetition (tessera run keeps them for --check only)
 };
 
 /// The bytes a job moved between host and device memory, summed over devices, against the least

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "tessera/observer.hpp"
@@ -24,6 +25,9 @@ class Progress : public Observer {
   Progress& operator=(const Progress&) = delete;
 
   void on_chunk(const ChunkEvent& e) override;
+  /// A launch's chunks as `run` gives them (the job runner hands each repetition as it is waited
+  /// for, when the display does not observe the runtime: tasks report their chunks no sooner).
+  void add(const RunStats& run);
 
   /// A job begins: `total` split indices to run (each step's extent times its repetitions).
   void begin(std::uint64_t total);
@@ -36,6 +40,8 @@ class Progress : public Observer {
                           const std::map<std::string, std::uint64_t>& devices, std::size_t width);
 
  private:
+  /// `indices` more done on the device labelled `label` (mutex_ held).
+  void count(std::string_view label, std::uint64_t indices);
   void draw(bool final);
   void loop();
 

@@ -71,30 +71,34 @@ class Versions {
   std::map<std::size_t, Copies> segments_;
 };
 
+}  // namespace
+
 // One repetition of a step replayed: what its chunks read, then the reductions folded on the
 // host, then what the chunks wrote, as the task engine orders them. Adds what had to move to
 // `least` (loads and read-backs).
-class Replay {
+class TransferReplay::Replay {
  public:
-  Replay(const JobSpec& job, std::vector<bool> copies) : job_(job), copies_(std::move(copies)), array_of_(job.buffers.size()) {
-    std::iota(array_of_.begin(), array_of_.end(), std::size_t{0});
+  Replay(const JobSpec& job, std::vector<bool> copies) : job_(job), copies_(std::move(copies)) {
     for (const BufferSpec& b : job.buffers) arrays_.emplace_back(b.bytes(), copies_.size());
   }
 
-  void repetition(const StepSpec& step, const RunStats& run) {
-    for (const ArgSpec& a : step.args) {
-      if (const auto* ref = std::get_if<BufferRef>(&a.arg); ref != nullptr && reads(*ref)) read(step, *ref, run);
-    }
-    for (const ArgSpec& a : step.args) {
-      if (const auto* ref = std::get_if<BufferRef>(&a.arg); ref != nullptr && ref->role == BufferRef::Role::reduce) {
-        fold(arrays_[array_of_[ref->index]]);
+  /// `array_of`: per buffer name, the array it names in this repetition (swaps).
+  void repetition(const StepSpec& step, const RunStats& run, const std::vector<std::size_t>& array_of) {
+    const auto each_buffer = [&](auto&& f) {
+      for (const ArgSpec& a : step.args) {
+        if (const auto* ref = std::get_if<BufferRef>(&a.arg)) f(*ref, arrays_[array_of[ref->index]]);
       }
-    }
-    for (const ArgSpec& a : step.args) {
-      if (const auto* ref = std::get_if<BufferRef>(&a.arg); ref != nullptr && writes(*ref)) write(step, *ref, run);
-    }
+    };
+    each_buffer([&](const BufferRef& ref, Versions& v) {
+      if (reads(ref)) read(step, ref, run, v);
+    });
+    each_buffer([&](const BufferRef& ref, Versions& v) {
+      if (ref.role == BufferRef::Role::reduce) fold(v);
+    });
+    each_buffer([&](const BufferRef& ref, Versions& v) {
+      if (writes(ref)) write(step, ref, run, v);
+    });
     for (Versions& v : arrays_) v.coalesce();
-    if (step.swap) std::swap(array_of_[step.swap->first], array_of_[step.swap->second]);
   }
 
   /// Every buffer read back once at the end: what only devices hold.
@@ -119,8 +123,7 @@ class Replay {
     return job_.buffers[ref.index].bytes() / step.global.back();
   }
 
-  void read(const StepSpec& step, const BufferRef& ref, const RunStats& run) {
-    Versions& v = arrays_[array_of_[ref.index]];
+  void read(const StepSpec& step, const BufferRef& ref, const RunStats& run, Versions& v) {
     const std::size_t extent = step.global.back(), u = unit(step, ref);
     const std::size_t h = ref.role == BufferRef::Role::halo ? ref.halo : 0;
     for (const ChunkRecord& r : run.ledger) {
@@ -148,8 +151,7 @@ class Replay {
     });
   }
 
-  void write(const StepSpec& step, const BufferRef& ref, const RunStats& run) {
-    Versions& v = arrays_[array_of_[ref.index]];
+  void write(const StepSpec& step, const BufferRef& ref, const RunStats& run, Versions& v) {
     const std::size_t u = unit(step, ref);
     for (const ChunkRecord& r : run.ledger) {
       const std::size_t d = r.chunk.device;
@@ -163,24 +165,8 @@ class Replay {
 
   const JobSpec& job_;
   std::vector<bool> copies_;           ///< per program device: it copies (does not work in place)
-  std::vector<std::size_t> array_of_;  ///< per buffer name: the array it names now (swaps)
   std::vector<Versions> arrays_;
 };
-
-// Per program device, whether it copies; empty when no repetition ran.
-std::vector<bool> copying_devices(const JobReport& report) {
-  for (const StepReport& s : report.steps) {
-    for (const RunStats& run : s.runs) {
-      if (run.devices.empty()) continue;
-      std::vector<bool> copies;
-      for (const DeviceRunStats& d : run.devices) copies.push_back(!d.zero_copy);
-      return copies;
-    }
-  }
-  return {};
-}
-
-}  // namespace
 
 TransferBytes moved_since(const std::vector<TransferBytes>& before, const std::vector<TransferBytes>& after) {
   TransferBytes sum;
@@ -193,19 +179,31 @@ TransferBytes moved_since(const std::vector<TransferBytes>& before, const std::v
   return sum;
 }
 
-JobTransfers job_transfers(const JobSpec& job, const JobReport& report, const TransferBytes& moved) {
+TransferReplay::TransferReplay(const JobSpec& job) : job_(job), array_of_(job.buffers.size()) {
+  std::iota(array_of_.begin(), array_of_.end(), std::size_t{0});
+}
+TransferReplay::~TransferReplay() = default;
+
+void TransferReplay::repetition(std::size_t step, const RunStats& run) {
+  const StepSpec& spec = job_.steps.at(step);
+  if (!in_place_ && !replay_ && !run.devices.empty()) {
+    std::vector<bool> copies;
+    for (const DeviceRunStats& d : run.devices) copies.push_back(!d.zero_copy);
+    in_place_ = std::none_of(copies.begin(), copies.end(), [](bool c) { return c; });
+    if (!in_place_) replay_ = std::make_unique<Replay>(job_, std::move(copies));
+  }
+  if (replay_) replay_->repetition(spec, run, array_of_);
+  if (spec.swap) std::swap(array_of_[spec.swap->first], array_of_[spec.swap->second]);
+}
+
+JobTransfers TransferReplay::result(const TransferBytes& moved) {
   JobTransfers out;
   out.moved = moved;
   out.minimum.halo = moved.halo;
-  std::vector<bool> copies = copying_devices(report);
-  if (std::none_of(copies.begin(), copies.end(), [](bool c) { return c; })) return out;  // all in place
-  Replay replay(job, std::move(copies));
-  for (std::size_t k = 0; k < report.steps.size() && k < job.steps.size(); ++k) {
-    for (const RunStats& run : report.steps[k].runs) replay.repetition(job.steps[k], run);
-  }
-  replay.read_back_all();
-  out.minimum.load = replay.least.load;
-  out.minimum.read_back = replay.least.read_back;
+  if (!replay_) return out;
+  replay_->read_back_all();
+  out.minimum.load = replay_->least.load;
+  out.minimum.read_back = replay_->least.read_back;
   return out;
 }
 
