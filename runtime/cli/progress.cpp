@@ -25,6 +25,7 @@ void Progress::begin(std::uint64_t total) {
   total_ = total;
   done_ = 0;
   devices_.clear();
+  labels_.clear();
   start_ns_ = host_clock_ns();
   active_ = true;
   drawn_ = false;
@@ -53,11 +54,15 @@ void Progress::on_chunk(const ChunkEvent& e) {
 
 void Progress::add(const RunStats& run) {
   const std::lock_guard lock(mutex_);
+  if (labels_.size() != run.devices.size()) {  // the job's devices, once
+    labels_.clear();
+    for (const DeviceRunStats& d : run.devices) labels_.push_back(d.device.info().label());
+  }
   for (std::size_t d = 0; d < run.devices.size(); ++d) {
     if (run.devices[d].chunks == 0) continue;
     std::uint64_t indices = 0;
     for (const ChunkRecord& r : run.ledger) indices += r.chunk.device == d ? r.chunk.size : 0;
-    count(run.devices[d].device.info().label(), indices);
+    count(labels_[d], indices);
   }
 }
 

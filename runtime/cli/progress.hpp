@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "tessera/observer.hpp"
 
@@ -27,6 +28,7 @@ class Progress : public Observer {
   void on_chunk(const ChunkEvent& e) override;
   /// A launch's chunks as `run` gives them (the job runner hands each repetition as it is waited
   /// for, when the display does not observe the runtime: tasks report their chunks no sooner).
+  /// The runs of one job (from begin() on) share its devices, in the same order.
   void add(const RunStats& run);
 
   /// A job begins: `total` split indices to run (each step's extent times its repetitions).
@@ -55,6 +57,7 @@ class Progress : public Observer {
   bool drawn_ = false;
   std::uint64_t done_ = 0;
   std::map<std::string, std::uint64_t> devices_;
+  std::vector<std::string> labels_;  ///< add(): the labels of the job's devices, by index
   std::thread thread_;
 };
 
