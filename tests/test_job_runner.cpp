@@ -73,6 +73,12 @@ kernel void lookup(global const int* lut, global const int* idx, global int* out
 kernel void histogram(global const int* v, global int* bins) { atomic_inc(&bins[v[get_global_id(0)] % 8]); }
 )";
 
+// tests/jobs/good/swapped_stencil.toml: a halo read of a, a write of b, swapped every repetition.
+JobSpec swapped_stencil(const tessera::detail::ParamOverrides& overrides = {}) {
+  return tessera::detail::load_job_spec(
+      std::filesystem::path(TESSERA_TEST_SOURCE_DIR) / "jobs" / "good" / "swapped_stencil.toml", overrides);
+}
+
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -210,6 +216,81 @@ args = [{ buffer = "idx" }, { buffer = "bins", access = "read_write", reduce = "
     CHECK(ok_lookup);
     CHECK(bins == want_bins);
   }
+}
+
+TEST_CASE("a step's totals sum its repetitions; without keep_runs they are all that is kept") {
+  const JobSpec job = swapped_stencil({{"reps", 7}});
+  const JobData kept = tessera::detail::run_job(runtime(), job, {"dynamic", nullptr});
+  const tessera::StepReport& step = kept.report.steps.at(0);
+  REQUIRE(step.runs.size() == 7);
+  tessera::RunTotals sum;
+  for (const tessera::RunStats& run : step.runs) sum.add(run);
+  CHECK(step.totals.runs == 7);
+  CHECK(step.totals.items == 7 * 4099);
+  CHECK(step.totals.items == sum.items);
+  CHECK(step.totals.wall_s == sum.wall_s);
+  CHECK(step.totals.balance() == doctest::Approx(sum.balance_sum / 7));
+  CHECK(step.totals.submitted_ns == step.runs.front().submitted_ns);
+  REQUIRE(step.totals.devices.size() == step.runs.front().devices.size());
+  std::size_t chunks = 0;
+  for (std::size_t d = 0; d < sum.devices.size(); ++d) {
+    CHECK(step.totals.devices[d].chunks == sum.devices[d].chunks);
+    CHECK(step.totals.devices[d].items == sum.devices[d].items);
+    chunks += sum.devices[d].chunks;
+  }
+  std::size_t ledger = 0;
+  for (const tessera::RunStats& run : step.runs) ledger += run.ledger.size();
+  CHECK(chunks == ledger);
+
+  std::vector<std::size_t> heard;  // the items of each repetition, as the runner hands them over
+  tessera::detail::JobRunOptions totals_only{.scheduler = "dynamic", .keep_runs = false};
+  totals_only.on_repetition = [&](const tessera::RunStats& run) { heard.push_back(run.items); };
+  const JobData data = tessera::detail::run_job(runtime(), job, totals_only);
+  CHECK(data.report.steps.at(0).runs.empty());
+  CHECK(data.report.steps.at(0).totals.runs == 7);
+  CHECK(data.report.steps.at(0).totals.items == 7 * 4099);
+  CHECK(heard == std::vector<std::size_t>(7, 4099));
+  CHECK(values<std::int32_t>(job, data, "a") == values<std::int32_t>(job, kept, "a"));
+}
+
+TEST_CASE("a job's bytes moved against its minimum: a swapped stencil on devices that copy") {
+  const JobSpec job = swapped_stencil();
+  auto options = tessera::test::runtime_options();
+  options.zero_copy = false;  // every device copies, PoCL's too (TESSERA_ZERO_COPY=off)
+  const tessera::Runtime copying(options);
+  const std::uint64_t bytes = 4099 * 4;
+  for (const char* scheduler : {"single", "static", "dynamic"}) {
+    CAPTURE(scheduler);
+    const JobData data = tessera::detail::run_job(copying, job, {scheduler, nullptr});
+    REQUIRE(data.report.transfers);
+    const tessera::JobTransfers& t = *data.report.transfers;
+    std::vector<bool> worked;
+    tessera::TransferBytes steps;  // what the tasks moved: all but the final read-back
+    for (const tessera::RunStats& run : data.report.steps.at(0).runs) {
+      worked.resize(run.devices.size());
+      for (std::size_t d = 0; d < run.devices.size(); ++d) {
+        if (run.devices[d].chunks > 0) worked[d] = true;
+        steps += run.devices[d].moved;
+      }
+    }
+    CHECK(t.moved.load == steps.load);
+    CHECK(t.moved.halo == steps.halo);
+    CHECK(t.moved.read_back >= bytes);  // both buffers were written on devices, the newest in a
+    CHECK(t.minimum.halo == t.moved.halo);
+    CHECK(t.minimum.load >= bytes);  // the input, loaded once, in parts where the step is split
+    CHECK(t.ratio() >= 1.0);
+    if (std::count(worked.begin(), worked.end(), true) == 1) {
+      // One device: a loaded once (b is written before it is read), both read back once.
+      CHECK(t.moved.load == bytes);
+      CHECK(t.moved.halo == 0);
+      CHECK(t.moved.read_back == 2 * bytes);
+      CHECK(t.minimum.load == bytes);
+      CHECK(t.minimum.read_back == 2 * bytes);
+      CHECK(t.ratio() == 1.0);
+    }
+  }
+  // Checked runs work on host copies: no transfers of the job's own.
+  CHECK_FALSE(tessera::detail::run_job(copying, job, {std::nullopt, nullptr, true}).report.transfers);
 }
 
 TEST_CASE("what only the kernel can tell is an error at the step or argument in the TOML") {

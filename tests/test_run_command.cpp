@@ -122,6 +122,51 @@ TEST_CASE("run: the report's items sum to each step's range, its shares to 1, it
   CHECK(report["runs"]["repetitions"].get<std::size_t>() == 4);
 }
 
+TEST_CASE("run: the report's transfers: the job's bytes moved against its minimum") {
+  TempDir dir;
+  const fs::path job = fs::path(TESSERA_TEST_SOURCE_DIR) / "jobs" / "good" / "swapped_stencil.toml";
+  const std::uint64_t bytes = 8192 * 4;
+  for (const std::string scheduler : {"single", "static"}) {
+    CAPTURE(scheduler);
+    const auto r = run_tessera({"run", job.string(), "--set", "n=8192", "--scheduler", scheduler, "--report",
+                                (dir / "r.json").string()},
+                               {"TESSERA_ZERO_COPY=off"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto report = nlohmann::json::parse(read_text(dir / "r.json"))[0];
+    const auto& t = report["transfers"];
+    const auto& moved = t["moved"];
+    const auto& least = t["minimum"];
+    const auto u = [](const nlohmann::json& j, const char* key) { return j[key].get<std::uint64_t>(); };
+    CHECK(u(moved, "total") == u(moved, "load") + u(moved, "halo") + u(moved, "read_back") + u(moved, "evict"));
+    CHECK(u(least, "total") == u(least, "load") + u(least, "halo") + u(least, "read_back"));
+    CHECK(t["ratio"].get<double>() == doctest::Approx(static_cast<double>(u(moved, "total")) /
+                                                      static_cast<double>(u(least, "total"))));
+    CHECK(t["ratio"].get<double>() >= 1.0);
+    // The steps' loads and halos are the job's; the final read-back is the job's alone.
+    std::uint64_t load = 0, halo = 0, read_back = 0;
+    std::size_t working = 0;
+    for (const auto& d : report["runs"]["devices"]) {
+      load += u(d["moved"], "load");
+      halo += u(d["moved"], "halo");
+      read_back += u(d["moved"], "read_back");
+      working += d["chunks"].get<std::size_t>() > 0 ? 1 : 0;
+    }
+    CHECK(u(moved, "load") == load);
+    CHECK(u(moved, "halo") == halo);
+    CHECK(read_back == 0);
+    CHECK(u(least, "halo") == halo);
+    CHECK(u(least, "load") >= bytes);
+    if (working == 1) {
+      CHECK(u(moved, "load") == bytes);  // a, once; b is written before it is read
+      CHECK(u(moved, "read_back") == 2 * bytes);
+      CHECK(u(least, "load") == bytes);
+      CHECK(u(least, "read_back") == 2 * bytes);
+      CHECK(t["ratio"].get<double>() == 1.0);
+    }
+  }
+}
+
 TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   TempDir dir;
   const fs::path a = dir.write("a.toml", saxpy_job("a.npy", "16777216.0"));

@@ -86,9 +86,47 @@ class Job {
   std::shared_ptr<const detail::JobSpec> spec_;
 };
 
+/// RunStats summed over runs (a step's repetitions, or a whole job's), without keeping each: the
+/// runs of one job share its program's devices, in the same order.
+struct RunTotals {
+  std::size_t runs = 0;
+  std::size_t items = 0;
+  double wall_s = 0;               ///< the runs' wall times summed
+  double balance_sum = 0;          ///< RunStats::balance() summed
+  std::uint64_t submitted_ns = 0;  ///< the earliest submission (host_clock_ns(), observer.hpp)
+  std::uint64_t ended_ns = 0;      ///< the latest end
+  /// Per device of the runs: chunks, items, busy_s, finished_s, bytes and moved summed; device
+  /// and zero_copy as the runs give them.
+  std::vector<DeviceRunStats> devices;
+
+  void add(const RunStats& run);
+  RunTotals& operator+=(const RunTotals& other);
+  /// The mean of the runs' balance(); 0 without runs.
+  double balance() const noexcept { return runs == 0 ? 0.0 : balance_sum / static_cast<double>(runs); }
+};
+
 struct StepReport {
   std::string kernel;
-  std::vector<RunStats> runs;  ///< one per repetition
+  RunTotals totals;            ///< every repetition's statistics, summed
+  std::vector<RunStats> runs;  ///< one per repetition (tessera run keeps them for --check only)
+};
+
+/// The bytes a job moved between host and device memory, summed over devices, against the least
+/// its steps needed on the devices they ran on (see the README's `--report`).
+struct JobTransfers {
+  /// Every transfer of the job's buffers: tasks' loads and halos, reductions' folds, and the
+  /// read-back of the buffers at the end (Runtime::transfers() before and after the job: tasks
+  /// another thread submits to the same runtime meanwhile count too).
+  TransferBytes moved;
+  /// load: each element a device that copies reads, once per version of it held on the host
+  /// only (its initial contents, or what a device working in place or a reduction's fold wrote
+  /// since); halo: moved.halo (what the split needs between devices); read_back: each element
+  /// whose newest version is on a device that copies, once, when a reduction folds into its
+  /// buffer or the job ends. Devices that work on host memory in place need nothing.
+  TransferBytes minimum;
+  /// moved.total() / minimum.total(): 1 when neither moved anything, infinite when only the
+  /// minimum is 0.
+  double ratio() const noexcept;
 };
 
 /// What a job's run measured.
@@ -99,6 +137,8 @@ struct JobReport {
   std::vector<StepReport> steps;
   std::vector<std::string> warnings;  ///< settings accepted but not honoured, devices left out
   bool interrupted = false;
+  /// Runs over resident arrays (not checked ones: those run on host copies).
+  std::optional<JobTransfers> transfers;
 };
 
 struct CheckResult {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "common/bytes_text.hpp"
@@ -10,12 +11,26 @@
 namespace tessera::cli {
 namespace {
 
-std::vector<const RunStats*> all_runs(const JobReport& report) {
-  std::vector<const RunStats*> runs;
-  for (const StepReport& s : report.steps) {
-    for (const RunStats& r : s.runs) runs.push_back(&r);
-  }
-  return runs;
+// Every step's totals summed.
+RunTotals job_totals(const JobReport& report) {
+  RunTotals totals;
+  for (const StepReport& s : report.steps) totals += s.totals;
+  return totals;
+}
+
+// Bytes by why they moved (the transfer path's reasons).
+nlohmann::json by_reason(const TransferBytes& t) {
+  return {{"load", t.load}, {"halo", t.halo}, {"read_back", t.read_back}};
+}
+
+// The job's bytes moved against its minimum; the ratio is null when only the minimum is 0.
+nlohmann::json to_json(const JobTransfers& t) {
+  nlohmann::json moved = by_reason(t.moved), minimum = by_reason(t.minimum);
+  moved["evict"] = t.moved.evict;
+  moved["total"] = t.moved.total();
+  minimum["total"] = t.minimum.total();
+  const double ratio = t.ratio();
+  return {{"moved", moved}, {"minimum", minimum}, {"ratio", std::isinf(ratio) ? nlohmann::json() : nlohmann::json(ratio)}};
 }
 
 nlohmann::json to_json(const RunsSummary& s) {
@@ -24,7 +39,7 @@ nlohmann::json to_json(const RunsSummary& s) {
     devices.push_back({{"label", d.label}, {"device", d.name}, {"chunks", d.chunks}, {"items", d.items},
                        {"share", d.share}, {"busy_s", d.busy_s}, {"busy_percent", 100.0 * d.busy}, {"finished_s", d.finished_s},
                        {"bytes_in", d.bytes_in}, {"bytes_out", d.bytes_out},
-                       {"moved", {{"load", d.moved.load}, {"halo", d.moved.halo}, {"read_back", d.moved.read_back}}}});
+                       {"moved", by_reason(d.moved)}});
   }
   return {{"repetitions", s.runs}, {"wall_s", s.wall_s}, {"items", s.items}, {"throughput_items_per_s", s.throughput},
           {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", devices}};
@@ -32,29 +47,20 @@ nlohmann::json to_json(const RunsSummary& s) {
 
 }  // namespace
 
-RunsSummary summarise(const std::vector<const RunStats*>& runs) {
+RunsSummary summarise(const RunTotals& totals) {
   RunsSummary s;
-  std::map<std::string, DeviceShare> devices;
-  for (const RunStats* run : runs) {
-    ++s.runs;
-    s.items += run->items;
-    s.wall_s += run->wall_s;
-    s.balance += run->balance();
-    for (const DeviceRunStats& d : run->devices) {
-      DeviceShare& share = devices[d.device.info().label()];
-      share.label = d.device.info().label();
-      share.name = d.device.name();
-      share.chunks += d.chunks;
-      share.items += d.items;
-      share.busy_s += d.busy_s;
-      share.finished_s += d.finished_s;
-      share.bytes_in += d.bytes_in;
-      share.bytes_out += d.bytes_out;
-      share.moved += d.moved;
-    }
-  }
-  if (s.runs > 0) s.balance /= static_cast<double>(s.runs);
+  s.runs = totals.runs;
+  s.items = totals.items;
+  s.wall_s = totals.wall_s;
+  s.balance = totals.balance();
   s.throughput = s.wall_s > 0 ? static_cast<double>(s.items) / s.wall_s : 0;
+  std::map<std::string, DeviceShare> devices;  // in label order
+  for (const DeviceRunStats& d : totals.devices) {  // one each, summed over the runs
+    const std::string label = d.device.info().label();
+    devices[label] = {.label = label, .name = d.device.name(), .chunks = d.chunks, .items = d.items,
+                      .busy_s = d.busy_s, .finished_s = d.finished_s, .bytes_in = d.bytes_in,
+                      .bytes_out = d.bytes_out, .moved = d.moved};
+  }
   for (auto& [label, d] : devices) {
     d.share = s.items > 0 ? static_cast<double>(d.items) / static_cast<double>(s.items) : 0;
     d.busy = s.wall_s > 0 ? std::min(1.0, d.busy_s / s.wall_s) : 0;
@@ -69,9 +75,7 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
                            const std::vector<std::filesystem::path>& outputs) {
   nlohmann::json steps = nlohmann::json::array();
   for (const StepReport& s : r.steps) {
-    std::vector<const RunStats*> runs;
-    for (const RunStats& run : s.runs) runs.push_back(&run);
-    nlohmann::json step = to_json(summarise(runs));
+    nlohmann::json step = to_json(summarise(s.totals));
     step["kernel"] = s.kernel;
     steps.push_back(step);
   }
@@ -79,12 +83,15 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
   for (const auto& c : checks) check_list.push_back({{"buffer", c.buffer}, {"passed", c.passed}, {"message", c.message}});
   nlohmann::json files = nlohmann::json::array();
   for (const auto& p : outputs) files.push_back(p.string());
-  return {{"job", r.name},     {"scheduler", r.scheduler}, {"wall_s", r.wall_s}, {"runs", to_json(summarise(all_runs(r)))},
-          {"steps", steps},    {"checks", check_list},     {"outputs", files},   {"warnings", r.warnings}};
+  nlohmann::json out = {{"job", r.name},  {"scheduler", r.scheduler}, {"wall_s", r.wall_s},
+                        {"runs", to_json(summarise(job_totals(r)))},
+                        {"steps", steps}, {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
+  if (r.transfers) out["transfers"] = to_json(*r.transfers);
+  return out;
 }
 
 std::string summary_text(const JobReport& r, std::size_t outputs, const std::vector<CheckResult>& checks) {
-  const RunsSummary s = summarise(all_runs(r));
+  const RunsSummary s = summarise(job_totals(r));
   const auto passed = std::count_if(checks.begin(), checks.end(), [](const auto& c) { return c.passed; });
   std::string text = fmt::format(
       "{}: {} work-items in {:.4f} s on {} device(s) ({}): {:.3g} work-items/s, balance {:.2f}, {} in, {} out; {} "

@@ -40,7 +40,9 @@ struct RunsSummary {
   std::vector<DeviceShare> devices;  ///< in label order
 };
 
-RunsSummary summarise(const std::vector<const RunStats*>& runs);
+/// Runs' totals as the report gives them: devices in label order, with their shares and busy
+/// fractions of the runs' wall time.
+RunsSummary summarise(const RunTotals& totals);
 
 /// The --report entry of one job: its steps (each a RunsSummary), the job's own totals, checks,
 /// outputs and warnings.

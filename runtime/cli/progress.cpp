@@ -25,6 +25,7 @@ void Progress::begin(std::uint64_t total) {
   total_ = total;
   done_ = 0;
   devices_.clear();
+  labels_.clear();
   start_ns_ = host_clock_ns();
   active_ = true;
   drawn_ = false;
@@ -39,16 +40,30 @@ void Progress::end() {
   active_ = false;
 }
 
+void Progress::count(std::string_view label, std::uint64_t indices) {
+  if (!active_) return;
+  done_ += indices;
+  devices_[std::string(label)] += indices;
+  if (!drawn_ && terminal_) wake_.notify_all();  // the bar appears with the first chunk
+}
+
 void Progress::on_chunk(const ChunkEvent& e) {
-  bool first = false;
-  {
-    const std::lock_guard lock(mutex_);
-    if (!active_) return;
-    done_ += e.chunk.size;
-    devices_[std::string(e.device_name.substr(0, e.device_name.find(' ')))] += e.chunk.size;
-    first = !drawn_ && terminal_;
+  const std::lock_guard lock(mutex_);
+  count(e.device_name.substr(0, e.device_name.find(' ')), e.chunk.size);
+}
+
+void Progress::add(const RunStats& run) {
+  const std::lock_guard lock(mutex_);
+  if (labels_.size() != run.devices.size()) {  // the job's devices, once
+    labels_.clear();
+    for (const DeviceRunStats& d : run.devices) labels_.push_back(d.device.info().label());
   }
-  if (first) wake_.notify_all();  // the bar appears with the first chunk
+  for (std::size_t d = 0; d < run.devices.size(); ++d) {
+    if (run.devices[d].chunks == 0) continue;
+    std::uint64_t indices = 0;
+    for (const ChunkRecord& r : run.ledger) indices += r.chunk.device == d ? r.chunk.size : 0;
+    count(labels_[d], indices);
+  }
 }
 
 std::string Progress::line(std::uint64_t done, std::uint64_t total, double seconds,

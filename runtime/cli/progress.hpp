@@ -10,7 +10,9 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "tessera/observer.hpp"
 
@@ -24,6 +26,10 @@ class Progress : public Observer {
   Progress& operator=(const Progress&) = delete;
 
   void on_chunk(const ChunkEvent& e) override;
+  /// A launch's chunks as `run` gives them (the job runner hands each repetition as it is waited
+  /// for, when the display does not observe the runtime: tasks report their chunks no sooner).
+  /// The runs of one job (from begin() on) share its devices, in the same order.
+  void add(const RunStats& run);
 
   /// A job begins: `total` split indices to run (each step's extent times its repetitions).
   void begin(std::uint64_t total);
@@ -36,6 +42,8 @@ class Progress : public Observer {
                           const std::map<std::string, std::uint64_t>& devices, std::size_t width);
 
  private:
+  /// `indices` more done on the device labelled `label` (mutex_ held).
+  void count(std::string_view label, std::uint64_t indices);
   void draw(bool final);
   void loop();
 
@@ -49,6 +57,7 @@ class Progress : public Observer {
   bool drawn_ = false;
   std::uint64_t done_ = 0;
   std::map<std::string, std::uint64_t> devices_;
+  std::vector<std::string> labels_;  ///< add(): the labels of the job's devices, by index
   std::thread thread_;
 };
 

@@ -280,7 +280,7 @@ int verify(const Runtime& rt, const JobSpec& job, const detail::JobData& data, c
     if (checked.report.interrupted) return exit_ok;
     code = report_findings(job, checked, oclgrind, "--verify");
   }
-  detail::JobRunOptions single{"single", &interrupter};
+  const detail::JobRunOptions single{.scheduler = "single", .interrupt = &interrupter, .keep_runs = false};
   const detail::JobData reference = detail::run_job(rt, job, single);
   if (reference.report.interrupted) return exit_ok;  // nothing to compare
   const bool any_output =
@@ -319,11 +319,15 @@ int run_command(const RunOptions& options) {
   detail::Interrupter interrupter;
   SignalWatcher watcher(interrupter);
   OclgrindLog oclgrind(options.check || options.verify);  // before any device is opened
-  // The progress display, unless --quiet (or nothing runs).
+  // The progress display, unless --quiet (or nothing runs). Checked runs (--check, --verify)
+  // report their chunks as they end: it observes them. Otherwise the job runner hands it each
+  // repetition when it waits for it, when observers would hear of its chunks too, and the tasks
+  // go unobserved (observing a task costs a little of every one).
   const auto progress = options.quiet || options.dry_run ? nullptr : std::make_shared<Progress>();
+  const bool observe_progress = progress && (options.check || options.verify);
   std::vector<std::shared_ptr<Observer>> observers;
   if (trace) observers.push_back(trace);
-  if (progress) observers.push_back(progress);
+  if (observe_progress) observers.push_back(progress);
   Runtimes runtimes(observers);
   // Every job's kernels checked before any job runs; the drivers' own words come after an error.
   {
@@ -338,7 +342,14 @@ int run_command(const RunOptions& options) {
       print_plan(rt, job, options);
       continue;
     }
-    const detail::JobRunOptions run_options{scheduler_of(options), &interrupter, options.check};
+    // The report needs each step's totals only (a checked run keeps its runs for its findings);
+    // spans, only a trace.
+    detail::JobRunOptions run_options{.scheduler = scheduler_of(options),
+                                      .interrupt = &interrupter,
+                                      .check = options.check,
+                                      .keep_runs = false,
+                                      .spans = trace != nullptr};
+    if (progress && !observe_progress) run_options.on_repetition = [&](const RunStats& run) { progress->add(run); };
     info("{}: running{}", job.file, options.check ? " (checked)" : "");
     if (progress) progress->begin(split_indices(job));
     const detail::JobData data = detail::run_job(rt, job, run_options);

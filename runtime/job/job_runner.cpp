@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <deque>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -16,8 +15,10 @@
 #include "job/colormap.hpp"
 #include "job/elements.hpp"
 #include "job/image.hpp"
+#include "job/job_transfers.hpp"
 #include "job/npy.hpp"
 #include "job/number.hpp"
+#include "job/repetitions.hpp"
 #include "job/schedule_from_job.hpp"
 #include "tessera/launch.hpp"
 #include "tessera/source.hpp"
@@ -152,50 +153,21 @@ void check_weights(const JobSpec& job, const std::string& scheduler, const Progr
                               s.weights.size(), devices.size(), fmt::join(labels, ", ")));
 }
 
-// The tasks a job has submitted and not yet waited for, each with where its statistics go. At
-// most `window` wait: beyond, the oldest is waited for (usually long finished), which keeps a
-// long job's memory bounded without making the host wait between tasks it depends on.
-class TaskWindow {
- public:
-  explicit TaskWindow(std::size_t window) : window_(window) {}
-  void add(Submission task, std::size_t step, std::size_t run) {
-    pending_.push_back({std::move(task), step, run});
-    if (pending_.size() > window_) wait_oldest();
-  }
-  void wait_all() {
-    while (!pending_.empty()) wait_oldest();
-  }
-  /// Where the statistics go: report->steps[step].runs[run].
-  JobReport* report = nullptr;
-
- private:
-  struct Pending {
-    Submission task;
-    std::size_t step, run;
-  };
-  void wait_oldest() {
-    Pending p = std::move(pending_.front());
-    pending_.pop_front();
-    report->steps[p.step].runs[p.run] = p.task.wait();
-  }
-  std::size_t window_;
-  std::deque<Pending> pending_;
-};
-
-// One repetition of a step: submitted (statistics filled in when it is waited for), or run
-// through Runtime::check when checking. False when an interrupt came first (nothing submitted).
+// One repetition of a step: submitted (recorded when it is waited for), or run through
+// Runtime::check when checking (recorded at once). False when an interrupt came first (nothing
+// submitted).
 bool submit_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, const JobRunOptions& options,
-                 std::size_t step, JobReport& report, TaskWindow& tasks) {
+                 std::size_t step, RunRecorder& recorder, TaskWindow& tasks) {
   Interrupter* interrupt = options.interrupt;
   if (interrupt != nullptr && interrupt->requested()) return false;
-  std::vector<RunStats>& runs = report.steps[step].runs;
   if (options.check) {
     tasks.wait_all();
-    runs.push_back(rt.check(launch, interrupt != nullptr ? interrupt->token() : std::stop_token{}));
-    return !runs.back().cancelled;
+    RunStats run = rt.check(launch, interrupt != nullptr ? interrupt->token() : std::stop_token{});
+    const bool cancelled = run.cancelled;
+    recorder.record(step, std::move(run));
+    return !cancelled;
   }
-  runs.emplace_back();
-  tasks.add(rt.submit(launch, schedule), step, runs.size() - 1);
+  tasks.add(rt.submit(launch, schedule), step);
   return true;
 }
 
@@ -239,6 +211,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   report.warnings = program.warnings();
   // The buffers live on the devices for the whole job: initialised on the host, loaded where a
   // step first needs them, read back once at the end.
+  const std::vector<TransferBytes> before = rt.transfers();
   std::vector<ArrayBase> arrays;
   for (const BufferSpec& b : job.buffers) {
     try {
@@ -249,8 +222,9 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
                      fmt::format("cannot allocate the {} bytes of buffer '{}': out of host memory", b.bytes(), b.name));
     }
   }
-  TaskWindow tasks(256);
-  tasks.report = &report;
+  // A checked run's findings are read from its runs: it keeps them.
+  RunRecorder recorder(rt, job, report, {options.keep_runs || options.check, options.spans, options.on_repetition});
+  TaskWindow tasks(256, recorder);
   for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
     const StepSpec& step = job.steps[k];
     const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
@@ -260,7 +234,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     for (std::size_t r = 0; r < step.repeat; ++r) {
       if (launches.size() < (step.swap ? 2u : 1u)) launches.push_back(make_launch(job, k, program, &arrays));
       const Launch& launch = launches[step.swap ? r % 2 : 0];
-      if (!at_step(job, k, [&] { return submit_once(rt, launch, schedule, options, k, report, tasks); })) {
+      if (!at_step(job, k, [&] { return submit_once(rt, launch, schedule, options, k, recorder, tasks); })) {
         report.interrupted = true;
         break;
       }
@@ -268,21 +242,11 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     }
   }
   tasks.wait_all();
-  // Steps and repetitions on the host's track: from submission to the end of their tasks.
-  for (std::size_t k = 0; k < report.steps.size(); ++k) {
-    const auto& runs = report.steps[k].runs;
-    if (runs.empty()) continue;
-    std::uint64_t step_end = 0;
-    for (std::size_t r = 0; r < runs.size(); ++r) {
-      step_end = std::max(step_end, runs[r].ended_ns);
-      if (runs.size() > 1) {
-        rt.annotate({fmt::format("steps[{}] repetition {}", k, r), "repetition", runs[r].submitted_ns, runs[r].ended_ns});
-      }
-    }
-    rt.annotate({fmt::format("steps[{}] {}", k, job.steps[k].kernel), "step", runs.front().submitted_ns, step_end});
-  }
+  recorder.annotate_steps();  // the repetitions' spans went with their statistics
   for (ArrayBase& a : arrays) data.buffers.emplace_back(std::move(a));  // each read back once, in place
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A checked run works on host copies of the arrays: nothing of it is the job's own transfers.
+  if (!options.check) report.transfers = recorder.transfers(moved_since(before, rt.transfers()));
   return data;
 }
 

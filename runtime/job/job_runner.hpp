@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,15 @@ struct JobRunOptions {
   /// Every repetition runs through Runtime::check: its findings are in the report's RunStats
   /// (describe_findings phrases them).
   bool check = false;
+  /// Every repetition's RunStats kept in its step's runs (a checked run keeps them always);
+  /// false: only each step's totals, which a long repeat keeps fast and small.
+  bool keep_runs = true;
+  /// Each step's and repetition's span (submission to end) to the runtime's observers
+  /// (Runtime::annotate); false saves formatting them when nothing records spans.
+  bool spans = true;
+  /// Called on the calling thread with each repetition's statistics as it is recorded (in
+  /// submission order; a task's once it is waited for, as observers hear of its chunks).
+  std::function<void(const RunStats&)> on_repetition;
 };
 
 /// Builds `job`'s program on `rt` and checks every step against its kernel's signature (an
