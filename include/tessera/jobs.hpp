@@ -91,7 +91,7 @@ class Job {
 struct RunTotals {
   std::size_t runs = 0;
   std::size_t items = 0;
-  double wall_s = 0;               ///< the runs' wall times summed
+  double wall_s = 0;               ///< the runs' wall times summed (runs that overlap count twice)
   double balance_sum = 0;          ///< RunStats::balance() summed
   std::uint64_t submitted_ns = 0;  ///< the earliest submission (host_clock_ns(), observer.hpp)
   std::uint64_t ended_ns = 0;      ///< the latest end

@@ -641,7 +641,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     part.chunk = placed[p].chunk;
     part.chunk.device = placed[p].device;
     part.estimate_ns = placed[p].estimate_ns;
-    if (observed) part.clock_offset_ns = clock_offset(d);
+    part.clock_offset_ns = clock_offset(d);
     const std::size_t a = part.chunk.offset, b = part.chunk.offset + part.chunk.size;
     EventSet waits = after;
     cl::Kernel& k = kernel(plan, d);

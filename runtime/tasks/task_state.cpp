@@ -134,6 +134,17 @@ RunStats TaskState::wait() {
   return stats();
 }
 
+std::uint64_t TaskState::end_ns() const {
+  std::uint64_t end = 0;
+  for (const Part& p : parts) {
+    const std::uint64_t profiled = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END);
+    if (profiled == 0) return complete_ns.load();
+    const auto at = static_cast<std::int64_t>(profiled) + p.clock_offset_ns;
+    end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
+  }
+  return parts.empty() ? complete_ns.load() : end;
+}
+
 RunStats TaskState::stats() const {
   if (ran_on_host) return *ran_on_host;
   RunStats out;
@@ -142,7 +153,8 @@ RunStats TaskState::stats() const {
     s.zero_copy = zero_copy[d];
     out.devices.push_back(s);
   }
-  const double seconds = static_cast<double>(complete_ns.load() - std::min(complete_ns.load(), submit_ns)) * 1e-9;
+  const std::uint64_t end = end_ns();
+  const double seconds = static_cast<double>(end - std::min(end, submit_ns)) * 1e-9;
   for (const Part& p : parts) {
     ChunkRecord r;
     r.chunk = p.chunk;
@@ -164,21 +176,13 @@ RunStats TaskState::stats() const {
   out.cancelled = cause != nullptr;  // its results, or those it needs, were discarded (settled: fixed)
   out.wall_s = seconds;
   out.submitted_ns = submit_ns;
-  out.ended_ns = complete_ns.load();
+  out.ended_ns = end;
   out.items = global.total();
   return out;
 }
 
 void TaskState::report() noexcept {
   if (observers.empty()) return;
-  // Observers see the task end no sooner than its commands do on the host clock (device clocks
-  // are aligned to it within the calibration's error).
-  std::uint64_t end = complete_ns.load();
-  for (const Part& p : parts) {
-    const auto at = static_cast<std::int64_t>(profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END)) + p.clock_offset_ns;
-    end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
-  }
-  complete_ns.store(end);
   try {
     for (const Part& p : parts) {
       ChunkEvent e;
@@ -197,7 +201,7 @@ void TaskState::report() noexcept {
     }
     const RunStats stats = this->stats();
     const bool failed_itself = cause && !cause->cancelled();  // failed: no statistics
-    const LaunchEvent done{number, kernel, global, submit_ns, complete_ns.load(), failed_itself ? nullptr : &stats,
+    const LaunchEvent done{number, kernel, global, submit_ns, stats.ended_ns, failed_itself ? nullptr : &stats,
                            depends_on};
     for (const auto& o : observers) notify(*o, [&](Observer& x) { x.on_launch(done); });
   } catch (...) {  // a report lost to a failed allocation changes no result

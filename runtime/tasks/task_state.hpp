@@ -31,7 +31,7 @@ struct TaskState {
     QueueEvent kernel_event;
     std::uint64_t estimate_ns = 0;  ///< what placement expected it to take
     TransferBytes moved;           ///< what its transfers moved
-    /// Observed tasks only: the copies that brought its inputs, and the offset from its device's
+    /// Observed tasks only: the copies that brought its inputs. And the offset from its device's
     /// profiling clock to the host clock.
     struct Copy {
       cl::Event event;
@@ -119,6 +119,9 @@ struct TaskState {
   RunStats wait();
   /// What it measured (once it has ended).
   RunStats stats() const;
+  /// When it ended on the host clock: its last kernel's profiled end, aligned by its device's
+  /// clock offset (when the host counted it, if the driver has no profiling times).
+  std::uint64_t end_ns() const;
 
  private:
   /// Observed tasks, once settled: every chunk with its commands, then its end (failed: without
