@@ -418,19 +418,19 @@ std::vector<std::shared_ptr<ArrayState>> TaskEngine::task_arrays(const LaunchPla
   std::vector<std::shared_ptr<ArrayState>> out;
   for (const BufferPlan& bp : plan.buffers) {
     const ArrayBase& array = bp.buffer.array();
-    const std::string where = fmt::format("kernel '{}' argument {}", plan.kernel, bp.arg);
-    if (!array) invalid(where + ": a host array in a launch over arrays; give every buffer as a tessera::Array");
+    const auto refuse = [&](std::string_view why) {
+      invalid(fmt::format("kernel '{}' argument {}: {}", plan.kernel, bp.arg, why));
+    };
+    if (!array) refuse("a host array in a launch over arrays; give every buffer as a tessera::Array");
     const auto& state = Internals::state(array);
-    if (state->owner_id != this) invalid(where + ": the array belongs to another runtime");
+    if (state->owner_id != this) refuse("the array belongs to another runtime");
     for (std::size_t k = 0; k < out.size(); ++k) {
       if (out[k] == state && (bp.writes() || plan.buffers[k].writes())) {
-        invalid(fmt::format("{}: the array is also argument {}, and one of them is written",
-                            where, plan.buffers[k].arg));
+        refuse(fmt::format("the array is also argument {}, and one of them is written", plan.buffers[k].arg));
       }
     }
     if (bp.buffer.role() == BufferArg::Role::halo && bp.writes()) {
-      invalid(where + ": an array with a halo is read-only (its neighbours' chunks write its halo); use "
-                      "two arrays and swap them");
+      refuse("an array with a halo is read-only (its neighbours' chunks write its halo); use two arrays and swap them");
     }
     out.push_back(state);
   }
