@@ -135,12 +135,16 @@ RunStats TaskState::wait() {
 }
 
 std::uint64_t TaskState::end_ns() const {
-  std::uint64_t end = 0;
+  // Each part's time from its enqueueing to its end, on its own device's clock (no error of the
+  // offset between clocks enters), after the submission; and no sooner than its commands end
+  // as observers see them (aligned by that offset).
+  std::uint64_t end = submit_ns;
   for (const Part& p : parts) {
-    const std::uint64_t profiled = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END);
-    if (profiled == 0) return complete_ns.load();
-    const auto at = static_cast<std::int64_t>(profiled) + p.clock_offset_ns;
-    end = std::max(end, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
+    const std::uint64_t queued = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_QUEUED);
+    const std::uint64_t ended = profiling_ns(p.kernel_event.event, CL_PROFILING_COMMAND_END);
+    if (queued == 0 || ended < queued) return complete_ns.load();
+    const auto aligned = static_cast<std::int64_t>(ended) + p.clock_offset_ns;
+    end = std::max({end, submit_ns + (ended - queued), static_cast<std::uint64_t>(std::max<std::int64_t>(aligned, 0))});
   }
   return parts.empty() ? complete_ns.load() : end;
 }

@@ -119,8 +119,9 @@ struct TaskState {
   RunStats wait();
   /// What it measured (once it has ended).
   RunStats stats() const;
-  /// When it ended on the host clock: its last kernel's profiled end, aligned by its device's
-  /// clock offset (when the host counted it, if the driver has no profiling times).
+  /// When it ended on the host clock: its submission plus the longest time a part's kernel took
+  /// from its enqueueing to its end, or later if its kernels' ends aligned to the host clock are
+  /// (when the host counted it, without profiling times).
   std::uint64_t end_ns() const;
 
  private:
