@@ -133,7 +133,7 @@ void Worker::State::consume(std::stop_token stop) {
   ReconnectDelay delay;
   bool connected = false;
   bool can_block = true;
-  auto last_complaint = steady_clock::time_point::min();
+  std::optional<steady_clock::time_point> last_complaint;
   const std::stop_callback wake(stop, [this] { changed.notify_all(); });
   while (!stop.stop_requested()) {
     {
@@ -171,7 +171,7 @@ void Worker::State::consume(std::stop_token stop) {
       dispatch(redis, *taken);
     } catch (const BrokerUnavailable& e) {
       const auto now = steady_clock::now();
-      if (connected || now - last_complaint > std::chrono::seconds(30)) {
+      if (connected || !last_complaint || now - *last_complaint > std::chrono::seconds(30)) {
         say("{}; {}", e.what(), connected ? "reconnecting with back-off" : "trying again with back-off");
         last_complaint = now;
       }
