@@ -9,6 +9,7 @@
 #include "common/read_file.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
+#include "job/npy.hpp"
 #include "worker/base64.hpp"
 
 namespace tessera::cli {
@@ -73,6 +74,50 @@ detail::JobSpec load_job(const TaskRequest& r, const TaskFolder& folder, const J
   return spec;
 }
 
+// The bytes of buffer `index`'s output, made in memory (.npy, .bin), or nothing (images).
+std::optional<std::string> output_in_memory(const detail::BufferSpec& b, const detail::HostArray& a) {
+  const std::span<const unsigned char> bytes(a.data(), b.bytes());
+  switch (b.output->format) {
+    case detail::OutputFormat::npy: {
+      const std::vector<unsigned char> file = detail::encode_npy(b.type, b.shape, bytes);
+      return std::string(file.begin(), file.end());
+    }
+    case detail::OutputFormat::bin:
+      return std::string(bytes.begin(), bytes.end());
+    default:
+      return std::nullopt;
+  }
+}
+
+// Every output of the job into `outputs` (name relative to the job's folder -> base64) and
+// `names`. A job given by path writes its outputs in place too; a job given as text has them
+// made in memory when it can (its folder is removed after it: writing there would only cost a
+// flush to disk). A failure when they exceed `limit` bytes in base64.
+std::optional<TaskOutcome> collect_outputs(const detail::JobSpec& spec, const detail::JobData& data, bool in_place,
+                                           std::size_t limit, nlohmann::json& outputs, std::vector<fs::path>& names) {
+  bool written = false;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < spec.buffers.size(); ++i) {
+    const detail::BufferSpec& b = spec.buffers[i];
+    if (!b.output) continue;
+    const std::string name = b.output->path.lexically_relative(spec.folder).generic_string();
+    std::optional<std::string> bytes = in_place ? std::nullopt : output_in_memory(b, data.buffers[i]);
+    if (!bytes) {
+      if (!written) detail::write_outputs(spec, data);
+      written = true;
+      detail::FileText file = detail::read_regular_file(b.output->target, limit);
+      if (!file.bytes) return failed("ResultTooLarge", fmt::format("output '{}': {}", name, file.why), false);
+      bytes = std::move(file.bytes);
+    }
+    std::string encoded = detail::base64_encode(*bytes);
+    total += encoded.size();
+    if (total > limit) return failed("ResultTooLarge", fmt::format("the outputs exceed {} bytes in base64", limit), false);
+    outputs[name] = std::move(encoded);
+    names.emplace_back(name);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 JobTask::JobTask(const Runtime& runtime, JobTaskSettings settings) : runtime_(&runtime), settings_(std::move(settings)) {}
@@ -91,22 +136,10 @@ TaskOutcome JobTask::operator()(const detail::TaskMessage& message) const {
     for (const CheckResult& c : checks) {
       if (!c.passed) return failed("CheckFailed", fmt::format("check of buffer '{}' failed: {}", c.buffer, c.message), false);
     }
-    detail::write_outputs(spec, data);
     nlohmann::json outputs = nlohmann::json::object();
     std::vector<fs::path> names;
-    std::size_t total = 0;
-    for (const auto& b : spec.buffers) {
-      if (!b.output) continue;
-      const std::string name = b.output->path.lexically_relative(spec.folder).generic_string();
-      const detail::FileText file = detail::read_regular_file(b.output->target, settings_.max_result_bytes);
-      if (!file.bytes) return failed("ResultTooLarge", fmt::format("output '{}': {}", name, file.why), false);
-      std::string encoded = detail::base64_encode(*file.bytes);
-      total += encoded.size();
-      if (total > settings_.max_result_bytes) {
-        return failed("ResultTooLarge", fmt::format("the outputs exceed {} bytes in base64", settings_.max_result_bytes), false);
-      }
-      outputs[name] = std::move(encoded);
-      names.emplace_back(name);
+    if (const auto failure = collect_outputs(spec, data, !request.job_path.empty(), settings_.max_result_bytes, outputs, names)) {
+      return *failure;
     }
     return {nlohmann::json{{"outputs", std::move(outputs)}, {"report", report_json(data.report, checks, names)}}, {}, false};
   } catch (const Error& e) {
