@@ -36,6 +36,13 @@ using tessera::test::RunningProcess;
 const std::string client_script = TESSERA_TEST_SOURCE_DIR "/worker/celery_client.py";
 const fs::path worker_files = TESSERA_TEST_SOURCE_DIR "/worker";
 constexpr int spin_iters = 40000000;  // about 2.5 s on one PoCL device
+// The issue's 100 tasks in the release build; sanitized builds, whose host code runs 10 to 50
+// times slower, check the same paths with fewer.
+#ifdef TESSERA_TEST_SANITIZED
+constexpr int many = 20;
+#else
+constexpr int many = 100;
+#endif
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -167,18 +174,19 @@ void check_nothing_unacknowledged(Broker& broker) {
 }  // namespace
 
 TEST_CASE("100 tasks from a Celery client across two workers: every result right, each stored once") {
+  const std::string count = std::to_string(many);
   Broker broker;
   Worker a(broker.url(), {"--concurrency", "2"});
   Worker b(broker.url(), {"--concurrency", "2"});
   a.wait_for("connected to");
   b.wait_for("connected to");
-  RunningProcess listener = start_client(broker.url(), {"listen", "100", "60"});
+  RunningProcess listener = start_client(broker.url(), {"listen", count, "60"});
   REQUIRE(eventually([&] { return listener.err_so_far().find("listening") != std::string::npos; }, 20));
-  run_saxpy(broker.url(), 100);
+  run_saxpy(broker.url(), many);
   const json states = finish_client(listener);
-  CHECK(states.size() == 100);
+  CHECK(states.size() == many);
   for (const auto& [id, list] : states.items()) CHECK_MESSAGE(list == json::array({"SUCCESS"}), id);
-  CHECK(count_of(a.log(), "succeeded") + count_of(b.log(), "succeeded") == 100);
+  CHECK(count_of(a.log(), "succeeded") + count_of(b.log(), "succeeded") == many);
   CHECK(count_of(a.log(), "succeeded") > 0);
   CHECK(count_of(b.log(), "succeeded") > 0);
   check_nothing_unacknowledged(broker);
@@ -191,7 +199,7 @@ TEST_CASE("100 tasks from a Celery client across two workers: every result right
 
 TEST_CASE("a worker killed in the middle of a task: its task goes to another worker after the visibility timeout") {
   Broker broker;
-  RunningProcess listener = start_client(broker.url(), {"listen", "100", "90"});
+  RunningProcess listener = start_client(broker.url(), {"listen", std::to_string(many), "90"});
   REQUIRE(eventually([&] { return listener.err_so_far().find("listening") != std::string::npos; }, 20));
   Worker a(broker.url(), {"--visibility-timeout", "1"});
   a.wait_for("connected to");
@@ -201,20 +209,20 @@ TEST_CASE("a worker killed in the middle of a task: its task goes to another wor
   b.wait_for("connected to");
   tessera::test::TempDir dir;
   const std::string ids = (dir / "ids").string();
-  client(broker.url(), {"send-saxpy", "99", ids});
+  client(broker.url(), {"send-saxpy", std::to_string(many - 1), ids});
   // a holds the slow task (concurrency 1): it is recorded as unacknowledged, and not done.
   CHECK(broker.integer({"HLEN", "unacked"}) >= 1);
   REQUIRE(a.log().find("task " + spin + " succeeded") == std::string::npos);
   a.signal(SIGKILL);
   CHECK(a.wait().signal == SIGKILL);
   const json got = client(broker.url(), {"get-saxpy", ids, "60"});
-  CHECK(got["ok"] == 99);
+  CHECK(got["ok"] == many - 1);
   const json spun = client(broker.url(), {"get", spin, "60"});
   CHECK(spun[spin]["status"] == "SUCCESS");
   b.wait_for("restored 1 message(s)");
   b.wait_for("task " + spin + " received: tessera.run, redelivered");
   const json states = finish_client(listener);
-  CHECK(states.size() == 100);
+  CHECK(states.size() == many);
   for (const auto& [id, list] : states.items()) CHECK_MESSAGE(list == json::array({"SUCCESS"}), id);
   check_nothing_unacknowledged(broker);
 }
@@ -250,14 +258,14 @@ TEST_CASE("the broker restarts in the middle of a run: the worker reconnects and
   a.wait_for("connected to");
   tessera::test::TempDir dir;
   const std::string ids = (dir / "ids").string();
-  client(broker.url(), {"send-saxpy", "40", ids});
+  client(broker.url(), {"send-saxpy", std::to_string(many * 2 / 5), ids});
   a.wait_for("succeeded", 5);
   broker.stop();
   a.wait_for("connection lost");
   broker.start();
   a.wait_for("connected to", 2);
   const json got = client(broker.url(), {"get-saxpy", ids, "60"});
-  CHECK(got["ok"] == 40);
+  CHECK(got["ok"] == many * 2 / 5);
   run_saxpy(broker.url(), 5);
   check_nothing_unacknowledged(broker);
   CHECK(a.running());
