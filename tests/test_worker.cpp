@@ -205,16 +205,17 @@ TEST_CASE("a worker killed in the middle of a task: its task goes to another wor
   a.wait_for("connected to");
   const std::string spin = client(broker.url(), {"send-spin", std::to_string(spin_iters)})["id"];
   a.wait_for("task " + spin + " received");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // a runs the slow task (concurrency 1), recorded as unacknowledged, and has not finished it.
+  CHECK(broker.integer({"HLEN", "unacked"}) == 1);
+  REQUIRE(a.log().find("task " + spin + " succeeded") == std::string::npos);
+  a.signal(SIGKILL);
+  CHECK(a.wait().signal == SIGKILL);
   Worker b(broker.url(), {"--visibility-timeout", "1", "--concurrency", "2"});
   b.wait_for("connected to");
   tessera::test::TempDir dir;
   const std::string ids = (dir / "ids").string();
   client(broker.url(), {"send-saxpy", std::to_string(many - 1), ids});
-  // a holds the slow task (concurrency 1): it is recorded as unacknowledged, and not done.
-  CHECK(broker.integer({"HLEN", "unacked"}) >= 1);
-  REQUIRE(a.log().find("task " + spin + " succeeded") == std::string::npos);
-  a.signal(SIGKILL);
-  CHECK(a.wait().signal == SIGKILL);
   const json got = client(broker.url(), {"get-saxpy", ids, "60"});
   CHECK(got["ok"] == many - 1);
   const json spun = client(broker.url(), {"get", spin, "60"});
