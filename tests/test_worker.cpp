@@ -289,6 +289,9 @@ TEST_CASE("bad messages: a FAILURE where the task id is known, a log line, and t
   tessera::test::run_process(TESSERA_PYTHON3, {"-c", fmt::format("import struct; open('{}', 'wb').write(b'\\x93NUMPY\\x01\\x00v\\x00' + "
                                                                  "(\"{{'descr': '<f4', 'fortran_order': False, 'shape': (4096,), }}\".ljust(117) + '\\n').encode() + struct.pack('<4096f', *range(4096)))",
                                                                  (outside / "x.npy").string())});
+  fs::create_directories(root / "jobs");
+  fs::copy_file(worker_files / "saxpy.toml", root / "jobs/saxpy.toml");
+  fs::copy_file(worker_files / "k.cl", root / "jobs/k.cl");
   Worker a(broker.url(), {"--max-message-bytes", "65536", "--data-root", root.path().string()});
   a.wait_for("connected to");
 
@@ -334,6 +337,10 @@ TEST_CASE("bad messages: a FAILURE where the task id is known, a log line, and t
     CHECK_MESSAGE(out[name]["exc_type"] == type, name);
   }
   CHECK(out["still serving"]["status"] == "SUCCESS");
+  // A job given by path under --data-root runs in place: its output is written there too.
+  CHECK(out["job by path"]["status"] == "SUCCESS");
+  CHECK(out["job by path"]["result"]["outputs"].contains("out/y.npy"));
+  CHECK(fs::file_size(root / "jobs/out/y.npy") == 128 + 128 * 4);
   CHECK(out["input outside the folder"]["message"].get<std::string>().find("is outside the task's folder") !=
         std::string::npos);
   CHECK(out["too large"]["message"].get<std::string>().find("more than the limit of 65536 bytes") != std::string::npos);

@@ -156,6 +156,7 @@ def bad_tasks(app, outside_dir):
         "kernel error": app.send_task("tessera.run", args=[job], kwargs={"files": {"k.cl": "kernel void saxpy(x) {"}}),
     }
     out = {name: outcome(r, 30) for name, r in cases.items()}
+    out["job by path"] = outcome(app.send_task("tessera.run", args=["jobs/saxpy.toml"], kwargs={"set": {"n": 128}}), 30)
     out["still serving"] = outcome(
         app.send_task("tessera.run", args=[job], kwargs={"set": {"n": 256}, "files": {"k.cl": kernel}}), 30)
     return out
