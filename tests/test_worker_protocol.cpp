@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuzz/celery_message_contract.hpp"
+#include "support/fuzz_corpus.hpp"
 #include "worker/base64.hpp"
 #include "worker/broker_url.hpp"
 #include "worker/celery_message.hpp"
@@ -140,4 +142,10 @@ TEST_CASE("result documents are Celery's") {
   CHECK(expired_state("t")["status"] == "REVOKED");
   CHECK(task_state_key("t") == "celery-task-meta-t");
   CHECK(json_text("\xff") == "\"\xef\xbf\xbd\"");
+}
+
+TEST_CASE("the message fuzzer's corpus keeps the reading contract") {
+  const auto corpus = tessera::test::fuzz_corpus("celery_message");
+  CHECK(corpus.size() >= 9);
+  for (const auto& [name, input] : corpus) CHECK_MESSAGE(tessera::fuzz::celery_message_contract_broken(input) == "", name);
 }

@@ -126,7 +126,7 @@ ParsedMessage parse_task_message(std::string_view raw) {
     return rejected;
   }
   if (const json* retries = member(*headers, "retries"); retries != nullptr && !retries->is_null()) {
-    if (!retries->is_number_integer() || retries->get<std::int64_t>() < 0) {
+    if (!retries->is_number_integer() || retries->get<std::int64_t>() < 0 || retries->get<std::int64_t>() > 1000000) {
       rejected.reason = "headers.retries is not a count";
       return rejected;
     }
