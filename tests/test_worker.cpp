@@ -185,7 +185,7 @@ TEST_CASE("100 tasks from a Celery client across two workers: every result right
   run_saxpy(broker.url(), many);
   const json states = finish_client(listener);
   CHECK(states.size() == many);
-  for (const auto& [id, list] : states.items()) CHECK_MESSAGE(list == json::array({"SUCCESS"}), id);
+  for (const auto& state : states.items()) CHECK_MESSAGE(state.value() == json::array({"SUCCESS"}), state.key());
   CHECK(count_of(a.log(), "succeeded") + count_of(b.log(), "succeeded") == many);
   CHECK(count_of(a.log(), "succeeded") > 0);
   CHECK(count_of(b.log(), "succeeded") > 0);
@@ -224,7 +224,7 @@ TEST_CASE("a worker killed in the middle of a task: its task goes to another wor
   b.wait_for("task " + spin + " received: tessera.run, redelivered");
   const json states = finish_client(listener);
   CHECK(states.size() == many);
-  for (const auto& [id, list] : states.items()) CHECK_MESSAGE(list == json::array({"SUCCESS"}), id);
+  for (const auto& state : states.items()) CHECK_MESSAGE(state.value() == json::array({"SUCCESS"}), state.key());
   check_nothing_unacknowledged(broker);
 }
 
@@ -332,9 +332,10 @@ TEST_CASE("bad messages: a FAILURE where the task id is known, a log line, and t
       {"include outside the folder", "JobError"}, {"job path outside", "InvalidTask"},
       {"too large", "MessageError"},              {"bad base64", "InvalidTask"},
       {"kernel error", "BuildError"}};
-  for (const auto& [name, type] : expected) {
+  for (const auto& name_type : expected) {
+    const std::string& name = name_type.first;
     CHECK_MESSAGE(out[name]["status"] == "FAILURE", name);
-    CHECK_MESSAGE(out[name]["exc_type"] == type, name);
+    CHECK_MESSAGE(out[name]["exc_type"] == name_type.second, name);
   }
   CHECK(out["still serving"]["status"] == "SUCCESS");
   // A job given by path under --data-root runs in place: its output is written there too.

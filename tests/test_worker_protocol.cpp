@@ -147,5 +147,7 @@ TEST_CASE("result documents are Celery's") {
 TEST_CASE("the message fuzzer's corpus keeps the reading contract") {
   const auto corpus = tessera::test::fuzz_corpus("celery_message");
   CHECK(corpus.size() >= 9);
-  for (const auto& [name, input] : corpus) CHECK_MESSAGE(tessera::fuzz::celery_message_contract_broken(input) == "", name);
+  for (const auto& entry : corpus) {
+    CHECK_MESSAGE(tessera::fuzz::celery_message_contract_broken(entry.second) == "", entry.first);
+  }
 }
