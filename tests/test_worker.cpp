@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/fixture.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "worker/base64.hpp"
@@ -112,10 +113,18 @@ class Broker {
   tessera::detail::RedisConnection redis_{tessera::detail::parse_broker_url(url())};
 };
 
+// The program binary cache of this test's workers: a folder of their own, so that other tests
+// of the same device set (which clear, fill and corrupt theirs) never meet them.
+std::string worker_cache_dir() {
+  static const tessera::test::TempDir& dir = tessera::test::shared_fixture<tessera::test::TempDir>();
+  return (dir / "cache").string();
+}
+
 // A `tessera worker` process.
 class Worker {
  public:
   Worker(const std::string& url, std::vector<std::string> options = {}, std::vector<std::string> env = {}) {
+    env.push_back("TESSERA_CACHE_DIR=" + worker_cache_dir());
     std::vector<std::string> args{"worker", "--broker", url};
     args.insert(args.end(), options.begin(), options.end());
     process_.emplace(tessera::test::start_process(TESSERA_CLI_PATH, args, env));
