@@ -11,8 +11,13 @@ packages=(
   ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers pocl-opencl-icd oclgrind clinfo
   # libraries
   libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libpng-dev
+  # tessera worker / submit: the Redis client library
+  libhiredis-dev
   # tests
   doctest-dev
+  # the worker's tests: a Redis broker and a real Celery client; the benchmark's Celery-side
+  # worker runs its kernel through PyOpenCL
+  redis-server python3-celery python3-redis python3-pyopencl
   # the timeline test: xmllint checks the SVG, rsvg-convert renders it
   libxml2-utils librsvg2-bin
   # sanitizer runtimes for the clang presets and fuzzers

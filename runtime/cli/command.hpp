@@ -3,6 +3,7 @@
 // cli/command_line.cpp, the only source that sees CLI11) and what each does. Each returns the
 // exit code; errors are thrown to main's single handler.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,37 @@ struct RunOptions : ValidateOptions {
   bool verify = false;
 };
 int run_command(const RunOptions& options);
+
+/// tessera worker --broker URL [--queue Q] [--concurrency N] [--data-root DIR] [--scratch DIR]
+/// [--visibility-timeout S] [--max-retries N] [--max-message-bytes N] [--hostname NAME]
+/// [device options]
+struct WorkerCommandOptions {
+  RuntimeOptions runtime;
+  std::string broker;
+  std::string queue = "celery";
+  unsigned concurrency = 1;
+  std::string data_root;  ///< jobs given by path are read here; empty: none
+  std::string scratch;    ///< task folders go here; empty: a folder of the worker's own in $TMPDIR
+  double visibility_timeout = 3600;
+  unsigned max_retries = 3;
+  std::size_t max_message_bytes = std::size_t{64} << 20;
+  std::string hostname;
+};
+int worker_command(const WorkerCommandOptions& options);
+
+/// tessera submit JOB.toml --broker URL [--queue Q] [--set NAME=INT]... [--wait] [--timeout S]
+/// [--quiet]
+struct SubmitOptions {
+  RuntimeOptions runtime;  ///< unused: the workers' devices run the job
+  std::string job;
+  std::string broker;
+  std::string queue = "celery";
+  Job::Params sets;
+  bool wait = false;
+  double timeout = 0;  ///< seconds --wait waits at most; 0: no limit
+  bool quiet = false;
+};
+int submit_command(const SubmitOptions& options);
 
 /// Prints the runtime's warnings through the log.
 void report_warnings(const Runtime& runtime);

@@ -55,10 +55,10 @@ std::pair<std::string, std::int64_t> param_override(const std::string& set) {
 // it, those options are what the command line asks for.
 template <typename Options, typename Declare>
 void add_command(CLI::App& app, std::optional<CommandLine>& parsed, const char* name,
-                 const char* description, Options& options, Declare declare) {
+                 const char* description, Options& options, Declare declare, bool device_options = true) {
   CLI::App* sub = app.add_subcommand(name, description);
   declare(*sub, options);
-  add_device_options(*sub, options.runtime);
+  if (device_options) add_device_options(*sub, options.runtime);
   sub->callback([&parsed, &options] { parsed.emplace(std::in_place_type<Options>, options); });
 }
 
@@ -73,21 +73,65 @@ void declare_build(CLI::App& c, BuildOptions& o) {
   c.add_flag("--json", o.json, "Print JSON instead of text");
 }
 
-void declare_validate(CLI::App& c, ValidateOptions& o) {
-  c.add_option("jobs", o.jobs, "Job files")->required()->type_name("JOB.toml");
-  // One value per --set, so that job files after it stay job files.
+// --set NAME=INT, into `sets`: one value per --set, so that job files after it stay job files.
+void declare_sets(CLI::App& c, Job::Params& sets) {
   c.add_option_function<std::vector<std::string>>(
        "--set",
-       [&o](const std::vector<std::string>& sets) {
-         for (const std::string& set : sets) {
+       [&sets](const std::vector<std::string>& values) {
+         for (const std::string& set : values) {
            auto [name, value] = param_override(set);
-           o.sets.insert_or_assign(std::move(name), value);
+           sets.insert_or_assign(std::move(name), value);
          }
        },
        "Override a [params] entry: --set n=4096")
       ->type_name("NAME=INT")
       ->allow_extra_args(false);
+}
+
+void declare_validate(CLI::App& c, ValidateOptions& o) {
+  c.add_option("jobs", o.jobs, "Job files")->required()->type_name("JOB.toml");
+  declare_sets(c, o.sets);
   c.add_flag("--quiet", o.quiet, "Print only errors");
+}
+
+void declare_broker(CLI::App& c, std::string& broker, std::string& queue) {
+  c.add_option("--broker", broker, "The Celery broker: redis://[:PASSWORD@]HOST[:PORT][/DB]")
+      ->required()
+      ->type_name("URL");
+  c.add_option("--queue", queue, "The queue (default: celery, Celery's default)")->type_name("Q");
+}
+
+void declare_worker(CLI::App& c, WorkerCommandOptions& o) {
+  declare_broker(c, o.broker, o.queue);
+  c.add_option("--concurrency", o.concurrency, "Jobs run at once, sharing the devices (default 1)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 256u));
+  c.add_option("--data-root", o.data_root, "The folder jobs given by path are read from (and write to)")
+      ->type_name("DIR");
+  c.add_option("--scratch", o.scratch, "Where each task's private folder is made (default: under $TMPDIR)")
+      ->type_name("DIR");
+  c.add_option("--visibility-timeout", o.visibility_timeout,
+               "Seconds a task may stay unacknowledged before another worker gets it (default 3600, as kombu)")
+      ->type_name("S")
+      ->check(CLI::Range(0.1, 1e7));
+  c.add_option("--max-retries", o.max_retries, "Attempts after a device failure (default 3)")
+      ->type_name("N")
+      ->check(CLI::Range(0u, 1000u));
+  c.add_option("--max-message-bytes", o.max_message_bytes, "Larger messages are refused (default 64 MiB)")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  c.add_option("--hostname", o.hostname, "The worker's name in events (default: tessera.PID@HOST)")->type_name("NAME");
+}
+
+void declare_submit(CLI::App& c, SubmitOptions& o) {
+  c.add_option("job", o.job, "Job file")->required()->type_name("JOB.toml");
+  declare_broker(c, o.broker, o.queue);
+  declare_sets(c, o.sets);
+  c.add_flag("--wait", o.wait, "Wait for the result and write the outputs");
+  c.add_option("--timeout", o.timeout, "Seconds --wait waits at most (default: no limit)")
+      ->type_name("S")
+      ->check(CLI::Range(0.0, 1e7));
+  c.add_flag("--quiet", o.quiet, "Print only the task id and errors");
 }
 
 void declare_run(CLI::App& c, RunOptions& o) {
@@ -123,6 +167,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   BuildOptions build;
   RunOptions run;
   ValidateOptions validate;
+  WorkerCommandOptions worker;
+  SubmitOptions submit;
   std::optional<CommandLine> parsed;
 
   CLI::App app{"Tessera: one OpenCL kernel launch across every device of the machine", "tessera"};
@@ -141,6 +187,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       app, parsed, "validate",
       "Check TOML job files and their kernels' signatures (builds the programs, runs nothing)",
       validate, declare_validate);
+  add_command(app, parsed, "worker",
+              "Serve tessera.run tasks from a Celery broker (Redis) on the selected devices", worker,
+              declare_worker);
+  add_command(app, parsed, "submit", "Send a job to tessera workers as a Celery task", submit, declare_submit,
+              false);
 
   if (!args.empty() && !args[0].starts_with('-') && !has_subcommand(app, args[0])) {
     throw UsageError(fmt::format("unknown command '{}'", args[0]));

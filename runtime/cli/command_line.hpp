@@ -24,7 +24,8 @@ struct Answer {
   std::string text;
 };
 
-using CommandLine = std::variant<Answer, DevicesOptions, BuildOptions, RunOptions, ValidateOptions>;
+using CommandLine = std::variant<Answer, DevicesOptions, BuildOptions, RunOptions, ValidateOptions, WorkerCommandOptions,
+                                 SubmitOptions>;
 
 /// Parses `args`, the arguments after the program's name. Throws UsageError, and nothing else
 /// but std::bad_alloc.

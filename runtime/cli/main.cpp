@@ -6,14 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "cli/command.hpp"
 #include "cli/command_line.hpp"
+#include "cli/error_line.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/held_stderr.hpp"
 #include "cli/log.hpp"
@@ -22,35 +21,11 @@
 
 namespace {
 
-// The first compiler error in `log` as "FILE:LINE:COL: MESSAGE", if there is one. Drivers write
-// either "FILE:L:C: error: MESSAGE" (clang; "fatal error" when it stops at once) or
-// "error: FILE:L:C: MESSAGE" (PoCL).
-std::optional<std::string> first_diagnostic(const std::string& log) {
-  std::istringstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    for (const std::string kind : {"error: ", "fatal error: "}) {
-      if (line.rfind(kind, 0) == 0) return line.substr(kind.size());
-      if (const auto at = line.find(": " + kind); at != std::string::npos) {
-        return line.substr(0, at) + ": " + line.substr(at + 2 + kind.size());
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-// The first compiler error of any device's log.
-std::optional<std::string> first_diagnostic(const tessera::BuildError& build) {
-  for (const auto& entry : build.logs()) {
-    if (auto diagnostic = first_diagnostic(entry.log)) return diagnostic;
-  }
-  return std::nullopt;
-}
-
 int report_failure(const tessera::Error& e) {
   const auto* build = dynamic_cast<const tessera::BuildError*>(&e);
-  const auto diagnostic = build != nullptr ? first_diagnostic(*build) : std::nullopt;
-  if (diagnostic) {
-    fmt::print(stderr, "error: {}\n{}\n", *diagnostic, e.what());
+  const std::string line = tessera::cli::error_line(e);
+  if (line != e.what()) {
+    fmt::print(stderr, "error: {}\n{}\n", line, e.what());
   } else {
     fmt::print(stderr, "error: {}\n", e.what());
   }
@@ -91,6 +66,8 @@ struct Execute {
   int operator()(const tessera::cli::ValidateOptions& o) const {
     return tessera::cli::validate_command(o);
   }
+  int operator()(const tessera::cli::WorkerCommandOptions& o) const { return tessera::cli::worker_command(o); }
+  int operator()(const tessera::cli::SubmitOptions& o) const { return tessera::cli::submit_command(o); }
 };
 
 }  // namespace

@@ -53,6 +53,14 @@ inline std::string command_line_contract_broken(const std::vector<std::string>& 
           if constexpr (std::is_base_of_v<cli::ValidateOptions, Command>) {
             if (command.jobs.empty()) return "no job file";
           }
+          if constexpr (std::is_same_v<Command, cli::WorkerCommandOptions>) {
+            if (command.broker.empty()) return "a worker without a broker";
+            if (command.concurrency < 1 || command.concurrency > 256) return "--concurrency out of 1 to 256";
+            if (!(command.visibility_timeout >= 0.1)) return "--visibility-timeout below 0.1 s";
+          }
+          if constexpr (std::is_same_v<Command, cli::SubmitOptions>) {
+            if (command.job.empty() || command.broker.empty()) return "a submit without its job or broker";
+          }
           if constexpr (std::is_same_v<Command, cli::RunOptions>) {
             const auto& names = detail::scheduler_names();
             if (!command.scheduler.empty() &&

@@ -13,7 +13,7 @@ set -euo pipefail
 build=$(cd "${1:?usage: tests/fuzz/run.sh BUILD_DIR}" && pwd)
 source "$(dirname "$0")/fuzz_target.sh"
 # name:seed:runs, the runs chosen for 2 to 3 minutes in all on a 2-core machine.
-targets="job:1:1200000 npy:2:3000000 expression:3:1000000 command_line:4:100000"
+targets="job:1:1200000 npy:2:3000000 expression:3:1000000 command_line:4:100000 celery_message:5:200000"
 no_aslr=(setarch "$(uname -m)" -R)
 
 gate="$build/fuzz-gate"

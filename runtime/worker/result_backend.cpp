@@ -1,0 +1,72 @@
+#include "worker/result_backend.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace tessera::detail {
+namespace {
+
+using nlohmann::json;
+
+// Now, as Python's datetime.utcnow().isoformat() writes it.
+std::string utc_now_iso() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}", tm, micros);
+}
+
+json state_document(const std::string& task_id, const char* status, json result, json traceback) {
+  return {{"status", status},        {"result", std::move(result)},    {"traceback", std::move(traceback)},
+          {"children", json::array()}, {"date_done", utc_now_iso()}, {"task_id", task_id}};
+}
+
+json exception_of(const TaskFailure& f) {
+  return {{"exc_type", f.exc_type}, {"exc_message", json::array({f.message})}, {"exc_module", f.exc_module}};
+}
+
+// KEYS[1] the state key; ARGV[1] the document, ARGV[2] seconds to keep it. Keeps a SUCCESS.
+constexpr const char* store_script = R"lua(
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, doc = pcall(cjson.decode, current)
+  if ok and type(doc) == 'table' and doc['status'] == 'SUCCESS' then return 0 end
+end
+redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PUBLISH', KEYS[1], ARGV[1])
+return 1
+)lua";
+
+}  // namespace
+
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string task_state_key(const std::string& task_id) { return "celery-task-meta-" + task_id; }
+
+json success_state(const std::string& task_id, json result) {
+  return state_document(task_id, "SUCCESS", std::move(result), nullptr);
+}
+
+json failure_state(const std::string& task_id, const TaskFailure& failure) {
+  return state_document(task_id, "FAILURE", exception_of(failure),
+                        failure.traceback.empty() ? json(nullptr) : json(failure.traceback));
+}
+
+json retry_state(const std::string& task_id, const TaskFailure& failure) {
+  return state_document(task_id, "RETRY", exception_of(failure), nullptr);
+}
+
+json expired_state(const std::string& task_id) {
+  return state_document(task_id, "REVOKED",
+                        exception_of({"TaskRevokedError", "celery.exceptions", "expired", ""}), nullptr);
+}
+
+bool ResultBackend::store(RedisConnection& redis, const json& state) const {
+  const std::string key = task_state_key(state.at("task_id").get<std::string>());
+  const RedisReply r = redis.eval(store_script, {key}, {json_text(state), std::to_string(expires_.count())});
+  return r.integer == 1;
+}
+
+}  // namespace tessera::detail
