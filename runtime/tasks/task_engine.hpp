@@ -174,6 +174,7 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::map<std::pair<const void*, std::string>, std::vector<cl::Kernel>> kernels_;
   std::vector<std::shared_ptr<const ProgramHandle>> programs_;  // keep the kernels' programs
   std::deque<std::shared_ptr<TaskState>> unsettled_;  // in submission order
+  std::uint64_t submissions_ = 0;
   std::uint64_t sequence_ = 0;
   std::uint64_t arrays_made_ = 0;
   std::vector<TransferBytes> moved_;

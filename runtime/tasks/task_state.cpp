@@ -65,7 +65,35 @@ bool TaskState::poll() noexcept {
   return done();
 }
 
+bool TaskState::settle_one() noexcept {
+  if (!poll()) return false;
+  if (failed()) {
+    const Device& on = devices[parts[failed_part.load()].program_device];
+    cause = std::make_shared<const Cause>(Cause{name(), failure.load(), fmt::format("device {} '{}'", on.info().label(), on.name())});
+  } else if (cancel_requested.load()) {
+    cause = std::make_shared<const Cause>(Cause{name(), 0, {}});
+  } else {
+    for (const auto& p : producers) {
+      if (p->cause) cause = p->cause;  // settled: no longer written
+      if (cause) break;
+    }
+  }
+  producers.clear();
+  settled.store(true, std::memory_order_release);
+  report();
+  return true;
+}
+
 bool TaskState::settle() noexcept {
+  const auto open = [](const TaskState& t) {
+    return std::find_if(t.producers.begin(), t.producers.end(),
+                        [](const auto& p) { return !p->settled.load(std::memory_order_acquire); });
+  };
+  {
+    std::unique_lock lock(settle_mutex);
+    if (settled.load(std::memory_order_acquire)) return true;
+    if (open(*this) == producers.end()) return settle_one();  // the usual case: no walk
+  }
   // Depth first over unsettled producers, on a stack of our own: chains are long.
   std::vector<TaskState*> stack{this};
   while (!stack.empty()) {
@@ -75,28 +103,11 @@ bool TaskState::settle() noexcept {
       stack.pop_back();
       continue;
     }
-    const auto open = std::find_if(t.producers.begin(), t.producers.end(),
-                                   [](const auto& p) { return !p->settled.load(std::memory_order_acquire); });
-    if (open != t.producers.end()) {
-      stack.push_back(open->get());
+    if (const auto next = open(t); next != t.producers.end()) {
+      stack.push_back(next->get());
       continue;
     }
-    if (!t.poll()) return false;
-    if (t.failed()) {
-      const Device& on = t.devices[t.parts[t.failed_part.load()].program_device];
-      t.cause = std::make_shared<const Cause>(
-          Cause{t.name(), t.failure.load(), fmt::format("device {} '{}'", on.info().label(), on.name())});
-    } else if (t.cancel_requested.load()) {
-      t.cause = std::make_shared<const Cause>(Cause{t.name(), 0, {}});
-    } else {
-      for (const auto& p : t.producers) {
-        if (p->cause) t.cause = p->cause;  // settled: no longer written
-        if (t.cause) break;
-      }
-    }
-    t.producers.clear();
-    t.settled.store(true, std::memory_order_release);
-    t.report();
+    if (!t.settle_one()) return false;
     stack.pop_back();
   }
   return true;

@@ -68,7 +68,7 @@ struct TaskState {
   std::vector<ArrayBase> arrays;  ///< kept alive while commands use them
   /// Tasks whose data this one reads, and those it runs after: held until it is settled.
   std::vector<std::shared_ptr<TaskState>> producers;
-  std::vector<std::uint64_t> depends_on;  ///< the producers' numbers, for observers
+  std::vector<std::uint64_t> depends_on;  ///< observed tasks: the producers' numbers
 
   std::weak_ptr<TaskEngine> engine;         ///< to account parts wait() finds finished first
   std::unique_ptr<std::atomic<bool>[]> counted;  ///< per part: its completion was accounted
@@ -125,6 +125,8 @@ struct TaskState {
   std::uint64_t end_ns() const;
 
  private:
+  /// Settles this task if it has ended (its producers settled; settle_mutex held).
+  bool settle_one() noexcept;
   /// Observed tasks, once settled: every chunk with its commands, then its end (failed: without
   /// statistics), to every observer.
   void report() noexcept;
