@@ -293,6 +293,24 @@ TEST_CASE("a job's bytes moved against its minimum: a swapped stencil on devices
   CHECK_FALSE(tessera::detail::run_job(copying, job, {std::nullopt, nullptr, true}).report.transfers);
 }
 
+TEST_CASE("a program memo builds a kernel once for jobs of the same text in different folders") {
+  const tessera::Runtime rt(tessera::test::runtime_options());
+  tessera::test::TempDir one, two;
+  const char* text = "kernel void twice(global float* x) { x[get_global_id(0)] *= 2.0f; }\n";
+  const auto a = one.write("k.cl", text), b = two.write("k.cl", text);
+  tessera::detail::ProgramMemo memo;
+  const tessera::Program first = memo.compile(rt, tessera::Source::file(a), "", {});
+  const tessera::Program second = memo.compile(rt, tessera::Source::file(b), "", {});
+  CHECK(memo.hits() == 1);
+  CHECK(second.has_kernel("twice"));
+  CHECK(first.has_kernel("twice"));
+  memo.compile(rt, tessera::Source::file(b), "-DSCALE=3", {});  // other options: built anew
+  memo.compile(rt, tessera::Source::file(b), "", {{"N", "4"}});   // other defines too
+  CHECK(memo.hits() == 1);
+  memo.compile(rt, tessera::Source::file(a), "", {{"N", "4"}});
+  CHECK(memo.hits() == 2);
+}
+
 TEST_CASE("what only the kernel can tell is an error at the step or argument in the TOML") {
   tessera::test::TempDir dir;
   const auto error_of = [&](const std::string& text) { return run_error(dir, text); };

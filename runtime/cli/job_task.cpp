@@ -128,7 +128,9 @@ TaskOutcome JobTask::operator()(const detail::TaskMessage& message) const {
     const TaskRequest request = parse_task_request(message.args, message.kwargs);
     const TaskFolder folder(settings_.scratch_root);
     const detail::JobSpec spec = load_job(request, folder, settings_, root);
-    detail::JobData data = detail::run_job(*runtime_, spec, {});
+    detail::JobRunOptions run;
+    run.programs = &programs_;
+    detail::JobData data = detail::run_job(*runtime_, spec, run);
     if (!spec.devices.empty() || spec.scheduler.cpu_split) {
       data.report.warnings.push_back("job.devices and job.cpu_split are not used: a worker runs jobs on its own devices");
     }

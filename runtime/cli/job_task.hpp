@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "job/program_memo.hpp"
 #include "tessera/runtime.hpp"
 #include "worker/worker.hpp"
 
@@ -38,6 +39,7 @@ class JobTask {
  private:
   const Runtime* runtime_;
   JobTaskSettings settings_;
+  mutable detail::ProgramMemo programs_;  // the tasks' programs, built once for the worker
 };
 
 }  // namespace tessera::cli

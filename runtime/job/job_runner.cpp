@@ -46,10 +46,10 @@ JobError job_error(const JobSpec& job, SourcePos pos, std::string key, std::stri
   return JobError(Errc::invalid_argument, job.file, pos.line, pos.column, std::move(key), std::move(reason));
 }
 
-Program build_program(const Runtime& rt, const JobSpec& job) {
+Program build_program(const Runtime& rt, const JobSpec& job, ProgramMemo* programs) {
   const ProgramSpec& p = job.program;
   const Source source = p.builtin.empty() ? Source::file(p.source) : Source::builtin(p.builtin);
-  return rt.compile(source, p.options, p.defines);
+  return programs != nullptr ? programs->compile(rt, source, p.options, p.defines) : rt.compile(source, p.options, p.defines);
 }
 
 // A job scalar as a value of `type` (converted as set_element converts).
@@ -187,8 +187,9 @@ auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
 
 }  // namespace
 
-Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler) {
-  Program program = build_program(rt, job);
+Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler,
+                      ProgramMemo* programs) {
+  Program program = build_program(rt, job, programs);
   const std::string policy = scheduler.value_or(job.scheduler.name);
   check_weights(job, policy, program);
   // Each step's launch as the engine will see it: it must fit every device (sizes included).
@@ -207,7 +208,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   JobReport& report = data.report;
   report.name = job.name;
   report.scheduler = options.scheduler.value_or(job.scheduler.name);
-  const Program program = check_kernels(rt, job, report.scheduler);  // before any host memory is taken
+  const Program program = check_kernels(rt, job, report.scheduler, options.programs);  // before any host memory
   report.warnings = program.warnings();
   // The buffers live on the devices for the whole job: initialised on the host, loaded where a
   // step first needs them, read back once at the end.

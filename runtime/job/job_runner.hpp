@@ -19,6 +19,7 @@
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_spec.hpp"
+#include "job/program_memo.hpp"
 #include "tessera/run_stats.hpp"
 #include "tessera/runtime.hpp"
 
@@ -70,6 +71,9 @@ struct JobRunOptions {
   /// Called on the calling thread with each repetition's statistics as it is recorded (in
   /// submission order; a task's once it is waited for, as observers hear of its chunks).
   std::function<void(const RunStats&)> on_repetition;
+  /// Where the job's program is built: a memo shared by many jobs of the runtime reuses a program
+  /// built before (null: compiled anew, through the binary cache).
+  ProgramMemo* programs = nullptr;
 };
 
 /// Builds `job`'s program on `rt` and checks every step against its kernel's signature (an
@@ -77,7 +81,8 @@ struct JobRunOptions {
 /// argument) and static's weights against the devices the program runs on (JobError at
 /// job.weights), running nothing. `scheduler` overrides [job] scheduler as in JobRunOptions.
 /// Returns the program.
-Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler = {});
+Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional<std::string>& scheduler = {},
+                      ProgramMemo* programs = nullptr);
 
 /// Builds `job`'s program on `rt`, checks every step (check_kernels) and then runs the steps. What only the kernels can tell (an unknown
 /// kernel, an argument that does not fit its parameter) is a JobError at the step or argument;

@@ -1,0 +1,36 @@
+#pragma once
+// Internal: programs built once for many jobs of one runtime (a worker's stream of small jobs
+// compiling the same kernels): keyed by what the compiler is given — the resolved source text
+// without the #line markers that name its files, the options and the defines — so a file of the
+// same text under another folder is a hit (its diagnostics name the first one's files).
+// Thread-safe; keeps the most recently used programs, at most `capacity`.
+
+#include <cstddef>
+#include <list>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "tessera/program.hpp"
+#include "tessera/runtime.hpp"
+#include "tessera/source.hpp"
+
+namespace tessera::detail {
+
+class ProgramMemo {
+ public:
+  explicit ProgramMemo(std::size_t capacity = 32) : capacity_(capacity) {}
+  /// `source` built on `rt` (rt.compile), or the program built before for the same text,
+  /// options and defines. Programs whose text is not all they depend on (includes left to the
+  /// compiler) are built every time.
+  Program compile(const Runtime& rt, const Source& source, const std::string& options, const Defines& defines);
+  std::size_t hits() const;
+
+ private:
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::list<std::pair<std::string, Program>> programs_;  // most recently used first
+  std::size_t hits_ = 0;
+};
+
+}  // namespace tessera::detail
