@@ -134,7 +134,6 @@ RunStats TaskState::wait() {
     }
     account(*this, p, status_of(p, status));
   }
-  waited = true;
   settle();  // everything it waited for has ended: settles
   const auto why = fault();
   if (why && !why->cancelled()) {

@@ -77,7 +77,6 @@ struct TaskState {
   std::atomic<int> failure{0};              ///< the first negative execution status seen
   std::atomic<std::size_t> failed_part{0};  ///< the part it was seen on
   std::atomic<std::uint64_t> complete_ns{0};
-  bool waited = false;  ///< the Submission's alone
   std::atomic<bool> cancel_requested{false};
   std::atomic<bool> settled{false};  ///< every part counted, the cause decided (set once)
   std::mutex settle_mutex;           ///< guards settling, `producers` after submission, `cause`

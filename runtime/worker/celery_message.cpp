@@ -175,6 +175,16 @@ std::string new_uuid() {
                      lo & 0xffffffffffffULL);
 }
 
+// A kombu message: `body` JSON, base64-encoded, with its headers and properties.
+static std::string envelope_text(const json& body, const json& headers, const json& properties) {
+  const json envelope = {{"body", base64_encode(body.dump())},
+                         {"content-encoding", "utf-8"},
+                         {"content-type", "application/json"},
+                         {"headers", headers},
+                         {"properties", properties}};
+  return envelope.dump();
+}
+
 std::string encode_task_message(const NewTask& task) {
   const json body = json::array({task.args, task.kwargs,
                                  {{"callbacks", nullptr}, {"errbacks", nullptr}, {"chain", nullptr}, {"chord", nullptr}}});
@@ -201,12 +211,7 @@ std::string encode_task_message(const NewTask& task) {
                            {"priority", 0},
                            {"body_encoding", "base64"},
                            {"delivery_tag", new_uuid()}};
-  const json envelope = {{"body", base64_encode(body.dump())},
-                         {"content-encoding", "utf-8"},
-                         {"content-type", "application/json"},
-                         {"headers", headers},
-                         {"properties", properties}};
-  return envelope.dump();
+  return envelope_text(body, headers, properties);
 }
 
 std::string retry_message(const TaskMessage& message) {
@@ -233,12 +238,7 @@ std::string encode_event_message(const nlohmann::json& event, const std::string&
                            {"priority", 0},
                            {"body_encoding", "base64"},
                            {"delivery_tag", new_uuid()}};
-  const json envelope = {{"body", base64_encode(event.dump())},
-                         {"content-encoding", "utf-8"},
-                         {"content-type", "application/json"},
-                         {"headers", {{"hostname", hostname}}},
-                         {"properties", properties}};
-  return envelope.dump();
+  return envelope_text(event, {{"hostname", hostname}}, properties);
 }
 
 }  // namespace tessera::detail
