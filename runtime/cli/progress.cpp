@@ -44,7 +44,9 @@ void Progress::count(std::string_view label, std::uint64_t indices) {
   if (!active_) return;
   done_ += indices;
   devices_[std::string(label)] += indices;
-  if (!drawn_ && terminal_) wake_.notify_all();  // the bar appears with the first chunk
+  // The bar appears with the first chunk, drawn here: a woken drawing thread could lose the
+  // lock to end() when a short job finishes at once.
+  if (!drawn_ && terminal_) draw(false);
 }
 
 void Progress::on_chunk(const ChunkEvent& e) {
@@ -98,8 +100,7 @@ void Progress::loop() {
   using namespace std::chrono_literals;
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    wake_.wait_for(lock, terminal_ ? 200ms : 5s,
-                   [this] { return stop_ || (active_ && terminal_ && !drawn_ && done_ > 0); });
+    wake_.wait_for(lock, terminal_ ? 200ms : 5s, [this] { return stop_; });
     if (stop_) break;
     if (active_ && done_ > 0) draw(false);
   }
