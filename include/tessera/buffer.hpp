@@ -7,11 +7,23 @@
 //   .arg(tessera::read(lut).whole())               // the whole array, sent once per device
 //   .arg(tessera::read_write(bins).reduce(tessera::ReduceOp::sum))
 //
-// A host array must outlive the run; a runtime array is kept alive by the task. Split and halo buffers hold count / G elements per index
-// of the split dimension (G = its extent); count must divide exactly.
+//   .arg(tessera::read(m).along({rows, cols}, 1))  // the launch splits the columns of m
+//   .arg(tessera::read(x).shift(k))                // chunk [a, b) reads x's indices [a+k, b+k)
+//
+// A host array must outlive the run; a runtime array is kept alive by the task.
+//
+// Geometry of split and halo buffers: the launch's split index i (get_global_id of the split
+// dimension, from the launch's offset on) maps to index i + shift of the buffer's split
+// dimension. With along(shape, dim), the buffer is viewed as the row-major array `shape` and its
+// split dimension is `dim`: a chunk's slice is, for every index of the dimensions before `dim`,
+// the run of its indices along `dim` times the elements of the dimensions after it (a strided
+// slice when dim > 0). Without along(), the buffer is one run of E indices, E the smallest
+// extent covering every index the launch touches (offset + global extent + max(shift, 0) along
+// the split dimension), each of count / E elements (count must divide exactly).
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -43,6 +55,16 @@ class BufferArg {
   BufferArg&& halo(std::size_t h) && { return std::move(halo(h)); }
   /// The entire array for every chunk; read-only, sent once per device.
   BufferArg& whole() & { role_ = Role::whole; return *this; }
+  /// Views the buffer as the row-major array `shape` (whose elements must number count()) split
+  /// along its dimension `dim`. Split and halo buffers only; not with tessera::window_base().
+  BufferArg& along(std::initializer_list<std::size_t> shape, std::size_t dim) &;
+  BufferArg&& along(std::initializer_list<std::size_t> shape, std::size_t dim) && { return std::move(along(shape, dim)); }
+  /// The same with the shape as a span (the job runner's buffers).
+  BufferArg& along(std::span<const std::size_t> shape, std::size_t dim) &;
+  /// Split index i reads (and writes) the buffer's index i + s along its split dimension; the
+  /// indices a launch touches must lie inside the buffer. Split and halo buffers only.
+  BufferArg& shift(std::ptrdiff_t s) & { shift_ = s; return *this; }
+  BufferArg&& shift(std::ptrdiff_t s) && { return std::move(shift(s)); }
   BufferArg&& whole() && { return std::move(whole()); }
   /// Every chunk writes its own copy, initialised to the op's identity; the copies are folded
   /// into the array elementwise in chunk order.
@@ -59,6 +81,15 @@ class BufferArg {
   Access access() const noexcept { return access_; }
   Role role() const noexcept { return role_; }
   std::size_t halo_width() const noexcept { return halo_; }
+  /// along(): elements before, along and after the split dimension (outer × extent × inner);
+  /// extent 0 when along() was not called.
+  std::size_t along_outer() const noexcept { return outer_; }
+  std::size_t along_extent() const noexcept { return extent_; }
+  std::size_t along_inner() const noexcept { return inner_; }
+  /// along(): the shape's dimensions and the split one (0 and 0 when along() was not called).
+  std::size_t along_dims() const noexcept { return along_dims_; }
+  std::size_t along_dim() const noexcept { return along_dim_; }
+  std::ptrdiff_t shift_by() const noexcept { return shift_; }
   ReduceOp reduce_op() const noexcept { return op_; }
 
  private:
@@ -68,6 +99,9 @@ class BufferArg {
   Access access_;
   Role role_ = Role::split;
   std::size_t halo_ = 0;
+  std::size_t outer_ = 1, extent_ = 0, inner_ = 1;
+  std::size_t along_dims_ = 0, along_dim_ = 0;
+  std::ptrdiff_t shift_ = 0;
   ReduceOp op_ = ReduceOp::sum;
   ArrayBase array_;
 };

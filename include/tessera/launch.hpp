@@ -74,6 +74,15 @@ class Launch {
     return *this;
   }
 
+  /// The global work offset (clEnqueueNDRangeKernel's), with the dimensions of the range: the
+  /// launch runs indices [offset, offset + global) in every dimension, so get_global_id starts
+  /// at the offset. Along the split dimension, chunks are cut from that range.
+  Launch& offset(NDRange o) {
+    offset_ = o;
+    return *this;
+  }
+  const std::optional<NDRange>& offset() const noexcept { return offset_; }
+
   /// Launches over arrays: this launch starts only after `task` (a submission of a launch over
   /// arrays) has finished, besides what its data orders. For what the arrays do not express:
   /// side effects, host memory the kernels share. Throws Error(invalid_argument) for a launch
@@ -92,6 +101,7 @@ class Launch {
   std::string kernel_;
   NDRange global_;
   std::optional<NDRange> local_;
+  std::optional<NDRange> offset_;
   std::vector<KernelArgValue> args_;
   std::vector<std::shared_ptr<detail::TaskState>> after_;
 };

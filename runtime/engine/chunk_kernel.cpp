@@ -11,17 +11,19 @@ cl::NDRange make_range(std::size_t dims, const std::size_t (&v)[3]) {
   return cl::NDRange(v[0], v[1], v[2]);
 }
 
-// One kernel enqueue over indices [offset, offset + size) of the split dimension, with
+// One kernel enqueue over indices [offset, offset + size) of the split dimension (counted from
+// the launch's offset), with
 // `split_local` as the local size along it.
 void enqueue_range(const cl::CommandQueue& queue, const cl::Kernel& kernel, const LaunchPlan& plan, std::size_t offset,
                    std::size_t size, std::size_t split_local, const std::vector<cl::Event>& inputs, cl::Event& event,
                    const std::string& device) {
   const NDRange& g = plan.global;
   const std::size_t dims = g.dims();
-  std::size_t off[3] = {0, 0, 0};
+  const NDRange& o = plan.offset;
+  std::size_t off[3] = {o[0], o[1], o[2]};
   std::size_t global[3] = {g[0], g[1], g[2]};
   std::size_t local[3] = {(*plan.local)[0], (*plan.local)[1], (*plan.local)[2]};
-  off[dims - 1] = offset;
+  off[dims - 1] += offset;
   global[dims - 1] = size;
   local[dims - 1] = split_local;
   check(queue.enqueueNDRangeKernel(kernel, make_range(dims, off), make_range(dims, global), make_range(dims, local),

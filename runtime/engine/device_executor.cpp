@@ -12,6 +12,7 @@
 #include "common/cl.hpp"
 #include "device/device_handle.hpp"
 #include "engine/chunk_kernel.hpp"
+#include "engine/slab_transfer.hpp"
 #include "engine/write_check.hpp"
 #include "observe/notify.hpp"
 #include "tessera/error.hpp"
@@ -213,7 +214,6 @@ class Executor {
   // writes of setup.
   std::vector<cl::Event> enqueue_inputs(InFlight& f) {
     const LaunchPlan& plan = run_.plan;
-    const std::size_t extent = plan.global.split_extent();
     const std::size_t a = f.chunk.offset, b = f.chunk.offset + f.chunk.size;
     if (observed_) {
       for (std::size_t w = 0; w < whole_writes_.size(); ++w) f.writes.emplace_back(whole_writes_[w], whole_write_bytes_[w]);
@@ -242,13 +242,11 @@ class Executor {
       const ChunkBuffer& cb = f.buffers[k] = chunk_buffer(k, f.slot, base, top);
       if (plan.windowed) set_arg(bp.arg, cb.buffer);
       if (zero_copy_ || !bp.reads()) continue;
-      const auto [lo, hi] = bp.read_bytes(a, b, extent);
-      check(write_lane_.enqueueWriteBuffer(cb.buffer, CL_FALSE, lo - cb.origin, hi - lo,
-                                           static_cast<unsigned char*>(arg.data()) + lo, nullptr, &e),
-            "clEnqueueWriteBuffer", name());
+      const Slab slab = bp.read_slab(a, b);
+      enqueue_write_slab(write_lane_, cb.buffer, cb.origin, slab, arg.data(), nullptr, e, name());
       inputs.push_back(e);
-      if (observed_) f.writes.emplace_back(e, hi - lo);
-      f.bytes_in += hi - lo;
+      if (observed_) f.writes.emplace_back(e, slab.bytes());
+      f.bytes_in += slab.bytes();
     }
     if (plan.window_base_arg) set_window_base(*plan.window_base_arg, base);
     return inputs;
@@ -289,7 +287,7 @@ class Executor {
     for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
       if (device_copies[k]() == nullptr) continue;
       const BufferPlan& bp = plan.buffers[k];
-      for (auto& w : judge_writes(bp, copies[k], bp.own_bytes(f.chunk.offset, f.chunk.offset + f.chunk.size), where)) {
+      for (auto& w : judge_writes(bp, copies[k], bp.own_slab(f.chunk.offset, f.chunk.offset + f.chunk.size), where)) {
         found.push_back(std::move(w));
       }
     }
@@ -323,8 +321,9 @@ class Executor {
           "clEnqueueFillBuffer", name());
     check(filled.wait(), "clWaitForEvents", name());
     if (bp.reads()) {
-      const auto [lo, hi] = bp.read_bytes(f.chunk.offset, f.chunk.offset + f.chunk.size, run_.plan.global.split_extent());
-      std::copy(host + lo, host + hi, before.begin() + static_cast<std::ptrdiff_t>(lo - cb.origin));
+      bp.read_slab(f.chunk.offset, f.chunk.offset + f.chunk.size).for_each_run([&](std::size_t lo, std::size_t hi) {
+        std::copy(host + lo, host + hi, before.begin() + static_cast<std::ptrdiff_t>(lo - cb.origin));
+      });
     }
     return cb.buffer;
   }
@@ -351,15 +350,14 @@ class Executor {
               "clEnqueueReadBuffer", name());
       } else if (!zero_copy_ && bp.writes() && arg.role() != BufferArg::Role::whole) {
         const ChunkBuffer& cb = f.buffers[k];
-        const auto [lo, hi] = bp.own_bytes(f.chunk.offset, f.chunk.offset + f.chunk.size);
-        check(read_lane_.enqueueReadBuffer(cb.buffer, CL_FALSE, lo - cb.origin, hi - lo,
-                                           static_cast<unsigned char*>(arg.data()) + lo, &after_kernel, &e),
-              "clEnqueueReadBuffer", name());
+        enqueue_read_slab(read_lane_, cb.buffer, cb.origin, bp.own_slab(f.chunk.offset, f.chunk.offset + f.chunk.size),
+                          arg.data(), &after_kernel, e, name());
       } else {
         continue;
       }
       f.done.push_back(e);
-      const std::uint64_t bytes = arg.role() == BufferArg::Role::reduce ? arg.bytes() : bp.unit_bytes() * f.chunk.size;
+      const std::uint64_t bytes =
+          arg.role() == BufferArg::Role::reduce ? arg.bytes() : bp.unit_bytes() * bp.outer * f.chunk.size;
       if (observed_) f.reads.emplace_back(e, bytes);
       f.bytes_out += bytes;
     }

@@ -68,18 +68,17 @@ NDRange automatic_local(const NDRange& g, std::size_t max_group) {
 
 }  // namespace
 
-std::pair<std::size_t, std::size_t> BufferPlan::read_bytes(std::size_t a, std::size_t b,
-                                                           std::size_t extent) const {
+Slab BufferPlan::read_slab(std::size_t a, std::size_t b) const {
   const std::size_t h = buffer.role() == BufferArg::Role::halo ? buffer.halo_width() : 0;
-  const std::size_t lo = a > h ? a - h : 0;
-  const std::size_t hi = std::min(extent, b + h);
-  const std::size_t unit = elements_per_index * size_of(buffer.type());
-  return {lo * unit, hi * unit};
+  const std::size_t lo = first + a > h ? first + a - h : 0;
+  const std::size_t hi = std::min(extent, first + b + h);
+  const std::size_t unit = unit_bytes();
+  return {lo * unit, (hi - lo) * unit, outer, extent * unit};
 }
 
-std::pair<std::size_t, std::size_t> BufferPlan::own_bytes(std::size_t a, std::size_t b) const {
-  const std::size_t unit = elements_per_index * size_of(buffer.type());
-  return {a * unit, b * unit};
+Slab BufferPlan::own_slab(std::size_t a, std::size_t b) const {
+  const std::size_t unit = unit_bytes();
+  return {(first + a) * unit, (b - a) * unit, outer, extent * unit};
 }
 
 namespace {
@@ -156,8 +155,50 @@ void plan_window_base(const KernelSignature& sig, std::size_t i, LaunchPlan& pla
   plan.window_base_bytes = bytes;
 }
 
+// The geometry of a split or halo buffer: its shape around the split dimension and where the
+// launch's indices [offset, offset + G) fall in it, shifted.
+void plan_slices(const KernelSignature& sig, std::size_t i, const BufferArg& b, const LaunchPlan& plan,
+                 BufferPlan& bp) {
+  const std::size_t dims = plan.global.dims();
+  const std::size_t g = plan.global.split_extent(), o = plan.offset[dims - 1];
+  const std::ptrdiff_t s = b.shift_by();
+  const std::size_t up = s > 0 ? static_cast<std::size_t>(s) : 0;
+  const std::size_t down = s < 0 ? static_cast<std::size_t>(-(s + 1)) + 1 : 0;
+  if (b.along_dims() > 0) {
+    if (b.along_dim() >= b.along_dims()) {
+      invalid(fmt::format("{}: along() names dimension {} of a {}-D shape", describe(sig, i), b.along_dim(),
+                          b.along_dims()));
+    }
+    std::size_t count = 0;
+    if (b.along_outer() == 0 || __builtin_mul_overflow(b.along_outer(), b.along_extent(), &count) ||
+        __builtin_mul_overflow(count, b.along_inner(), &count) || count != b.count()) {
+      invalid(fmt::format("{}: the shape given to along() does not hold the buffer's {} elements", describe(sig, i),
+                          b.count()));
+    }
+    bp.outer = b.along_outer();
+    bp.extent = b.along_extent();
+    bp.elements_per_index = b.along_inner();
+  } else {
+    // The smallest extent covering every index the launch touches.
+    const std::size_t extent = o + g + up;
+    if (b.count() % extent != 0) {
+      invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the range {}{}", describe(sig, i),
+                          b.count(), extent, plan.global.to_string(),
+                          o + up > 0 ? " (counted from 0, with the offset and the shift)" : ""));
+    }
+    bp.extent = extent;
+    bp.elements_per_index = b.count() / extent;
+  }
+  if (o + up < down || o + up - down > bp.extent || g > bp.extent - (o + up - down)) {
+    invalid(fmt::format("{}: the launch's split indices [{}, {}) shifted by {} leave the buffer's {} indices along its "
+                        "split dimension",
+                        describe(sig, i), o, o + g, s, bp.extent));
+  }
+  bp.first = o + up - down;
+}
+
 // A buffer argument's role against its parameter and the range: the geometry of its slices.
-BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferArg& b, const NDRange& g) {
+BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferArg& b, const LaunchPlan& plan) {
   const KernelArg& param = sig.args[i];
   if (param.kind != ArgKind::global_buffer && param.kind != ArgKind::constant_buffer) {
     invalid(fmt::format("{} is {} ({}); a buffer was given", describe(sig, i),
@@ -165,15 +206,14 @@ BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferAr
   }
   if (b.count() == 0) invalid(fmt::format("{}: the buffer is empty", describe(sig, i)));
   BufferPlan bp{i, b};
-  const std::size_t extent = g.split_extent();
+  const bool sliced = b.role() == BufferArg::Role::split || b.role() == BufferArg::Role::halo;
+  if (!sliced && (b.along_dims() > 0 || b.shift_by() != 0)) {
+    invalid(fmt::format("{}: along() and shift() apply to split and halo buffers only", describe(sig, i)));
+  }
   switch (b.role()) {
     case BufferArg::Role::split:
     case BufferArg::Role::halo:
-      if (b.count() % extent != 0) {
-        invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the range {}", describe(sig, i),
-                            b.count(), extent, g.to_string()));
-      }
-      bp.elements_per_index = b.count() / extent;
+      plan_slices(sig, i, b, plan, bp);
       break;
     case BufferArg::Role::whole:
       if (b.access() != Access::read) {
@@ -204,7 +244,7 @@ void plan_argument(const KernelSignature& sig, std::size_t i, const KernelArgVal
     }
   } else {
     const BufferArg& b = std::get<BufferArg>(value);
-    plan.buffers.push_back(plan_buffer(sig, i, b, plan.global));
+    plan.buffers.push_back(plan_buffer(sig, i, b, plan));
     if (b.role() == BufferArg::Role::halo) plan.halo_max = std::max(plan.halo_max, b.halo_width());
   }
   plan.args.push_back(value);
@@ -244,14 +284,52 @@ void check_schedule(const Schedule& schedule, std::size_t devices, const LaunchP
   }
 }
 
+// The global work offset: as many dimensions as the range, and no index past 2^62.
+void plan_offset(const KernelSignature& sig, const Launch& launch, LaunchPlan& plan) {
+  const NDRange& g = launch.global();
+  plan.offset = g.dims() == 1 ? NDRange{0} : g.dims() == 2 ? NDRange{0, 0} : NDRange{0, 0, 0};
+  const auto& o = launch.offset();
+  if (!o) return;
+  if (o->dims() != g.dims()) {
+    invalid(fmt::format("kernel '{}': offset {} has {} dimension(s), the global range {} has {}", sig.name,
+                        o->to_string(), o->dims(), g.to_string(), g.dims()));
+  }
+  for (std::size_t d = 0; d < g.dims(); ++d) {
+    if ((*o)[d] > (std::size_t{1} << 62) - g[d]) {
+      invalid(fmt::format("kernel '{}': offset {} puts the range {} past index 2^62", sig.name, o->to_string(),
+                          g.to_string()));
+    }
+  }
+  plan.offset = *o;
+}
+
+// Windows are cut from contiguous buffers counted from the range's first index.
+void check_windows(const KernelSignature& sig, const LaunchPlan& plan) {
+  if (plan.offset[plan.global.dims() - 1] != 0) {
+    invalid(fmt::format("kernel '{}': a launch streamed in windows (window_base()) takes no offset along its split "
+                        "dimension",
+                        sig.name));
+  }
+  for (const BufferPlan& bp : plan.buffers) {
+    if (bp.outer > 1 || bp.first != 0 || (bp.extent != 0 && bp.extent != plan.global.split_extent())) {
+      invalid(fmt::format("{}: a launch streamed in windows (window_base()) splits its buffers along their first "
+                          "dimension, unshifted",
+                          describe(sig, bp.arg)));
+    }
+  }
+}
+
 }  // namespace
 
 LaunchPlan plan_launch(const Launch& launch, const Schedule& schedule) {
-  LaunchPlan plan{Internals::handle(launch.program()), launch.kernel(), launch.global(), launch.local()};
+  LaunchPlan plan{Internals::handle(launch.program()), launch.kernel(), launch.global()};
+  plan.local = launch.local();
   const KernelSignature& sig = launch.program().kernel(launch.kernel());
   sig.check_arity(launch.args().size());
   plan_local_size(sig, launch, plan);
+  plan_offset(sig, launch, plan);
   for (std::size_t i = 0; i < launch.args().size(); ++i) plan_argument(sig, i, launch.args()[i], plan);
+  if (plan.windowed) check_windows(sig, plan);
   check_schedule(schedule, plan.program->devices.size(), plan);
   return plan;
 }

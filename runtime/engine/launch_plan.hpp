@@ -13,19 +13,47 @@
 
 namespace tessera::detail {
 
-/// Where a buffer argument's bytes lie for a range of the split dimension.
+/// Bytes of a buffer in `rows` runs of `row_bytes`, the first at byte `offset` and each `pitch`
+/// bytes after the one before: a contiguous range when rows is 1, the strided slice of a buffer
+/// split along an inner dimension otherwise.
+struct Slab {
+  std::size_t offset = 0;
+  std::size_t row_bytes = 0;
+  std::size_t rows = 1;
+  std::size_t pitch = 0;
+
+  std::size_t bytes() const noexcept { return row_bytes * rows; }
+  /// One past the last byte.
+  std::size_t end() const noexcept { return rows == 0 ? offset : offset + (rows - 1) * pitch + row_bytes; }
+  bool contains(std::size_t byte) const noexcept {
+    if (byte < offset || byte >= end()) return false;
+    return rows == 1 || (byte - offset) % pitch < row_bytes;
+  }
+  /// f(first, last) for the byte range of every run, in order.
+  template <typename F>
+  void for_each_run(F&& f) const {
+    for (std::size_t r = 0; r < rows; ++r) f(offset + r * pitch, offset + r * pitch + row_bytes);
+  }
+};
+
+/// Where a buffer argument's bytes lie for a range of the split dimension. Chunk indices are
+/// relative to the launch's offset: [a, b) of [0, G).
 struct BufferPlan {
   std::size_t arg = 0;  ///< kernel argument index
   BufferArg buffer;
-  std::size_t elements_per_index = 0;  ///< split and halo roles; 0 otherwise
+  /// Split and halo roles (0 otherwise): the buffer as outer × extent × elements_per_index
+  /// elements, row-major, split along `extent`; chunk index 0 is the buffer's index `first`.
+  std::size_t elements_per_index = 0;
+  std::size_t outer = 1;
+  std::size_t extent = 0;
+  std::size_t first = 0;
 
-  /// Byte range [first, second) of the buffer that indices [a, b) read (with the halo, clamped
-  /// to [0, extent)).
-  std::pair<std::size_t, std::size_t> read_bytes(std::size_t a, std::size_t b, std::size_t extent) const;
-  /// Byte range of the buffer that indices [a, b) own (what they write).
-  std::pair<std::size_t, std::size_t> own_bytes(std::size_t a, std::size_t b) const;
+  /// The bytes that chunk indices [a, b) read (with the halo, clamped to the buffer's extent).
+  Slab read_slab(std::size_t a, std::size_t b) const;
+  /// The bytes that chunk indices [a, b) own (what they write).
+  Slab own_slab(std::size_t a, std::size_t b) const;
   bool reads() const noexcept { return buffer.access() != Access::write; }
-  /// Bytes per index of the split dimension.
+  /// Bytes per index of the split dimension, in one run.
   std::size_t unit_bytes() const noexcept { return elements_per_index * size_of(buffer.type()); }
   bool writes() const noexcept { return buffer.access() != Access::read; }
 };
@@ -34,6 +62,9 @@ struct LaunchPlan {
   std::shared_ptr<const ProgramHandle> program;
   std::string kernel;
   NDRange global;
+  /// The launch's global work offset (zeros when it gives none); chunks are cut from
+  /// [offset, offset + global) of the split dimension and counted from its start.
+  NDRange offset{0};
   /// The work-group size every chunk is launched with: the caller's, or one Tessera picks so
   /// that all chunks share it and drivers that specialise kernels per work-group size (PoCL)
   /// compile once, not once per chunk size.
@@ -44,6 +75,7 @@ struct LaunchPlan {
   std::vector<BufferPlan> buffers;
 
   /// Streaming: the launch has a tessera::window_base() argument, and its split and halo buffers
+  /// (contiguous, at offset 0 and unshifted)
   /// live on the devices as windows [base, top) of at most `max_chunk + 2 * halo_max` indices.
   bool windowed = false;
   std::optional<std::size_t> window_base_arg;  ///< its argument index

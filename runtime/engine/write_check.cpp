@@ -50,7 +50,7 @@ WriteFinding finding(WriteFinding::Kind kind, const BufferPlan& bp, const Tally&
 }  // namespace
 
 std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& copy,
-                                       std::pair<std::size_t, std::size_t> own, const CheckedChunk& where) {
+                                       const Slab& own, const CheckedChunk& where) {
   const std::size_t size = size_of(bp.buffer.type());
   const std::size_t bytes = copy.after[0].size();
   const bool input = bp.buffer.access() == Access::read || bp.buffer.role() == BufferArg::Role::whole;
@@ -62,7 +62,7 @@ std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& 
     for (std::size_t g = 0; g < 2; ++g) {
       changed[g] = std::memcmp(copy.after[g].data() + at, copy.before[g].data() + at, size) != 0;
     }
-    const bool mine = copy.origin + at >= own.first && copy.origin + at < own.second;
+    const bool mine = own.contains(copy.origin + at);
     if (input) {
       if (changed[0] || changed[1]) written.add(element);
     } else if (!mine) {

@@ -42,6 +42,6 @@ struct CheckedChunk {
 /// written with values that differ between the guard runs (it read unsent elements). At most
 /// one finding per kind.
 std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& copy,
-                                       std::pair<std::size_t, std::size_t> own, const CheckedChunk& where);
+                                       const Slab& own, const CheckedChunk& where);
 
 }  // namespace tessera::detail

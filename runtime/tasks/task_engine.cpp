@@ -23,6 +23,13 @@ namespace {
 
 [[noreturn]] void invalid(std::string message) { throw Error(Errc::invalid_argument, std::move(message)); }
 
+// The bytes of `array` that chunk indices [a, b) of buffer argument `bp` read: all of a whole
+// buffer, the slice (and halo) of the others.
+Slab read_slab(const BufferPlan& bp, const ArrayState& array, std::size_t a, std::size_t b) {
+  if (bp.buffer.role() == BufferArg::Role::whole) return {0, array.bytes, 1, array.bytes};
+  return bp.read_slab(a, b);
+}
+
 struct PartDone {
   std::shared_ptr<TaskState> task;
   std::size_t part = 0;
@@ -635,7 +642,6 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
   } unpin{pinned_};
   std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>> reduce_copies(placed.size());
   std::vector<cl::Buffer> private_copies;
-  const std::size_t extent = plan.global.split_extent();
   for (std::size_t p = 0; p < placed.size(); ++p) {
     const std::size_t d = device_of[placed[p].device];
     TaskState::Part part;
@@ -673,16 +679,16 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
         continue;
       }
       check(k.setArg(static_cast<cl_uint>(bp.arg), buffer(array, d)), "clSetKernelArg", name);
-      const std::size_t unit = bp.buffer.role() == BufferArg::Role::whole ? 0 : bp.elements_per_index;
+      const std::size_t es = size_of(array.type);
       if (bp.reads()) {
-        const auto [lo, hi] = unit == 0 ? std::pair<std::size_t, std::size_t>{0, array.bytes}
-                                        : bp.read_bytes(a, b, extent);
-        const std::size_t es = size_of(array.type);
-        fetch(array, d, lo / es, hi / es, waits, part, observed);
+        read_slab(bp, array, a, b).for_each_run(
+            [&](std::size_t lo, std::size_t hi) { fetch(array, d, lo / es, hi / es, waits, part, observed); });
       }
       if (bp.writes()) {
-        auto [first, last] = array.coherence.range(a * unit, b * unit);
-        for (auto it = first; it != last; ++it) waits.add(it->second.nodes[node_of(d)].busy);
+        bp.own_slab(a, b).for_each_run([&](std::size_t lo, std::size_t hi) {
+          auto [first, last] = array.coherence.range(lo / es, hi / es);
+          for (auto it = first; it != last; ++it) waits.add(it->second.nodes[node_of(d)].busy);
+        });
       }
     }
     cl::Event e;
@@ -714,16 +720,15 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
       const BufferPlan& bp = plan.buffers[i];
       ArrayState& array = *arrays[i];
       if (bp.buffer.role() == BufferArg::Role::reduce) continue;
-      const std::size_t unit = bp.buffer.role() == BufferArg::Role::whole ? 0 : bp.elements_per_index;
+      const std::size_t es = size_of(array.type);
       if (bp.reads() && !bp.writes()) {
-        const auto [lo, hi] = unit == 0 ? std::pair<std::size_t, std::size_t>{0, array.bytes}
-                                        : bp.read_bytes(a, b, extent);
-        const std::size_t es = size_of(array.type);
-        auto [first, last] = array.coherence.range(lo / es, hi / es);
-        for (auto it = first; it != last; ++it) it->second.nodes[node].busy.add(part.kernel_event);
+        read_slab(bp, array, a, b).for_each_run([&](std::size_t lo, std::size_t hi) {
+          auto [first, last] = array.coherence.range(lo / es, hi / es);
+          for (auto it = first; it != last; ++it) it->second.nodes[node].busy.add(part.kernel_event);
+        });
       }
-      if (bp.writes()) {
-        auto [first, last] = array.coherence.range(a * unit, b * unit);
+      if (bp.writes()) bp.own_slab(a, b).for_each_run([&](std::size_t lo, std::size_t hi) {
+        auto [first, last] = array.coherence.range(lo / es, hi / es);
         for (auto it = first; it != last; ++it) {
           Segment& s = it->second;
           for (std::size_t n = 0; n < s.nodes.size(); ++n) s.nodes[n].valid = n == node;
@@ -734,7 +739,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
           s.writer = task;
           s.writer_number = task->number;
         }
-      }
+      });
     }
   }
   for (std::size_t i = 0; i < plan.buffers.size(); ++i) arrays[i]->coherence.coalesce(0, arrays[i]->count);
