@@ -13,6 +13,7 @@
 #include "device/device_handle.hpp"
 #include "engine/chunk_kernel.hpp"
 #include "engine/run_state.hpp"
+#include "engine/slab_transfer.hpp"
 #include "observe/command_record.hpp"
 #include "observe/notify.hpp"
 #include "tessera/error.hpp"
@@ -249,21 +250,30 @@ std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementTyp
 }
 
 QueueEvent TaskEngine::transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call,
-                                const std::function<cl_int(const cl::CommandQueue&, const std::vector<cl::Event>*,
-                                                           cl::Event*)>& enqueue) {
+                                const Enqueue& enqueue) {
+  return transfer(device, {{&from, &to}}, call, enqueue);
+}
+
+QueueEvent TaskEngine::transfer(std::size_t device, const std::vector<std::pair<NodeCopy*, NodeCopy*>>& copies,
+                                const char* call, const Enqueue& enqueue) {
   const std::size_t q = transfer_queue(device);
-  EventSet deps = from.ready;
-  deps.add(to.busy);
+  EventSet deps;
+  for (const auto& [from, to] : copies) {
+    deps.add(from->ready);
+    deps.add(to->busy);
+  }
   const std::vector<cl::Event> list = wait_list(q, deps);
   cl::Event e;
   check(enqueue(queue(q), list.empty() ? nullptr : &list, &e), call, devices_[device].device.name());
   const QueueEvent made = next(q, e);
-  to.valid = true;
-  to.ready.clear();
-  to.ready.add(made);
-  to.busy.clear();
-  to.busy.add(made);
-  from.busy.add(made);
+  for (const auto& [from, to] : copies) {
+    to->valid = true;
+    to->ready.clear();
+    to->ready.add(made);
+    to->busy.clear();
+    to->busy.add(made);
+    from->busy.add(made);
+  }
   return made;
 }
 
@@ -334,6 +344,35 @@ std::int64_t TaskEngine::clock_offset(std::size_t device) {
                              static_cast<std::int64_t>(profiling_ns(marker, CL_PROFILING_COMMAND_END));
   }
   return *clock_offsets_[device];
+}
+
+void TaskEngine::fetch_slab(ArrayState& array, std::size_t device, const Slab& slab, EventSet& waits,
+                            TaskState::Part& part, bool observed) {
+  const std::size_t node = node_of(device), es = size_of(array.type);
+  std::vector<std::pair<NodeCopy*, NodeCopy*>> copies;
+  bool first_load = node != 0 && slab.rows > 1;
+  for (std::size_t r = 0; r < slab.rows && first_load; ++r) {
+    const std::size_t lo = (slab.offset + r * slab.pitch) / es;
+    auto [first, last] = array.coherence.range(lo, lo + slab.row_bytes / es);
+    Segment& s = first->second;
+    first_load = std::next(first) == last && s.nodes[0].valid && !s.nodes[node].valid;
+    copies.emplace_back(&s.nodes[0], &s.nodes[node]);
+  }
+  if (!first_load) {
+    slab.for_each_run([&](std::size_t lo, std::size_t hi) { fetch(array, device, lo / es, hi / es, waits, part, observed); });
+    return;
+  }
+  const cl::Buffer& b = buffer(array, device);
+  const QueueEvent w = transfer(device, copies, "clEnqueueWriteBufferRect", [&](const auto& q, const auto* list, cl::Event* e) {
+    cl::Event made;
+    enqueue_write_slab(q, b, 0, slab, array.host, list, made, devices_[device].device.name());
+    *e = made;
+    return CL_SUCCESS;
+  });
+  moved_[device].load += slab.bytes();
+  part.moved.load += slab.bytes();
+  if (observed) part.writes.push_back({w.event, slab.bytes(), TransferReason::load});
+  waits.add(w);
 }
 
 void TaskEngine::fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
@@ -681,8 +720,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
       check(k.setArg(static_cast<cl_uint>(bp.arg), buffer(array, d)), "clSetKernelArg", name);
       const std::size_t es = size_of(array.type);
       if (bp.reads()) {
-        read_slab(bp, array, a, b).for_each_run(
-            [&](std::size_t lo, std::size_t hi) { fetch(array, d, lo / es, hi / es, waits, part, observed); });
+        fetch_slab(array, d, read_slab(bp, array, a, b), waits, part, observed);
       }
       if (bp.writes()) {
         bp.own_slab(a, b).for_each_run([&](std::size_t lo, std::size_t hi) {

@@ -111,9 +111,12 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
 
   /// Enqueues one copy on `device`'s transfer queue after `from`'s producer and `to`'s users;
   /// `to` becomes valid (produced by the copy), `from` is used by it.
-  QueueEvent transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call,
-                      const std::function<cl_int(const cl::CommandQueue&, const std::vector<cl::Event>*,
-                                                 cl::Event*)>& enqueue);
+  using Enqueue = std::function<cl_int(const cl::CommandQueue&, const std::vector<cl::Event>*, cl::Event*)>;
+  QueueEvent transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call, const Enqueue& enqueue);
+  /// The same for one command that copies several runs (a rectangular copy): each (from, to)
+  /// pair is one run's copies.
+  QueueEvent transfer(std::size_t device, const std::vector<std::pair<NodeCopy*, NodeCopy*>>& copies,
+                      const char* call, const Enqueue& enqueue);
   /// Copies bytes [offset, offset + bytes) of `array` between the host and `device`'s own memory
   /// (`to_device`: host to device) through transfer().
   QueueEvent copy_between(ArrayState& array, std::size_t device, bool to_device, std::size_t offset,
@@ -132,6 +135,11 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   void report_memory(std::size_t device);
   /// Another device of `device`'s context with its own valid copy of `s`, if any.
   std::optional<std::size_t> peer_holding(const Segment& s, std::size_t device) const;
+  /// Makes the runs of `slab` (bytes of `array`) valid on `device`'s memory: one rectangular
+  /// copy from the host when each run is one segment the host alone holds (a first load), else
+  /// run by run through fetch(). What the chunk waits for goes to `waits`.
+  void fetch_slab(ArrayState& array, std::size_t device, const Slab& slab, EventSet& waits, TaskState::Part& part,
+                  bool observed);
   /// Makes [a, b) of `array` valid on `device`'s memory; what the chunk waits for goes to `waits`.
   void fetch(ArrayState& array, std::size_t device, std::size_t a, std::size_t b, EventSet& waits,
              TaskState::Part& part, bool observed);
