@@ -81,6 +81,45 @@ Slab BufferPlan::own_slab(std::size_t a, std::size_t b) const {
   return {(first + a) * unit, (b - a) * unit, outer, extent * unit};
 }
 
+void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global, const NDRange& offset,
+                 BufferPlan& bp) {
+  const std::size_t g = global.split_extent(), o = offset[global.dims() - 1];
+  const std::ptrdiff_t s = b.shift_by();
+  const std::size_t up = s > 0 ? static_cast<std::size_t>(s) : 0;
+  const std::size_t down = s < 0 ? static_cast<std::size_t>(-(s + 1)) + 1 : 0;
+  if (b.along_dims() > 0) {
+    if (b.along_dim() >= b.along_dims()) {
+      invalid(fmt::format("{}: along() names dimension {} of a {}-D shape", who, b.along_dim(),
+                          b.along_dims()));
+    }
+    std::size_t count = 0;
+    if (b.along_outer() == 0 || __builtin_mul_overflow(b.along_outer(), b.along_extent(), &count) ||
+        __builtin_mul_overflow(count, b.along_inner(), &count) || count != b.count()) {
+      invalid(fmt::format("{}: the shape given to along() does not hold the buffer's {} elements", who,
+                          b.count()));
+    }
+    bp.outer = b.along_outer();
+    bp.extent = b.along_extent();
+    bp.elements_per_index = b.along_inner();
+  } else {
+    // The smallest extent covering every index the launch touches.
+    const std::size_t extent = o + g + up;
+    if (b.count() % extent != 0) {
+      invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the range {}{}", who,
+                          b.count(), extent, global.to_string(),
+                          o + up > 0 ? " (counted from 0, with the offset and the shift)" : ""));
+    }
+    bp.extent = extent;
+    bp.elements_per_index = b.count() / extent;
+  }
+  if (o + up < down || o + up - down > bp.extent || g > bp.extent - (o + up - down)) {
+    invalid(fmt::format("{}: the launch's split indices [{}, {}) shifted by {} leave the buffer's {} indices along its "
+                        "split dimension",
+                        who, o, o + g, s, bp.extent));
+  }
+  bp.first = o + up - down;
+}
+
 namespace {
 
 // The work-group size every chunk runs with, and the granule of chunk sizes it implies.
@@ -155,48 +194,6 @@ void plan_window_base(const KernelSignature& sig, std::size_t i, LaunchPlan& pla
   plan.window_base_bytes = bytes;
 }
 
-// The geometry of a split or halo buffer: its shape around the split dimension and where the
-// launch's indices [offset, offset + G) fall in it, shifted.
-void plan_slices(const KernelSignature& sig, std::size_t i, const BufferArg& b, const LaunchPlan& plan,
-                 BufferPlan& bp) {
-  const std::size_t dims = plan.global.dims();
-  const std::size_t g = plan.global.split_extent(), o = plan.offset[dims - 1];
-  const std::ptrdiff_t s = b.shift_by();
-  const std::size_t up = s > 0 ? static_cast<std::size_t>(s) : 0;
-  const std::size_t down = s < 0 ? static_cast<std::size_t>(-(s + 1)) + 1 : 0;
-  if (b.along_dims() > 0) {
-    if (b.along_dim() >= b.along_dims()) {
-      invalid(fmt::format("{}: along() names dimension {} of a {}-D shape", describe(sig, i), b.along_dim(),
-                          b.along_dims()));
-    }
-    std::size_t count = 0;
-    if (b.along_outer() == 0 || __builtin_mul_overflow(b.along_outer(), b.along_extent(), &count) ||
-        __builtin_mul_overflow(count, b.along_inner(), &count) || count != b.count()) {
-      invalid(fmt::format("{}: the shape given to along() does not hold the buffer's {} elements", describe(sig, i),
-                          b.count()));
-    }
-    bp.outer = b.along_outer();
-    bp.extent = b.along_extent();
-    bp.elements_per_index = b.along_inner();
-  } else {
-    // The smallest extent covering every index the launch touches.
-    const std::size_t extent = o + g + up;
-    if (b.count() % extent != 0) {
-      invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the range {}{}", describe(sig, i),
-                          b.count(), extent, plan.global.to_string(),
-                          o + up > 0 ? " (counted from 0, with the offset and the shift)" : ""));
-    }
-    bp.extent = extent;
-    bp.elements_per_index = b.count() / extent;
-  }
-  if (o + up < down || o + up - down > bp.extent || g > bp.extent - (o + up - down)) {
-    invalid(fmt::format("{}: the launch's split indices [{}, {}) shifted by {} leave the buffer's {} indices along its "
-                        "split dimension",
-                        describe(sig, i), o, o + g, s, bp.extent));
-  }
-  bp.first = o + up - down;
-}
-
 // A buffer argument's role against its parameter and the range: the geometry of its slices.
 BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferArg& b, const LaunchPlan& plan) {
   const KernelArg& param = sig.args[i];
@@ -213,7 +210,7 @@ BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferAr
   switch (b.role()) {
     case BufferArg::Role::split:
     case BufferArg::Role::halo:
-      plan_slices(sig, i, b, plan, bp);
+      plan_slices(describe(sig, i), b, plan.global, plan.offset, bp);
       break;
     case BufferArg::Role::whole:
       if (b.access() != Access::read) {

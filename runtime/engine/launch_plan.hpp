@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,13 @@ struct BufferPlan {
   std::size_t unit_bytes() const noexcept { return elements_per_index * size_of(buffer.type()); }
   bool writes() const noexcept { return buffer.access() != Access::read; }
 };
+
+/// The slice geometry of split or halo buffer `b` in a launch over `global` from `offset` (its
+/// dimensions): bp's outer, extent, elements_per_index and first. Throws
+/// Error(invalid_argument), the message starting with `who`, when the launch's indices leave the
+/// buffer or its shape does not hold it.
+void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global, const NDRange& offset,
+                 BufferPlan& bp);
 
 struct LaunchPlan {
   std::shared_ptr<const ProgramHandle> program;
