@@ -135,6 +135,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, co
       case BufferRef::Role::halo: arg.halo(ref.halo); break;
       case BufferRef::Role::whole: arg.whole(); break;
       case BufferRef::Role::reduce: arg.reduce(ref.reduce); break;
+      case BufferRef::Role::scatter: arg.scatter(); break;
     }
     launch.arg(arg);
   }
