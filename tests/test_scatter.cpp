@@ -129,6 +129,34 @@ TEST_CASE("resident arrays: the merged result is where later tasks read it, on e
   }
 }
 
+TEST_CASE("a scatter buffer and a reduce buffer in one launch: each chunk's copies kept apart") {
+  std::uint32_t count = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    for (std::uint32_t j = i; j < n; ++j) count += (i + j) % 3 == 0 ? 0 : j == i ? 1 : 2;
+  }
+  const auto expect = symmetric(iota(n * n, 1000));
+  for (Setup* s : {&fixture().in_place, &fixture().copying}) {
+    INFO("zero_copy " << s->rt.options().zero_copy.value_or(true));
+    const auto launch = [&](tessera::BufferArg m, tessera::BufferArg written) {
+      return tessera::Launch{s->program, "symmetric_counted", tessera::NDRange{n}}
+          .arg(std::move(m).scatter())
+          .arg(std::move(written).reduce(tessera::ReduceOp::sum))
+          .arg(n);
+    };
+    auto m = iota(n * n, 1000);
+    std::vector<std::uint32_t> written{10};
+    s->rt.run(launch(tessera::write(m), tessera::read_write(written)), Schedule::dynamic(6));
+    CHECK(m == expect);
+    CHECK(written[0] == 10 + count);
+
+    auto m_array = s->rt.array(iota(n * n, 1000));
+    auto written_array = s->rt.array(std::vector<std::uint32_t>{10});
+    s->rt.submit(launch(tessera::write(m_array), tessera::read_write(written_array)), Schedule::dynamic(6)).wait();
+    CHECK(m_array.to_vector() == expect);
+    CHECK(written_array.to_vector()[0] == 10 + count);
+  }
+}
+
 TEST_CASE("two chunks changing an element to different values fail the launch naming it; the same value is fine") {
   for (Setup* s : {&fixture().in_place, &fixture().copying}) {
     INFO("zero_copy " << s->rt.options().zero_copy.value_or(true));

@@ -1,15 +1,22 @@
 // Kernels of the scatter tests (tests/test_scatter.cpp, symmetric.toml).
 
 // Work-item i fills row i from the diagonal on and, mirrored, column i; elements whose (i + j)
-// is a multiple of 3 are left alone.
-kernel void symmetric(global uint* m, const uint n) {
-  const uint i = get_global_id(0);
+// is a multiple of 3 are left alone. Returns how many elements it wrote.
+uint fill_row(global uint* m, const uint i, const uint n) {
+  uint written = 0;
   for (uint j = i; j < n; ++j) {
     if ((i + j) % 3 == 0) continue;
     const uint v = (i + 1) * (j + 1) * 7u;
     m[i * n + j] = v;
     m[j * n + i] = v;
+    written += j == i ? 1 : 2;
   }
+  return written;
+}
+kernel void symmetric(global uint* m, const uint n) { fill_row(m, get_global_id(0), n); }
+// The same, counting the elements written into `written` (a reduce buffer).
+kernel void symmetric_counted(global uint* m, global uint* written, const uint n) {
+  atomic_add(&written[0], fill_row(m, get_global_id(0), n));
 }
 // Work-item i replaces m[i][j] and m[j][i] (j >= i) by their sum: it reads what it writes only.
 kernel void symmetrise(global uint* m, const uint n) {
