@@ -73,21 +73,25 @@ TEST_CASE("--check: a kernel writing outside its chunk's slice exits 3 at the ar
 TEST_CASE("--check: a symmetric fill into a split output suggests scatter = true at the argument; with it, passes") {
   TempDir dir;
   dir.write("k.cl", kernels);
-  const std::string head = "[params]\nn = 32\n[program]\nsource = \"k.cl\"\n"
-                           "[buffers.m]\ntype = \"int\"\nshape = [\"n\", \"n\"]\ninit = { iota = 0 }\noutput = \"m.npy\"\n"
-                           "[[steps]]\nkernel = \"symmetric\"\nglobal = [\"n\"]\n";
-  const fs::path split = dir.write("split.toml", head + "args = [{ buffer = \"m\", access = \"write\" }, { value = \"n\" }]\n");
+  const std::string head =
+      "[params]\nn = 32\n[program]\nsource = \"k.cl\"\n"
+      "[buffers.m]\ntype = \"int\"\nshape = [\"n\", \"n\"]\ninit = { iota = 0 }\noutput = \"m.npy\"\n"
+      "[[steps]]\nkernel = \"symmetric\"\nglobal = [\"n\"]\n";
+  const fs::path split =
+      dir.write("split.toml", head + "args = [{ buffer = \"m\", access = \"write\" }, { value = \"n\" }]\n");
   const auto r = run_tessera({"run", split.string(), "--check"});
   INFO(r.err);
   CHECK(r.exit_code == 3);
-  CHECK(first_line(r.err).rfind("error: " + split.string() + ":13:9: steps[0].args[0]: buffer 'm' (access \"write\"): chunk [0, ", 0) == 0);
+  CHECK(first_line(r.err).rfind("error: " + split.string() +
+                                    ":13:9: steps[0].args[0]: buffer 'm' (access \"write\"): chunk [0, ",
+                                0) == 0);
   CHECK(first_line(r.err).find("wrote, outside its slice,") != std::string::npos);
   CHECK(first_line(r.err).find("fits scatter = true") != std::string::npos);
   CHECK(r.err.find("left unwritten") == std::string::npos);  // its slice is the other chunks' to write
   CHECK_FALSE(fs::exists(dir / "m.npy"));
 
-  const fs::path scatter =
-      dir.write("scatter.toml", head + "args = [{ buffer = \"m\", access = \"write\", scatter = true }, { value = \"n\" }]\n");
+  const fs::path scatter = dir.write(
+      "scatter.toml", head + "args = [{ buffer = \"m\", access = \"write\", scatter = true }, { value = \"n\" }]\n");
   const auto ok = run_tessera({"run", scatter.string(), "--check"});
   INFO(ok.err);
   CHECK(ok.exit_code == 0);

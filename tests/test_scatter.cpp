@@ -100,7 +100,9 @@ TEST_CASE("host arrays: a symmetric fill over non-zero contents equals the host'
 
       // read_write: every chunk sees the whole buffer as it was before the launch.
       auto r = iota(n * n, 5);
-      s->rt.run(tessera::Launch{s->program, "symmetrise", tessera::NDRange{n}}.arg(tessera::read_write(r).scatter()).arg(n),
+      s->rt.run(tessera::Launch{s->program, "symmetrise", tessera::NDRange{n}}
+                    .arg(tessera::read_write(r).scatter())
+                    .arg(n),
                 schedule);
       CHECK(r == symmetrise(iota(n * n, 5)));
     }

@@ -158,8 +158,9 @@ class Executor {
   }
 
   // Buffer b's device memory for the run: one buffer per pipeline slot (reduce and scatter
-  // copies, also on zero-copy devices; windows on devices that copy), none (windows over host memory, made per chunk), or one buffer over
-  // the whole array (in place on zero-copy devices; whole buffers are written once, here).
+  // copies, also on zero-copy devices; windows on devices that copy), none (windows over host
+  // memory, made per chunk), or one buffer over the whole array (in place on zero-copy devices;
+  // whole buffers are written once, here).
   void setup_buffer(std::size_t b, std::size_t pipeline) {
     const LaunchPlan& plan = run_.plan;
     const BufferPlan& bp = plan.buffers[b];
@@ -211,8 +212,8 @@ class Executor {
 
   // What chunk f reads, written to the device (or, for reduce copies, filled with the op's
   // identity; scatter copies get the whole host array, its contents before the launch, which
-  // nothing changes while the run lasts); the events the kernel waits for. The first chunk also waits for the whole-buffer
-  // writes of setup.
+  // nothing changes while the run lasts); the events the kernel waits for. The first chunk also
+  // waits for the whole-buffer writes of setup.
   std::vector<cl::Event> enqueue_inputs(InFlight& f) {
     const LaunchPlan& plan = run_.plan;
     const std::size_t extent = plan.global.split_extent();
@@ -277,8 +278,8 @@ class Executor {
 
   // A checked chunk (RunState::checking; devices copy, one chunk in flight): the kernel runs once
   // over each guard pattern, and after each run every buffer but the private copies (reduce,
-  // scatter: written anywhere by contract) is read back;
-  // what the kernel did to each is judged against its role. The second run is the chunk's result.
+  // scatter: written anywhere by contract) is read back; what the kernel did to each is judged
+  // against its role. The second run is the chunk's result.
   void run_checked(InFlight& f) {
     const LaunchPlan& plan = run_.plan;
     std::vector<GuardedCopy> copies(plan.buffers.size());

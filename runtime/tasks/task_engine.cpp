@@ -807,7 +807,8 @@ void TaskEngine::merge_part_copies(TaskState& task, const LaunchPlan& plan,
     std::vector<ScatterCopy> chunks;
     for (std::size_t p = 0; p < task.parts.size(); ++p) {
       for (const PartCopy& c : copies[p]) {
-        if (c.buffer == i) chunks.push_back({task.parts[p].chunk, devices_[task.parts[p].device].device.name(), c.data.data()});
+        if (c.buffer != i) continue;
+        chunks.push_back({task.parts[p].chunk, devices_[task.parts[p].device].device.name(), c.data.data()});
       }
     }
     merged[i] = merge_scatter(before[i].data(), arrays[i]->count, arrays[i]->type, chunks,
