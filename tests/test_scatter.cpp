@@ -213,3 +213,21 @@ TEST_CASE("a job: scatter = true over iota contents, read by the next step") {
     CHECK(std::vector<std::uint32_t>(sums.begin(), sums.end()) == row_sums(expect));
   }
 }
+
+TEST_CASE("a job whose chunks disagree on an element fails at the step, with the conflict's code") {
+  const std::string text =
+      "[job]\nscheduler = \"dynamic\"\nchunk = 6\n[program]\nsource = \"scatter.cl\"\n"
+      "[buffers.out]\ntype = \"int\"\ncount = 49\ninit = { fill = -1 }\n"
+      "[[steps]]\nkernel = \"ends\"\nglobal = [48]\n"
+      "args = [{ buffer = \"out\", access = \"write\", scatter = true }, { value = 48 }, { value = 5 }, { value = 9 }]\n";
+  const tessera::Job job = tessera::Job::parse(text, jobs / "conflict.toml");
+  try {
+    (void)tessera::run_job(fixture().copying.rt, job);
+    FAIL("a conflict must fail the job");
+  } catch (const tessera::JobError& e) {
+    CHECK(e.code() == tessera::Errc::write_conflict);
+    CHECK(e.line() == 10);
+    CHECK(e.key() == "steps[0]");
+    CHECK(e.reason().find("kernel 'ends' argument 0 (scatter): element 48 was changed by two chunks") == 0);
+  }
+}
