@@ -120,9 +120,10 @@ TEST_CASE("every Errc has a name") {
   using tessera::Errc;
   std::set<std::string_view> names;
   for (Errc c : {Errc::invalid_argument, Errc::invalid_selector, Errc::no_matching_device,
-                 Errc::no_platform, Errc::opencl, Errc::build_failure, Errc::io, Errc::out_of_memory}) {
+                 Errc::no_platform, Errc::opencl, Errc::build_failure, Errc::io, Errc::out_of_memory,
+                 Errc::write_conflict}) {
     CHECK(tessera::errc_name(c) != "unknown");
     names.insert(tessera::errc_name(c));
   }
-  CHECK(names.size() == 8);
+  CHECK(names.size() == 9);
 }

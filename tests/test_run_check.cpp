@@ -1,7 +1,7 @@
 // `tessera run --check` and `--verify` as a user runs them: a job whose kernel writes outside its
-// chunk's slice, or leaves part of a write slice unwritten, exits 3 naming the step, the buffer,
-// the chunk, the first element and the role that fits, and writes nothing; under Oclgrind an
-// out-of-bounds access fails a checked run (exit 1). Every device set: zero-copy devices, where
+// chunk's slice (scatter fits), or leaves part of a write slice unwritten, exits 3 naming the
+// step, the buffer, the chunk, the first element and the role that fits, and writes nothing;
+// under Oclgrind an out-of-bounds access fails a checked run (exit 1). Every device set: zero-copy devices, where
 // such kernels happen to give the right answer, are checked through copies all the same.
 
 #include <doctest/doctest.h>
@@ -32,6 +32,10 @@ kernel void shifted(global const int* in, global int* out, const uint n) {
   const size_t i = get_global_id(0);
   out[i] = in[i + 1];
 }
+kernel void symmetric(global int* m, const uint n) {
+  const uint i = get_global_id(0);
+  for (uint j = i; j < n; ++j) m[i * n + j] = m[j * n + i] = (int)(i * j);
+}
 )CL";
 
 // A job of one step: `kernel` over n = 1024 from `in` (iota) into `out` (all 5, written to
@@ -61,9 +65,37 @@ TEST_CASE("--check: a kernel writing outside its chunk's slice exits 3 at the ar
     CHECK(first_line(r.err).rfind("error: " + file.string() + ":17:28: steps[0].args[1]: buffer 'out' (access \"write\"): "
                                   "chunk [0, ", 0) == 0);
     CHECK(r.err.find("wrote, outside its slice,") != std::string::npos);
-    CHECK(r.err.find("fits reduce = \"sum\"") != std::string::npos);
+    CHECK(first_line(r.err).find("fits scatter = true when each element has one writer") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "out.npy"));
   }
+}
+
+TEST_CASE("--check: a symmetric fill into a split output suggests scatter = true at the argument; with it, passes") {
+  TempDir dir;
+  dir.write("k.cl", kernels);
+  const std::string head =
+      "[params]\nn = 32\n[program]\nsource = \"k.cl\"\n"
+      "[buffers.m]\ntype = \"int\"\nshape = [\"n\", \"n\"]\ninit = { iota = 0 }\noutput = \"m.npy\"\n"
+      "[[steps]]\nkernel = \"symmetric\"\nglobal = [\"n\"]\n";
+  const fs::path split =
+      dir.write("split.toml", head + "args = [{ buffer = \"m\", access = \"write\" }, { value = \"n\" }]\n");
+  const auto r = run_tessera({"run", split.string(), "--check"});
+  INFO(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(first_line(r.err).rfind("error: " + split.string() +
+                                    ":13:9: steps[0].args[0]: buffer 'm' (access \"write\"): chunk [0, ",
+                                0) == 0);
+  CHECK(first_line(r.err).find("wrote, outside its slice,") != std::string::npos);
+  CHECK(first_line(r.err).find("fits scatter = true") != std::string::npos);
+  CHECK(r.err.find("left unwritten") == std::string::npos);  // its slice is the other chunks' to write
+  CHECK_FALSE(fs::exists(dir / "m.npy"));
+
+  const fs::path scatter = dir.write(
+      "scatter.toml", head + "args = [{ buffer = \"m\", access = \"write\", scatter = true }, { value = \"n\" }]\n");
+  const auto ok = run_tessera({"run", scatter.string(), "--check"});
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK(fs::exists(dir / "m.npy"));
 }
 
 TEST_CASE("--check: a write slice left partly unwritten exits 3; read_write is what fits, and passes") {

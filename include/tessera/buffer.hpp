@@ -6,7 +6,7 @@
 //   .arg(tessera::read(img).halo(1))               // slice plus one index on each side
 //   .arg(tessera::read(lut).whole())               // the whole array, sent once per device
 //   .arg(tessera::read_write(bins).reduce(tessera::ReduceOp::sum))
-//
+//   .arg(tessera::write(m).scatter())              // written anywhere, each element by one work-item
 //   .arg(tessera::read(m).along({rows, cols}, 1))  // the launch splits the columns of m
 //   .arg(tessera::read(x).shift(k))                // chunk [a, b) reads x's indices [a+k, b+k)
 //
@@ -43,7 +43,7 @@ std::string_view to_string(ReduceOp op) noexcept;
 /// A host array or a runtime array passed to a kernel.
 class BufferArg {
  public:
-  enum class Role { split, halo, whole, reduce };
+  enum class Role { split, halo, whole, reduce, scatter };
 
   BufferArg(void* data, std::size_t count, ElementType type, Access access)
       : data_(data), count_(count), type_(type), access_(access) {}
@@ -70,6 +70,16 @@ class BufferArg {
   /// into the array elementwise in chunk order.
   BufferArg& reduce(ReduceOp op) & { role_ = Role::reduce, op_ = op; return *this; }
   BufferArg&& reduce(ReduceOp op) && { return std::move(reduce(op)); }
+  /// An output the kernel writes anywhere, each element by at most one work-item (a symmetric
+  /// matrix filled by rows and by columns; a permutation). Access write or read_write. Every
+  /// chunk writes its own copy of the whole array, holding its contents before the launch; after
+  /// the launch the elements a chunk changed (compared bitwise with that state) are merged into
+  /// the array, and the others keep their contents, whatever they were. Two chunks changing one
+  /// element to different values fail the launch with Error(write_conflict), naming the argument,
+  /// the element and both chunks, and leave the array as it was; changing it to the same value
+  /// is no conflict.
+  BufferArg& scatter() & { role_ = Role::scatter; return *this; }
+  BufferArg&& scatter() && { return std::move(scatter()); }
 
   /// The host array; null for a runtime array.
   void* data() const noexcept { return data_; }

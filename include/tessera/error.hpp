@@ -19,6 +19,7 @@ enum class Errc {
   build_failure,      ///< a program failed to build on every device it was meant for
   io,                 ///< a file could not be read or written
   out_of_memory,      ///< host memory could not be allocated
+  write_conflict,     ///< two chunks changed one element of a scatter buffer to different values
 };
 
 /// The name of an Errc value, for example "no_matching_device".

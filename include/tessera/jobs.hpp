@@ -37,8 +37,9 @@ struct JobOptions;
 
 /// A job file that cannot be read or is not a valid job. what() is one line, compiler style:
 /// "FILE:LINE:COL: KEY: REASON" ("FILE: KEY: REASON" without a place, "FILE:LINE:COL: REASON"
-/// for a TOML syntax error). code() is Errc::io for files that cannot be read, else
-/// Errc::invalid_argument.
+/// for a TOML syntax error). code() is Errc::io for files that cannot be read,
+/// Errc::write_conflict for a step whose scatter buffer two chunks changed differently (at the
+/// step), else Errc::invalid_argument.
 class JobError : public Error {
  public:
   JobError(Errc code, std::string file, std::uint32_t line, std::uint32_t column, std::string key,

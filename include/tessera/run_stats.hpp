@@ -55,9 +55,9 @@ struct DeviceRunStats {
 /// and access do not allow: results that would depend on the device and the chunking.
 struct WriteFinding {
   enum class Kind {
-    outside_slice,  ///< wrote elements outside its chunk's slice (fits: reduce, or one device)
+    outside_slice,  ///< wrote elements outside its chunk's slice (fits: scatter, reduce, or one device)
     unwritten,      ///< left elements of its `write` slice unwritten (fits: read_write)
-    wrote_input,    ///< wrote a buffer given as read, or whole (fits: read_write, or reduce)
+    wrote_input,    ///< wrote a buffer given as read, or whole (fits: read_write, or scatter)
     read_outside,   ///< wrote values that differ between the two guard runs: it read elements
                     ///< of a split input outside its chunk's slice (fits: halo, or whole)
   };

@@ -93,7 +93,8 @@ class Runtime {
   /// Runs `launch` across the devices its program built on, cut into chunks by `schedule`,
   /// and returns what it measured. Throws Error(Errc::invalid_argument) for a launch that does
   /// not fit its kernel (argument count, kinds, sizes; ranges; buffer sizes), Error(Errc::opencl)
-  /// for a device failure. Same as submit(...).wait(), and a stop requested on `stop` acts as
+  /// for a device failure, Error(Errc::write_conflict) when two chunks changed an element of a
+  /// scatter buffer to different values. Same as submit(...).wait(), and a stop requested on `stop` acts as
   /// Submission::cancel(), but one device's work runs on the calling thread: a run of one
   /// device starts no thread (repeated short runs do not wait for one to be scheduled).
   RunStats run(const Launch& launch, const Schedule& schedule = Schedule::hguided(),
@@ -128,9 +129,12 @@ class Runtime {
   /// work-items per device that way and runs a smaller one whole; `dynamic` splits as
   /// static_split does and cuts each device's share into chunks of its size, whose transfers
   /// overlap the kernels before them. A chunk gets from
-  /// the host or another device only what its device lacks. A launch with a reduce buffer waits
-  /// for its chunks and folds their copies before this returns. Throws Error(opencl) at once
-  /// when a task whose data it reads failed (naming it).
+  /// the host or another device only what its device lacks. A launch with a reduce or scatter
+  /// buffer is a synchronisation point: it waits for its chunks and merges their copies on the
+  /// host before this returns (a scatter buffer's array is first made valid on the host; after
+  /// the merge the host alone holds it, and later tasks load it from there). Throws
+  /// Error(opencl) at once when a task whose data it reads failed (naming it), and
+  /// Error(write_conflict) when two chunks changed an element of a scatter buffer differently.
   Submission submit(const Launch& launch, const Schedule& schedule = Schedule::hguided()) const;
 
   /// An array of `count` elements of T, zeros, owned by this runtime (see array.hpp).

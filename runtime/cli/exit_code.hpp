@@ -26,6 +26,7 @@ inline ExitCode exit_code_for(Errc code) {
     case Errc::no_platform:
     case Errc::opencl:
     case Errc::out_of_memory:
+    case Errc::write_conflict:  // the kernel broke its scatter buffer's promise while it ran
       return exit_runtime_failure;
   }
   return exit_runtime_failure;

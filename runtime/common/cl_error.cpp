@@ -152,6 +152,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::build_failure: return "build_failure";
     case Errc::io: return "io";
     case Errc::out_of_memory: return "out_of_memory";
+    case Errc::write_conflict: return "write_conflict";
   }
   return "unknown";
 }

@@ -84,8 +84,9 @@ class Executor {
     Chunk chunk;
     cl::Event kernel;
     std::vector<cl::Event> done;  // the chunk is finished when these are
-    std::size_t slot = 0;         // its pipeline slot: which reduce copies and windows it uses
-    std::vector<std::pair<std::size_t, std::vector<unsigned char>>> reduce_copies;
+    std::size_t slot = 0;         // its pipeline slot: which private copies and windows it uses
+    // Reduce and scatter buffers: (plan buffer, the chunk's private copy read back).
+    std::vector<std::pair<std::size_t, std::vector<unsigned char>>> private_copies;
     std::vector<ChunkBuffer> buffers;  // per plan buffer (split and halo roles)
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
@@ -157,22 +158,23 @@ class Executor {
     for (const auto& o : run_.observers) notify(*o, [&](Observer& x) { x.on_chunk(e); });
   }
 
-  // Buffer b's device memory for the run: one buffer per pipeline slot (reduce copies, windows
-  // on devices that copy), none (windows over host memory, made per chunk), or one buffer over
-  // the whole array (in place on zero-copy devices; whole buffers are written once, here).
+  // Buffer b's device memory for the run: one buffer per pipeline slot (reduce and scatter
+  // copies, also on zero-copy devices; windows on devices that copy), none (windows over host
+  // memory, made per chunk), or one buffer over the whole array (in place on zero-copy devices;
+  // whole buffers are written once, here).
   void setup_buffer(std::size_t b, std::size_t pipeline) {
     const LaunchPlan& plan = run_.plan;
     const BufferPlan& bp = plan.buffers[b];
     const BufferArg& arg = bp.buffer;
     const bool sliced = arg.role() == BufferArg::Role::split || arg.role() == BufferArg::Role::halo;
     cl_int status = CL_SUCCESS;
-    if ((plan.windowed && sliced) || arg.role() == BufferArg::Role::reduce) {
+    if ((plan.windowed && sliced) || bp.private_copies()) {
       if (plan.windowed && sliced && zero_copy_) return;  // a buffer over the host window per chunk
-      const bool reduce = arg.role() == BufferArg::Role::reduce;
-      if (reduce) reduce_identities_[b] = reduce_identity(arg.type(), arg.reduce_op());
+      if (arg.role() == BufferArg::Role::reduce) reduce_identities_[b] = reduce_identity(arg.type(), arg.reduce_op());
+      const bool whole = bp.private_copies();
       const std::size_t bytes =
-          reduce ? arg.bytes() : (run_.max_chunk[device_] + 2 * plan.halo_max) * bp.unit_bytes();
-      const cl_mem_flags flags = reduce ? CL_MEM_READ_WRITE : buffer_flags(arg.access());
+          whole ? arg.bytes() : (run_.max_chunk[device_] + 2 * plan.halo_max) * bp.unit_bytes();
+      const cl_mem_flags flags = whole ? CL_MEM_READ_WRITE : buffer_flags(arg.access());
       for (std::size_t s = 0; s < pipeline; ++s) {
         slot_buffers_[b].emplace_back(program_.context, flags, bytes, nullptr, &status);
         check(status, "clCreateBuffer", name());
@@ -210,8 +212,9 @@ class Executor {
   }
 
   // What chunk f reads, written to the device (or, for reduce copies, filled with the op's
-  // identity); the events the kernel waits for. The first chunk also waits for the whole-buffer
-  // writes of setup.
+  // identity; scatter copies get the whole host array, its contents before the launch, which
+  // nothing changes while the run lasts); the events the kernel waits for. The first chunk also
+  // waits for the whole-buffer writes of setup.
   std::vector<cl::Event> enqueue_inputs(InFlight& f) {
     const LaunchPlan& plan = run_.plan;
     const std::size_t a = f.chunk.offset, b = f.chunk.offset + f.chunk.size;
@@ -238,6 +241,16 @@ class Executor {
         set_arg(bp.arg, copy);
         continue;
       }
+      if (arg.role() == BufferArg::Role::scatter) {
+        const cl::Buffer& copy = slot_buffers_[k][f.slot];
+        check(write_lane_.enqueueWriteBuffer(copy, CL_FALSE, 0, arg.bytes(), arg.data(), nullptr, &e),
+              "clEnqueueWriteBuffer", name());
+        inputs.push_back(e);
+        set_arg(bp.arg, copy);
+        if (observed_) f.writes.emplace_back(e, arg.bytes());
+        f.bytes_in += arg.bytes();
+        continue;
+      }
       if (arg.role() == BufferArg::Role::whole) continue;
       const ChunkBuffer& cb = f.buffers[k] = chunk_buffer(k, f.slot, base, top);
       if (plan.windowed) set_arg(bp.arg, cb.buffer);
@@ -262,15 +275,16 @@ class Executor {
   }
 
   // A checked chunk (RunState::checking; devices copy, one chunk in flight): the kernel runs once
-  // over each guard pattern, and after each run every buffer but the reduce copies is read back;
-  // what the kernel did to each is judged against its role. The second run is the chunk's result.
+  // over each guard pattern, and after each run every buffer but the private copies (reduce,
+  // scatter: written anywhere by contract) is read back; what the kernel did to each is judged
+  // against its role. The second run is the chunk's result.
   void run_checked(InFlight& f) {
     const LaunchPlan& plan = run_.plan;
     std::vector<GuardedCopy> copies(plan.buffers.size());
     std::vector<cl::Buffer> device_copies(plan.buffers.size());
     for (std::size_t g = 0; g < 2; ++g) {
       for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
-        if (plan.buffers[k].buffer.role() != BufferArg::Role::reduce) device_copies[k] = guard(k, f, g, copies[k]);
+        if (!plan.buffers[k].private_copies()) device_copies[k] = guard(k, f, g, copies[k]);
       }
       enqueue_kernel(f, enqueue_inputs(f));
       for (std::size_t k = 0; k < plan.buffers.size(); ++k) {
@@ -334,8 +348,8 @@ class Executor {
     f.done.push_back(f.kernel);
   }
 
-  // What chunk f wrote, read back once its kernel ran: reduce copies whole, split and halo
-  // buffers their own slice (devices that copy only).
+  // What chunk f wrote, read back once its kernel ran: reduce and scatter copies whole, split
+  // and halo buffers their own slice (devices that copy only).
   void enqueue_outputs(InFlight& f) {
     const LaunchPlan& plan = run_.plan;
     const std::vector<cl::Event> after_kernel{f.kernel};
@@ -343,8 +357,8 @@ class Executor {
       const BufferPlan& bp = plan.buffers[k];
       const BufferArg& arg = bp.buffer;
       cl::Event e;
-      if (arg.role() == BufferArg::Role::reduce) {
-        auto& [index, data] = f.reduce_copies.emplace_back(k, std::vector<unsigned char>(arg.bytes()));
+      if (bp.private_copies()) {
+        auto& [index, data] = f.private_copies.emplace_back(k, std::vector<unsigned char>(arg.bytes()));
         check(read_lane_.enqueueReadBuffer(slot_buffers_[k][f.slot], CL_FALSE, 0, arg.bytes(), data.data(),
                                            &after_kernel, &e),
               "clEnqueueReadBuffer", name());
@@ -357,7 +371,7 @@ class Executor {
       }
       f.done.push_back(e);
       const std::uint64_t bytes =
-          arg.role() == BufferArg::Role::reduce ? arg.bytes() : bp.unit_bytes() * bp.outer * f.chunk.size;
+          bp.private_copies() ? arg.bytes() : bp.unit_bytes() * bp.outer * f.chunk.size;
       if (observed_) f.reads.emplace_back(e, bytes);
       f.bytes_out += bytes;
     }
@@ -422,7 +436,7 @@ class Executor {
 
     std::lock_guard lock(run_.mutex);
     run_.records.push_back(r);
-    for (auto& [buffer, data] : f.reduce_copies) run_.reductions.push_back({buffer, f.chunk, std::move(data)});
+    for (auto& [buffer, data] : f.private_copies) run_.private_copies.push_back({buffer, f.chunk, std::move(data)});
   }
 
   // Zero-copy outputs: a blocking map makes the device's writes visible in host memory.
@@ -439,7 +453,7 @@ class Executor {
     if (!zero_copy_ || run_.plan.windowed) return;  // windows are published per chunk
     for (std::size_t k = 0; k < run_.plan.buffers.size(); ++k) {
       const BufferPlan& bp = run_.plan.buffers[k];
-      if (bp.writes() && bp.buffer.role() != BufferArg::Role::reduce) publish(whole_buffers_[k]);
+      if (bp.writes() && !bp.private_copies()) publish(whole_buffers_[k]);
     }
     check(kernel_lane_.finish(), "clFinish", name());
   }
@@ -458,8 +472,8 @@ class Executor {
   cl::CommandQueue& kernel_lane_ = lanes_.kernel;
   cl::CommandQueue& read_lane_ = lanes_.read;
   cl::Kernel kernel_;
-  std::vector<cl::Buffer> whole_buffers_;             // per plan buffer: over the entire array (not reduce)
-  std::vector<std::vector<cl::Buffer>> slot_buffers_;  // per plan buffer, per slot: reduce copies, windows
+  std::vector<cl::Buffer> whole_buffers_;             // per plan buffer: over the entire array (not reduce, scatter)
+  std::vector<std::vector<cl::Buffer>> slot_buffers_;  // per plan buffer, per slot: private copies, windows
   std::vector<std::vector<unsigned char>> reduce_identities_;  // reduce buffers: the fill pattern
   std::vector<std::size_t> free_slots_;
   std::vector<cl::Event> whole_writes_;  // setup's writes of whole buffers; the first chunk waits

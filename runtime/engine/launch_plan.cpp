@@ -219,8 +219,10 @@ BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferAr
       }
       break;
     case BufferArg::Role::reduce:
+    case BufferArg::Role::scatter:
       if (b.access() == Access::read) {
-        invalid(fmt::format("{}: a reduce buffer must be written; access 'read' was given", describe(sig, i)));
+        invalid(fmt::format("{}: a {} buffer must be written; access 'read' was given", describe(sig, i),
+                            b.role() == BufferArg::Role::reduce ? "reduce" : "scatter"));
       }
       break;
   }
@@ -342,12 +344,12 @@ void require_host_data(const LaunchPlan& plan) {
 std::size_t max_chunk_for(const LaunchPlan& plan, const DeviceInfo& device,
                           std::uint64_t memory_limit, std::uint64_t alloc_limit, std::size_t pipeline,
                           bool in_place) {
-  // Fixed needs: whole buffers once, reduce copies once per chunk in flight.
+  // Fixed needs: whole buffers once, reduce and scatter copies once per chunk in flight.
   std::uint64_t fixed = 0, per_index = 0, widest = 0;
   for (const BufferPlan& bp : plan.buffers) {
     const auto role = bp.buffer.role();
     if (role == BufferArg::Role::whole) fixed += bp.buffer.bytes();
-    if (role == BufferArg::Role::reduce) fixed += bp.buffer.bytes() * pipeline;
+    if (bp.private_copies()) fixed += bp.buffer.bytes() * pipeline;
     const bool sliced = role == BufferArg::Role::split || role == BufferArg::Role::halo;
     if (sliced) per_index += bp.unit_bytes(), widest = std::max<std::uint64_t>(widest, bp.unit_bytes());
     const std::uint64_t whole_size = sliced && plan.windowed ? 0 : bp.buffer.bytes();

@@ -57,6 +57,11 @@ struct BufferPlan {
   /// Bytes per index of the split dimension, in one run.
   std::size_t unit_bytes() const noexcept { return elements_per_index * size_of(buffer.type()); }
   bool writes() const noexcept { return buffer.access() != Access::read; }
+  /// Reduce and scatter roles: every chunk writes a private copy of the whole buffer, merged
+  /// into it after the launch.
+  bool private_copies() const noexcept {
+    return buffer.role() == BufferArg::Role::reduce || buffer.role() == BufferArg::Role::scatter;
+  }
 };
 
 /// The slice geometry of split or halo buffer `b` in a launch over `global` from `offset` (its

@@ -2,12 +2,16 @@
 
 #include "engine/run.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <optional>
 
 #include "common/internals.hpp"
 #include "engine/device_executor.hpp"
+#include "engine/scatter.hpp"
 #include "observe/notify.hpp"
 
 namespace tessera::detail {
@@ -169,6 +173,36 @@ void report_launch(const RunState& s, const RunStats* stats) {
   for (const auto& o : s.observers) notify(*o, [&](Observer& x) { x.on_launch(e); });
 }
 
+// The run's private copies merged into the host arrays in chunk order (deterministic for a
+// chunking). Scatter buffers are merged first into new contents, so that a conflict leaves every
+// array as it was; then the reductions are folded and the scatter contents written.
+void merge_private_copies(RunState& s) {
+  auto& copies = s.private_copies;
+  std::sort(copies.begin(), copies.end(), [](const auto& a, const auto& b) {
+    return a.chunk.offset != b.chunk.offset ? a.chunk.offset < b.chunk.offset : a.buffer < b.buffer;
+  });
+  std::vector<std::pair<std::size_t, std::vector<unsigned char>>> merged;
+  for (std::size_t k = 0; k < s.plan.buffers.size(); ++k) {
+    const BufferPlan& bp = s.plan.buffers[k];
+    if (bp.buffer.role() != BufferArg::Role::scatter) continue;
+    std::vector<ScatterCopy> chunks;
+    for (const auto& c : copies) {
+      if (c.buffer == k) chunks.push_back({c.chunk, s.plan.program->devices[c.chunk.device].name(), c.data.data()});
+    }
+    merged.emplace_back(k, merge_scatter(static_cast<const unsigned char*>(bp.buffer.data()), bp.buffer.count(),
+                                         bp.buffer.type(), chunks,
+                                         fmt::format("kernel '{}' argument {}", s.plan.kernel, bp.arg)));
+  }
+  for (const auto& r : copies) {
+    const BufferArg& arg = s.plan.buffers[r.buffer].buffer;
+    if (arg.role() == BufferArg::Role::reduce) {
+      fold_reduction(arg.data(), r.data.data(), arg.count(), arg.type(), arg.reduce_op());
+    }
+  }
+  for (const auto& [k, bytes] : merged) std::memcpy(s.plan.buffers[k].buffer.data(), bytes.data(), bytes.size());
+  copies.clear();
+}
+
 }  // namespace
 
 RunStats finish_run(RunState& s) {
@@ -177,16 +211,12 @@ RunStats finish_run(RunState& s) {
     report_launch(s, nullptr);
     std::rethrow_exception(s.error);
   }
-
-  // Fold reduce copies into the host arrays in chunk order: deterministic for a chunking.
-  std::sort(s.reductions.begin(), s.reductions.end(), [](const auto& a, const auto& b) {
-    return a.chunk.offset != b.chunk.offset ? a.chunk.offset < b.chunk.offset : a.buffer < b.buffer;
-  });
-  for (const auto& r : s.reductions) {
-    const BufferArg& arg = s.plan.buffers[r.buffer].buffer;
-    fold_reduction(arg.data(), r.data.data(), arg.count(), arg.type(), arg.reduce_op());
+  try {
+    merge_private_copies(s);
+  } catch (...) {
+    report_launch(s, nullptr);
+    throw;
   }
-  s.reductions.clear();
 
   RunStats out;
   out.devices = s.device_stats;
@@ -199,13 +229,21 @@ RunStats finish_run(RunState& s) {
   out.items = s.plan.global.total();
   out.cancelled = s.finished_indices.load() < s.plan.global.split_extent();
   out.findings = std::move(s.findings);
-  // The first finding of each kind for each argument, in chunk order.
+  // The first finding of each kind for each argument, in chunk order. An argument written
+  // outside chunks' slices leaves slices to the chunks that write them: its unwritten elements are
+  // that one mistake, which the scatter role fixes, and no finding of their own.
   std::stable_sort(out.findings.begin(), out.findings.end(),
                    [](const auto& a, const auto& b) { return a.chunk.offset < b.chunk.offset; });
+  std::vector<std::size_t> scattered;  // arguments written outside a slice
+  for (const auto& f : out.findings) {
+    if (f.kind == WriteFinding::Kind::outside_slice) scattered.push_back(f.arg);
+  }
   std::vector<WriteFinding> first;
   for (auto& f : out.findings) {
     const bool seen = std::any_of(first.begin(), first.end(), [&](const auto& g) { return g.arg == f.arg && g.kind == f.kind; });
-    if (!seen) first.push_back(std::move(f));
+    const bool left_to_others = f.kind == WriteFinding::Kind::unwritten &&
+                                std::find(scattered.begin(), scattered.end(), f.arg) != scattered.end();
+    if (!seen && !left_to_others) first.push_back(std::move(f));
   }
   out.findings = std::move(first);
   report_launch(s, &out);

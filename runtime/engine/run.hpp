@@ -31,8 +31,10 @@ void validate_launch(const RuntimeState& runtime, const Launch& launch, const Sc
 /// per device, one in flight, each chunk checked against its buffers' roles.
 RunStats check_to_completion(const RuntimeState& runtime, const Launch& launch, std::stop_token stop);
 
-/// Joins `run`'s threads, rethrows the first error a device met, folds reductions into the host
-/// arrays in chunk order, and returns what the run measured. Call once.
+/// Joins `run`'s threads, rethrows the first error a device met, merges the chunks' private
+/// copies into the host arrays in chunk order (reduce: folded; scatter: the changed elements,
+/// throwing Error(write_conflict) with every array untouched when two chunks disagree), and
+/// returns what the run measured. Call once.
 RunStats finish_run(RunState& run);
 
 }  // namespace tessera::detail

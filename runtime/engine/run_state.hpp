@@ -17,8 +17,8 @@
 
 namespace tessera::detail {
 
-/// A reduce buffer's private copy from one finished chunk, folded after the run.
-struct ReduceResult {
+/// A reduce or scatter buffer's private copy from one finished chunk, merged after the run.
+struct PrivateCopy {
   std::size_t buffer = 0;  ///< index into LaunchPlan::buffers
   Chunk chunk;
   std::vector<unsigned char> data;
@@ -51,7 +51,7 @@ struct RunState {
 
   std::mutex mutex;                 ///< guards the members below
   std::vector<ChunkRecord> records;
-  std::vector<ReduceResult> reductions;
+  std::vector<PrivateCopy> private_copies;
   std::vector<WriteFinding> findings;  ///< a checked run's, in the order found
   std::exception_ptr error;         ///< the first error a device thread met
 

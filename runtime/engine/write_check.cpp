@@ -26,6 +26,7 @@ std::string role_text(const BufferArg& b) {
     case BufferArg::Role::halo: return "halo";
     case BufferArg::Role::whole: return "whole";
     case BufferArg::Role::reduce: return "reduce";
+    case BufferArg::Role::scatter: return "scatter";
   }
   return "split";
 }
@@ -79,11 +80,14 @@ std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& 
     out.push_back(finding(WriteFinding::Kind::wrote_input, bp, written, where,
                           bp.buffer.role() == BufferArg::Role::whole ? "wrote, in a buffer given whole (read-only),"
                                                                       : "wrote, in a buffer given as read,",
-                          "give it read_write access (and reduce if it writes outside its chunk's slice)"));
+                          "give it read_write access (and the scatter role if it writes outside its chunk's "
+                          "slice)"));
   }
   if (outside.count > 0) {
     out.push_back(finding(WriteFinding::Kind::outside_slice, bp, outside, where, "wrote, outside its slice,",
-                          "give it the reduce role (each chunk writes a copy of its own), or run it on one device"));
+                          "give it the scatter role when each element has one writer (each chunk writes a copy "
+                          "of the whole buffer; the elements it changes are merged), the reduce role when "
+                          "work-items add into shared elements, or run it on one device"));
   }
   if (unsent.count > 0) {
     out.push_back(finding(WriteFinding::Kind::read_outside, bp, unsent, where,

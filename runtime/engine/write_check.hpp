@@ -37,10 +37,10 @@ struct CheckedChunk {
 };
 
 /// What the kernel of `where` did to buffer `bp` that its role does not allow: elements changed
-/// outside the chunk's own bytes `own` (split and halo), elements of a `write` slice left at
-/// both guards, any change to a buffer given as read or whole, or elements of its own slice
-/// written with values that differ between the guard runs (it read unsent elements). At most
-/// one finding per kind.
+/// outside the chunk's own bytes `own` (split and halo; the message suggests the scatter role),
+/// elements of a `write` slice left at both guards, any change to a buffer given as read or
+/// whole, or elements of its own slice written with values that differ between the guard runs
+/// (it read unsent elements). At most one finding per kind.
 std::vector<WriteFinding> judge_writes(const BufferPlan& bp, const GuardedCopy& copy,
                                        const Slab& own, const CheckedChunk& where);
 

@@ -135,6 +135,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, co
       case BufferRef::Role::halo: arg.halo(ref.halo); break;
       case BufferRef::Role::whole: arg.whole(); break;
       case BufferRef::Role::reduce: arg.reduce(ref.reduce); break;
+      case BufferRef::Role::scatter: arg.scatter(); break;
     }
     launch.arg(arg);
   }
@@ -172,7 +173,8 @@ bool submit_once(const Runtime& rt, const Launch& launch, const Schedule& schedu
 }
 
 // `action` for step k, with the engine's refusals of the step's launch (Errc::invalid_argument)
-// made JobErrors at the step.
+// and its scatter buffers' conflicts (Errc::write_conflict, which keep their code) made JobErrors
+// at the step.
 template <typename Action>
 auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
   try {
@@ -180,8 +182,9 @@ auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
   } catch (const JobError&) {
     throw;
   } catch (const Error& e) {
-    if (e.code() != Errc::invalid_argument) throw;
-    throw job_error(job, job.steps[k].pos, fmt::format("steps[{}]", k), e.what());
+    if (e.code() != Errc::invalid_argument && e.code() != Errc::write_conflict) throw;
+    const SourcePos& pos = job.steps[k].pos;
+    throw JobError(e.code(), job.file, pos.line, pos.column, fmt::format("steps[{}]", k), e.what());
   }
 }
 

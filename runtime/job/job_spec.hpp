@@ -119,7 +119,7 @@ struct ScalarArg {
 };
 
 struct BufferRef {
-  enum class Role { split, halo, whole, reduce };
+  enum class Role { split, halo, whole, reduce, scatter };
   std::string buffer;
   std::size_t index = 0;  ///< into JobSpec::buffers
   Access access = Access::read;

@@ -93,7 +93,7 @@ class TransferReplay::Replay {
       if (reads(ref)) read(step, ref, run, v);
     });
     each_buffer([&](const BufferRef& ref, Versions& v) {
-      if (ref.role == BufferRef::Role::reduce) fold(v);
+      if (private_copies(ref)) fold(v);
     });
     each_buffer([&](const BufferRef& ref, Versions& v) {
       if (writes(ref)) write(step, ref, run, v);
@@ -114,7 +114,11 @@ class TransferReplay::Replay {
   TransferBytes least;
 
  private:
-  static bool reads(const BufferRef& ref) { return ref.role != BufferRef::Role::reduce && ref.access != Access::write; }
+  // Reduce and scatter buffers: every chunk writes a private copy, merged on the host.
+  static bool private_copies(const BufferRef& ref) {
+    return ref.role == BufferRef::Role::reduce || ref.role == BufferRef::Role::scatter;
+  }
+  static bool reads(const BufferRef& ref) { return !private_copies(ref) && ref.access != Access::write; }
   // A whole buffer is read-only; a halo is read-only; a reduction writes through its fold.
   static bool writes(const BufferRef& ref) { return ref.role == BufferRef::Role::split && ref.access != Access::read; }
 
@@ -141,8 +145,8 @@ class TransferReplay::Replay {
     }
   }
 
-  // A reduction folds its chunks' copies into the buffer on the host: what only devices hold is
-  // read back first; afterwards the host alone holds the result.
+  // A reduction folds its chunks' copies into the buffer on the host (a scatter buffer merges
+  // them): what only devices hold is read back first; afterwards the host alone holds the result.
   void fold(Versions& v) {
     v.each(0, v.bytes(), [&](Copies& c, std::size_t n) {
       if (!c.host) least.read_back += n;

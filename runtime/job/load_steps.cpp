@@ -51,7 +51,7 @@ Enum named_value(const TomlReader& in, const toml::node& node, const std::string
 }
 
 void load_role(const TomlReader& in, const toml::table& t, const std::string& path, BufferRef& ref) {
-  const auto [node, key] = in.exclusive(t, path, {"halo", "whole", "reduce"}, "an argument takes");
+  const auto [node, key] = in.exclusive(t, path, {"halo", "whole", "reduce", "scatter"}, "an argument takes");
   if (key == "halo") {
     ref.role = BufferRef::Role::halo;
     ref.halo = in.size_at(*node, child(path, "halo"), 0);
@@ -70,12 +70,19 @@ void load_role(const TomlReader& in, const toml::table& t, const std::string& pa
       in.fail(pos_of(*node), child(path, "reduce"),
               "a reduce buffer is written: give access = \"write\" or \"read_write\"");
     }
+  } else if (key == "scatter") {
+    if (!in.bool_at(*node, child(path, "scatter"))) return;
+    ref.role = BufferRef::Role::scatter;
+    if (ref.access == Access::read) {
+      in.fail(pos_of(*node), child(path, "scatter"),
+              "a scatter buffer is written: give access = \"write\" or \"read_write\"");
+    }
   }
 }
 
 ArgSpec load_buffer_arg(const TomlReader& in, const toml::table& t, const toml::node& buffer, const std::string& path,
                         const JobSpec& spec, const StepSpec& step) {
-  in.check_keys(t, path, {"buffer", "access", "halo", "whole", "reduce"});
+  in.check_keys(t, path, {"buffer", "access", "halo", "whole", "reduce", "scatter"});
   BufferRef ref;
   ref.index = buffer_index(in, spec, buffer, child(path, "buffer"));
   ref.buffer = spec.buffers[ref.index].name;
@@ -105,7 +112,7 @@ ArgSpec load_arg(const TomlReader& in, const toml::node& node, const std::string
   if (value && buffer) in.fail(pos_of(*buffer), child(path, "buffer"), "an argument is a value or a buffer, not both");
   if (value) return load_scalar_arg(in, t, *value, path);
   if (!buffer) {
-    in.check_keys(t, path, {"value", "type", "buffer", "access", "halo", "whole", "reduce"});
+    in.check_keys(t, path, {"value", "type", "buffer", "access", "halo", "whole", "reduce", "scatter"});
     in.fail(pos_of(t), path, "an argument is { value = ... } or { buffer = \"name\" }");
   }
   return load_buffer_arg(in, t, *buffer, path, spec, step);

@@ -22,8 +22,9 @@ std::string_view what_of(WriteFinding::Kind kind, BufferRef::Role role) {
 std::string_view fits(WriteFinding::Kind kind) {
   switch (kind) {
     case WriteFinding::Kind::outside_slice:
-      return "each chunk may write its own slice only: fits reduce = \"sum\" over a zero-filled buffer (each chunk "
-             "writes a copy of its own), or scheduler = \"single\"";
+      return "each chunk may write its own slice only: fits scatter = true when each element has one writer "
+             "(each chunk writes a copy of the whole buffer; the elements it changes are merged), reduce = \"sum\" "
+             "when work-items add into shared elements, or scheduler = \"single\"";
     case WriteFinding::Kind::read_outside:
       return "it reads elements of an input outside its chunk's slice: fits halo = WIDTH on that input, or "
              "whole = true";
@@ -32,7 +33,7 @@ std::string_view fits(WriteFinding::Kind kind) {
              "\"read_write\" (elements it does not write keep their values)";
     case WriteFinding::Kind::wrote_input: break;
   }
-  return "fits access = \"read_write\" (or reduce = \"sum\" when it writes outside its slice)";
+  return "fits access = \"read_write\" (with scatter = true when it writes outside its slice)";
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ HostCopies::HostCopies(const Launch& launch)
     if (b->role() == BufferArg::Role::halo) host.halo(b->halo_width());
     if (b->role() == BufferArg::Role::whole) host.whole();
     if (b->role() == BufferArg::Role::reduce) host.reduce(b->reduce_op());
+    if (b->role() == BufferArg::Role::scatter) host.scatter();
     launch_.arg(std::move(host));
     if (b->access() != Access::read) {
       written_.push_back(b->array());

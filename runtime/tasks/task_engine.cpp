@@ -13,6 +13,7 @@
 #include "device/device_handle.hpp"
 #include "engine/chunk_kernel.hpp"
 #include "engine/run_state.hpp"
+#include "engine/scatter.hpp"
 #include "engine/slab_transfer.hpp"
 #include "observe/command_record.hpp"
 #include "observe/notify.hpp"
@@ -679,8 +680,15 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     const std::vector<std::shared_ptr<ArrayState>>*& pinned;
     ~Unpin() { pinned = nullptr; }
   } unpin{pinned_};
-  std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>> reduce_copies(placed.size());
-  std::vector<cl::Buffer> private_copies;
+  // Scatter buffers: every part's copy starts from the array's contents now, on the host (a
+  // synchronisation point: the array's writers are waited for).
+  std::vector<std::vector<unsigned char>> before(plan.buffers.size());
+  for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
+    if (plan.buffers[i].buffer.role() != BufferArg::Role::scatter) continue;
+    const auto* host = static_cast<const unsigned char*>(sync_host(*arrays[i]));
+    before[i].assign(host, host + arrays[i]->bytes);
+  }
+  std::vector<std::vector<PartCopy>> part_copies(placed.size());
   for (std::size_t p = 0; p < placed.size(); ++p) {
     const std::size_t d = device_of[placed[p].device];
     TaskState::Part part;
@@ -705,16 +713,20 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
       const BufferPlan& bp = plan.buffers[i];
       ArrayState& array = *arrays[i];
-      if (bp.buffer.role() == BufferArg::Role::reduce) {
+      if (bp.private_copies()) {
+        const bool scatter = bp.buffer.role() == BufferArg::Role::scatter;
         cl_int status = CL_SUCCESS;
-        cl::Buffer copy(devices_[d].context, CL_MEM_READ_WRITE, array.bytes, nullptr, &status);
+        cl::Buffer copy(devices_[d].context, CL_MEM_READ_WRITE | (scatter ? CL_MEM_COPY_HOST_PTR : 0), array.bytes,
+                        scatter ? before[i].data() : nullptr, &status);
         check(status, "clCreateBuffer", name);
-        const auto identity = reduce_identity(array.type, bp.buffer.reduce_op());
-        check(clEnqueueFillBuffer(queue(kq)(), copy(), identity.data(), identity.size(), 0, array.bytes, 0, nullptr,
-                                  nullptr),
-              "clEnqueueFillBuffer", name);
+        if (!scatter) {
+          const auto identity = reduce_identity(array.type, bp.buffer.reduce_op());
+          check(clEnqueueFillBuffer(queue(kq)(), copy(), identity.data(), identity.size(), 0, array.bytes, 0,
+                                    nullptr, nullptr),
+                "clEnqueueFillBuffer", name);
+        }
         check(k.setArg(static_cast<cl_uint>(bp.arg), copy), "clSetKernelArg", name);
-        private_copies.push_back(copy);
+        part_copies[p].push_back({i, copy, std::vector<unsigned char>(array.bytes)});
         continue;
       }
       check(k.setArg(static_cast<cl_uint>(bp.arg), buffer(array, d)), "clSetKernelArg", name);
@@ -739,12 +751,9 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
       enqueue_chunk_kernel(queue(kq), k, plan, a, b - a, wait_list(kq, waits), e, name);
     }
     part.kernel_event = next(kq, e);
-    for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
-      const BufferPlan& bp = plan.buffers[i];
-      if (bp.buffer.role() != BufferArg::Role::reduce) continue;
-      auto& [index, data] = reduce_copies[p].emplace_back(i, std::vector<unsigned char>(arrays[i]->bytes));
+    for (PartCopy& c : part_copies[p]) {
       const std::vector<cl::Event> ran{e};
-      check(queue(kq).enqueueReadBuffer(private_copies.back(), CL_FALSE, 0, data.size(), data.data(), &ran),
+      check(queue(kq).enqueueReadBuffer(c.device, CL_FALSE, 0, c.data.size(), c.data.data(), &ran),
             "clEnqueueReadBuffer", name);
     }
     task->parts.push_back(std::move(part));
@@ -757,7 +766,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
     for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
       const BufferPlan& bp = plan.buffers[i];
       ArrayState& array = *arrays[i];
-      if (bp.buffer.role() == BufferArg::Role::reduce) continue;
+      if (bp.private_copies()) continue;
       const std::size_t es = size_of(array.type);
       if (bp.reads() && !bp.writes()) {
         read_slab(bp, array, a, b).for_each_run([&](std::size_t lo, std::size_t hi) {
@@ -812,15 +821,16 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
       throw_cl_error(set, "clSetEventCallback", devices_[part.device].device.name());
     }
   }
-  if (std::any_of(reduce_copies.begin(), reduce_copies.end(), [](const auto& c) { return !c.empty(); })) {
-    fold_reductions(*task, plan, reduce_copies, arrays);
+  if (std::any_of(part_copies.begin(), part_copies.end(), [](const auto& c) { return !c.empty(); })) {
+    merge_part_copies(*task, plan, part_copies, arrays, before);
   }
   return task;
 }
 
-void TaskEngine::fold_reductions(TaskState& task, const LaunchPlan& plan,
-                                 std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>>& copies,
-                                 const std::vector<std::shared_ptr<ArrayState>>& arrays) {
+void TaskEngine::merge_part_copies(TaskState& task, const LaunchPlan& plan,
+                                   const std::vector<std::vector<PartCopy>>& copies,
+                                   const std::vector<std::shared_ptr<ArrayState>>& arrays,
+                                   const std::vector<std::vector<unsigned char>>& before) {
   for (const TaskState::Part& part : task.parts) {
     check(queue(kernel_queue(part.device)).finish(), "clFinish", devices_[part.device].device.name());
   }
@@ -832,9 +842,24 @@ void TaskEngine::fold_reductions(TaskState& task, const LaunchPlan& plan,
                                             devices_[part.device].device.name(), cl_status_name(status)));
     }
   }
+  // Scatter buffers first, into new contents: a conflict leaves every array as it was.
+  std::vector<std::vector<unsigned char>> merged(plan.buffers.size());
   for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
     const BufferPlan& bp = plan.buffers[i];
-    if (bp.buffer.role() != BufferArg::Role::reduce) continue;
+    if (bp.buffer.role() != BufferArg::Role::scatter) continue;
+    std::vector<ScatterCopy> chunks;
+    for (std::size_t p = 0; p < task.parts.size(); ++p) {
+      for (const PartCopy& c : copies[p]) {
+        if (c.buffer != i) continue;
+        chunks.push_back({task.parts[p].chunk, devices_[task.parts[p].device].device.name(), c.data.data()});
+      }
+    }
+    merged[i] = merge_scatter(before[i].data(), arrays[i]->count, arrays[i]->type, chunks,
+                              fmt::format("kernel '{}' argument {}", plan.kernel, bp.arg));
+  }
+  for (std::size_t i = 0; i < plan.buffers.size(); ++i) {
+    const BufferPlan& bp = plan.buffers[i];
+    if (!bp.private_copies()) continue;
     ArrayState& array = *arrays[i];
     EventSet ready;
     gather_to_host(array, 0, array.count, ready, true, nullptr);
@@ -843,10 +868,14 @@ void TaskEngine::fold_reductions(TaskState& task, const LaunchPlan& plan,
     auto [first, last] = array.coherence.range(0, array.count);
     for (auto it = first; it != last; ++it) users.add(it->second.nodes[0].busy);
     for (const QueueEvent& e : users.items()) e.event.wait();
-    // In chunk order: deterministic for a placement.
-    for (std::size_t p = 0; p < task.parts.size(); ++p) {
-      for (const auto& [index, data] : copies[p]) {
-        if (index == i) fold_reduction(array.host, data.data(), array.count, array.type, bp.buffer.reduce_op());
+    if (bp.buffer.role() == BufferArg::Role::scatter) {
+      std::memcpy(array.host, merged[i].data(), array.bytes);
+    } else {
+      // In chunk order: deterministic for a placement.
+      for (std::size_t p = 0; p < task.parts.size(); ++p) {
+        for (const PartCopy& c : copies[p]) {
+          if (c.buffer == i) fold_reduction(array.host, c.data.data(), array.count, array.type, bp.buffer.reduce_op());
+        }
       }
     }
     for (auto it = first; it != last; ++it) {

@@ -58,9 +58,11 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   std::shared_ptr<ArrayState> make_array(std::size_t count, ElementType type,
                                          const std::function<void(void*)>& fill);
   /// Enqueues `launch` (every buffer an array of this engine) and returns at once; a launch
-  /// with a reduce buffer returns once it has finished and its copies are folded. Throws
+  /// with a reduce or scatter buffer returns once it has finished and its copies are merged (a
+  /// scatter buffer's array is first made valid on the host, its writers waited for). Throws
   /// Error(invalid_argument) for a launch that does not fit, Error(opencl) when enqueueing fails
-  /// or a task whose data it needs failed.
+  /// or a task whose data it needs failed, Error(write_conflict) when two parts changed an element
+  /// of a scatter buffer to different values.
   std::shared_ptr<TaskState> submit(const Launch& launch, const Schedule& schedule);
   /// Whether `launch` (over arrays) runs as a task on the devices: false when it is windowed
   /// (tessera::window_base()) or when a device of its program that copies cannot hold its arrays
@@ -165,9 +167,20 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   /// Makes the host copy of `array` valid and visible (mutex_ held); returns it.
   const void* sync_host(ArrayState& array);
   std::vector<std::shared_ptr<ArrayState>> task_arrays(const LaunchPlan& plan) const;
-  void fold_reductions(TaskState& task, const LaunchPlan& plan,
-                       std::vector<std::vector<std::pair<std::size_t, std::vector<unsigned char>>>>& copies,
-                       const std::vector<std::shared_ptr<ArrayState>>& arrays);
+  /// A part's private copy of a reduce or scatter buffer: on its device, then read back.
+  struct PartCopy {
+    std::size_t buffer = 0;  ///< index into the plan's buffers
+    cl::Buffer device;
+    std::vector<unsigned char> data;
+  };
+  /// Waits for `task`'s parts (throws Error(opencl) when one failed) and merges `copies` (per
+  /// part) into the host copies of their arrays, which then alone are valid: reductions folded in
+  /// part order; scatter buffers' changed elements over `before` (per buffer: the array's
+  /// contents the copies started from), throwing Error(write_conflict) with every array as it
+  /// was when two parts disagree.
+  void merge_part_copies(TaskState& task, const LaunchPlan& plan, const std::vector<std::vector<PartCopy>>& copies,
+                         const std::vector<std::shared_ptr<ArrayState>>& arrays,
+                         const std::vector<std::vector<unsigned char>>& before);
 
   std::vector<EngineDevice> devices_;
   EngineWatch watch_;
