@@ -23,6 +23,7 @@
 #include "job/host_memory.hpp"
 #include "job/job_loader.hpp"
 #include "job/npy.hpp"
+#include "job/step_values.hpp"
 #include "support/fuzz_corpus.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -53,6 +54,11 @@ using tessera::test::TempDir;
 namespace {
 
 using Shape = std::vector<std::size_t>;
+
+// Step k's values outside any loop.
+tessera::detail::StepValues values_of(const JobSpec& job, std::size_t k) {
+  return tessera::detail::step_values(job, job.steps.at(k), tessera::detail::Scope(job.params));
+}
 
 // The JobError loading `file` gives (fails the test if there is none).
 JobError error_of(const fs::path& file, const ParamOverrides& overrides = {}) {
@@ -246,8 +252,10 @@ TEST_CASE("a saxpy job loads to exactly the values written") {
   const auto& step = job.steps[0];
   CHECK(step.kernel == "saxpy");
   CHECK(step.pos == SourcePos{30, 1});
-  CHECK(step.global == Shape{1048576});
-  CHECK(step.local == Shape{64});
+  CHECK(step.path == "steps[0]");
+  CHECK(values_of(job, 0).global == Shape{1048576});
+  CHECK(values_of(job, 0).local == Shape{64});
+  CHECK(values_of(job, 0).offset.empty());
   CHECK(step.repeat == 1);
   CHECK_FALSE(step.swap);
   REQUIRE(step.args.size() == 4);
@@ -264,7 +272,7 @@ TEST_CASE("a saxpy job loads to exactly the values written") {
   CHECK(ay.index == 1);
   CHECK(ay.access == Access::read_write);
   const auto& half = std::get<ScalarArg>(step.args[3].arg);
-  CHECK(std::get<std::int64_t>(half.value) == 524288);
+  CHECK(std::get<std::int64_t>(values_of(job, 0).scalars[3]) == 524288);
   CHECK_FALSE(half.type);  // from the kernel's signature when the job runs
 
   REQUIRE(job.checks.size() == 2);
@@ -319,8 +327,8 @@ TEST_CASE("a mandelbrot job: 2-D shape, png output with a colormap, every role")
 
   REQUIRE(job.steps.size() == 1);
   const auto& step = job.steps[0];
-  CHECK(step.global == Shape{1024, 768});
-  CHECK(step.local == Shape{16, 8});
+  CHECK(values_of(job, 0).global == Shape{1024, 768});
+  CHECK(values_of(job, 0).local == Shape{16, 8});
   CHECK(step.repeat == 4);
   REQUIRE(step.args.size() == 5);
   const auto& c = std::get<BufferRef>(step.args[0].arg);
@@ -331,7 +339,7 @@ TEST_CASE("a mandelbrot job: 2-D shape, png output with a colormap, every role")
   CHECK(h.reduce == ReduceOp::max);
   CHECK(std::get<BufferRef>(step.args[2].arg).role == BufferRef::Role::whole);
   const auto& it = std::get<ScalarArg>(step.args[3].arg);
-  CHECK(std::get<std::int64_t>(it.value) == 256);
+  CHECK(std::get<std::int64_t>(values_of(job, 0).scalars[3]) == 256);
   CHECK(it.type == ElementType::i32);
   const auto& halo = std::get<BufferRef>(step.args[4].arg);
   CHECK(halo.buffer == "field");
@@ -347,12 +355,12 @@ TEST_CASE("--set replaces a param before the params are resolved") {
   const JobSpec job = load_job_spec(file, {{"w", 64}, {"h", 32}});
   CHECK(job.params.at("w") == 64);
   CHECK(job.buffers[0].shape == Shape{32, 64});
-  CHECK(job.steps[0].global == Shape{64, 32});
+  CHECK(values_of(job, 0).global == Shape{64, 32});
 
   // An override may replace a param whose own expression would fail.
   const auto text = "[params]\nn = \"m / 0\"\nm = 4\n[program]\nbuiltin = \"saxpy\"\n"
                     "[[steps]]\nkernel = \"k\"\nglobal = [\"n\"]\n";
-  CHECK(parse_job_spec(text, dir / "t.toml", {{"n", 8}}).steps[0].global == Shape{8});
+  CHECK(values_of(parse_job_spec(text, dir / "t.toml", {{"n", 8}}), 0).global == Shape{8});
   CHECK(text_error(text, dir / "t.toml").key() == "params.n");
 }
 

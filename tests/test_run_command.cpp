@@ -183,7 +183,7 @@ TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   fs::remove(dir.path() / "a.npy");
   const auto dry = run_tessera({"run", a.string(), "--dry-run"});
   CHECK(dry.exit_code == 0);
-  CHECK(dry.out.find("step 0: saxpy over [4096]") != std::string::npos);
+  CHECK(dry.out.find("steps[0]: saxpy over [4096]") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "a.npy"));
 
   const auto bad_set = run_tessera({"run", a.string(), "--set", "n=lots"});

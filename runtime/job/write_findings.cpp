@@ -49,9 +49,9 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
         const ArgSpec& a = job.steps[k].args.at(f.arg);
         const auto& ref = std::get<BufferRef>(a.arg);
         const auto& info = run.devices.at(f.device).device.info();
-        out.push_back(fmt::format("{}:{}:{}: steps[{}].args[{}]: buffer '{}' (access \"{}\"){}: chunk [{}, {}) on "
+        out.push_back(fmt::format("{}:{}:{}: {}.args[{}]: buffer '{}' (access \"{}\"){}: chunk [{}, {}) on "
                                   "device {} '{}' {} {} element(s), the first element {}; {}",
-                                  job.file, a.pos.line, a.pos.column, k, f.arg, ref.buffer, to_string(ref.access),
+                                  job.file, a.pos.line, a.pos.column, job.steps[k].path, f.arg, ref.buffer, to_string(ref.access),
                                   r > 0 ? fmt::format(", repetition {}", r) : std::string(), f.chunk.offset,
                                   f.chunk.offset + f.chunk.size, info.label(), info.name, what_of(f.kind, ref.role),
                                   f.elements, f.element, fits(f.kind)));
