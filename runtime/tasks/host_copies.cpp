@@ -6,6 +6,7 @@ namespace tessera::detail {
 
 HostCopies::HostCopies(const Launch& launch)
     : launch_(launch.program(), launch.kernel(), launch.global(), launch.local()) {
+  if (launch.offset()) launch_.offset(*launch.offset());
   std::size_t buffers = 0;
   for (const auto& a : launch.args()) buffers += std::holds_alternative<BufferArg>(a) ? 1 : 0;
   copies_.reserve(buffers);  // stable addresses for the host arrays below
@@ -21,6 +22,17 @@ HostCopies::HostCopies(const Launch& launch)
     if (b->role() == BufferArg::Role::halo) host.halo(b->halo_width());
     if (b->role() == BufferArg::Role::whole) host.whole();
     if (b->role() == BufferArg::Role::reduce) host.reduce(b->reduce_op());
+    if (b->along_dims() > 0) {
+      // The same geometry as a 3-D view (outer, extent, inner), or the dimension as given when
+      // it names none.
+      const std::size_t shape[] = {b->along_outer(), b->along_extent(), b->along_inner()};
+      if (b->along_dim() < b->along_dims()) {
+        host.along(shape, 1);
+      } else {
+        host.along(std::span<const std::size_t>(shape, 1), b->along_dim());
+      }
+    }
+    host.shift(b->shift_by());
     launch_.arg(std::move(host));
     if (b->access() != Access::read) {
       written_.push_back(b->array());
