@@ -221,7 +221,8 @@ void load_for(const TomlReader& in, const toml::node& node, const std::string& p
   const toml::array& bounds = in.array_at(*range, at);
   if (bounds.size() != 2 && bounds.size() != 3) {
     in.fail(pos_of(*range), at,
-            fmt::format("expected [begin, end] or [begin, end, stride], found {} values", bounds.size()));
+            fmt::format("expected [begin, end] or [begin, end, stride], found {} value{}", bounds.size(),
+                        bounds.size() == 1 ? "" : "s"));
   }
   loop.begin = int_field(in, bounds[0], element(at, 0), names);
   loop.end = int_field(in, bounds[1], element(at, 1), names);

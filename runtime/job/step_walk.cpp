@@ -52,12 +52,19 @@ class Walker {
       fail(l.for_pos, key,
            fmt::format("the range [{}, {}) is empty: the loop never runs{}", begin, end, scope_.when()));
     }
+    if (begin < end) {
+      const std::uint64_t span = static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(begin);
+      const auto step = static_cast<std::uint64_t>(stride);
+      const std::uint64_t trips = span / step + (span % step != 0 ? 1 : 0);
+      constexpr auto most = static_cast<std::uint64_t>(StepSpec::max_repeat);
+      if (trips > most || (iterations_ += trips) > most) {  // both at most 2^24: no overflow
+        fail(l.for_pos, key,
+             fmt::format("runs {} iterations{}: more than {} loop iterations in all", trips, scope_.when(),
+                         StepSpec::max_repeat));
+      }
+    }
     bool go = true;
     for (std::int64_t c = begin; go && c < end;) {
-      if (++iterations_ > static_cast<std::uint64_t>(StepSpec::max_repeat)) {
-        fail(l.for_pos, key,
-             fmt::format("loops run more than {} iterations in all{}", StepSpec::max_repeat, scope_.when()));
-      }
       scope_.set(l.counter, c);
       go = nodes(l.body);
       if (__builtin_add_overflow(c, stride, &c)) break;  // past end, which is at most INT64_MAX
