@@ -17,6 +17,7 @@
 #include "job/job_runner.hpp"
 #include "job/step_walk.hpp"
 #include "support/fixture.hpp"
+#include "support/job_values.hpp"
 #include "support/temp_dir.hpp"
 #include "support/topology.hpp"
 #include "tessera/tessera.hpp"
@@ -39,14 +40,7 @@ const Fixture& fixture() { return tessera::test::shared_fixture<Fixture>(); }
 
 template <typename T>
 std::vector<T> values(const JobSpec& job, const JobData& data, const std::string& name) {
-  for (std::size_t i = 0; i < job.buffers.size(); ++i) {
-    if (job.buffers[i].name != name) continue;
-    std::vector<T> out(job.buffers[i].count());
-    std::memcpy(out.data(), data.buffers[i].data(), job.buffers[i].bytes());
-    return out;
-  }
-  FAIL("no buffer " << name);
-  return {};
+  return tessera::test::job_values<T>(job, data, name);
 }
 
 const char* const kernels = R"(
@@ -61,26 +55,14 @@ kernel void twice(global const int* a, global int* b, const int t) {
 kernel void tri(global int* c, const int i, const int j) { c[get_global_id(0)] += 1 + i * 7 + j; }
 )";
 
-const char* const head = R"([params]
-n = 24
-[program]
-source = "k.cl"
-[buffers.v]
-type = "int"
-count = "n"
-init = { iota = 1 }
-[buffers.w]
-type = "int"
-count = "n"
-init = { fill = 0 }
-[buffers.a]
-type = "int"
-count = "n"
-init = { iota = 0 }
-[buffers.b]
-type = "int"
-count = "n"
-)";
+// Four int buffers of n elements: v and a count from 1 and 0, w starts at 0, b is written first.
+std::string head() {
+  std::string text = "[params]\nn = 24\n[program]\nsource = \"k.cl\"\n";
+  for (const auto& [name, init] : {std::pair{"v", "{ iota = 1 }"}, {"w", "{ fill = 0 }"}, {"a", "{ iota = 0 }"}}) {
+    text += fmt::format("[buffers.{}]\ntype = \"int\"\ncount = \"n\"\ninit = {}\n", name, init);
+  }
+  return text + "[buffers.b]\ntype = \"int\"\ncount = \"n\"\n";
+}
 
 // The body of the loop over k in [0, 3): the counter as a scalar, in global and offset, in local,
 // and in a swapped step repeated twice. `k` is "k" inside the loop, a number when written flat.
@@ -115,9 +97,9 @@ JobSpec load(tessera::test::TempDir& dir, const std::string& name, const std::st
 
 TEST_CASE("a loop gives what its launches written as flat steps give, and what the host computes") {
   tessera::test::TempDir dir;
-  const JobSpec looped = load(dir, "loop.toml", std::string(head) + "[[steps]]\nfor = { k = [0, 3] }\n" +
+  const JobSpec looped = load(dir, "loop.toml", head() + "[[steps]]\nfor = { k = [0, 3] }\n" +
                                                     body("steps.do", "k"));
-  std::string flat_text = head;
+  std::string flat_text = head();
   for (int k = 0; k < 3; ++k) flat_text += body("steps", std::to_string(k));
   const JobSpec flat = load(dir, "flat.toml", flat_text);
   REQUIRE(looped.steps.size() == 3);
@@ -158,14 +140,9 @@ TEST_CASE("a loop gives what its launches written as flat steps give, and what t
 
 TEST_CASE("nested and triangular loops: inner bounds from the outer counter, empty for some outer values") {
   tessera::test::TempDir dir;
-  const JobSpec job = load(dir, "tri.toml", R"([params]
-n = 12
-[program]
-source = "k.cl"
-[buffers.c]
-type = "int"
-count = "n"
-init = { fill = 0 }
+  const JobSpec job = load(dir, "tri.toml", R"(params = { n = 12 }
+program = { source = "k.cl" }
+buffers = { c = { type = "int", count = "n", init = { fill = 0 } } }
 [[steps]]
 for = { i = [0, "n", 3] }
 [[steps.do]]
