@@ -498,3 +498,78 @@ TEST_CASE("every input in the job fuzzer's corpus gives a job or a JobError insi
   }
   CHECK(corpus.size() >= 20);
 }
+
+TEST_CASE("loops load as a tree over the kernel steps, in file order, with expressions kept per launch") {
+  TempDir dir;
+  const auto text = R"TOML([params]
+n = 16
+[program]
+builtin = "saxpy"
+[buffers.a]
+type = "int"
+shape = ["n", "n"]
+init = { fill = 0 }
+[[steps]]
+kernel = "first"
+global = ["n"]
+args = [{ buffer = "a", access = "read_write" }]
+[[steps]]
+for = { k = [0, "n - 1"] }
+[[steps.do]]
+kernel = "pivot"
+global = ["n - k"]
+offset = ["k"]
+args = [{ value = "k", type = "int" }, { value = 0.5 }]
+[[steps.do]]
+for = { j = ["k + 1", "n", 2] }
+[[steps.do.do]]
+kernel = "inner"
+global = ["n - j", 4]
+local = [1, "4 / (1 + j % 2)"]
+args = [{ value = "j * k" }]
+)TOML";
+  const JobSpec job = parse_job_spec(text, dir / "loops.toml");
+  REQUIRE(job.steps.size() == 3);
+  CHECK(job.steps[0].path == "steps[0]");
+  CHECK(job.steps[1].path == "steps[1].do[0]");
+  CHECK(job.steps[2].path == "steps[1].do[1].do[0]");
+  CHECK(job.steps[1].offset_pos == SourcePos{18, 10});
+  REQUIRE(job.flow.size() == 2);
+  CHECK(std::get<std::size_t>(job.flow[0].node) == 0);
+  const auto& outer = std::get<tessera::detail::LoopSpec>(job.flow[1].node);
+  CHECK(outer.path == "steps[1]");
+  CHECK(outer.counter == "k");
+  CHECK(outer.for_pos == SourcePos{14, 7});
+  CHECK(outer.end.expr.text() == "n - 1");
+  CHECK_FALSE(outer.dependent);
+  REQUIRE(outer.body.size() == 2);
+  CHECK(std::get<std::size_t>(outer.body[0].node) == 1);
+  const auto& inner = std::get<tessera::detail::LoopSpec>(outer.body[1].node);
+  CHECK(inner.counter == "j");
+  CHECK(inner.dependent);
+  CHECK(inner.stride.expr.text() == "2");
+  CHECK(std::get<std::size_t>(inner.body.at(0).node) == 2);
+
+  // The values of one launch, counters in scope.
+  tessera::detail::Scope scope(job.params);
+  scope.set("k", 3);
+  const auto pivot = tessera::detail::step_values(job, job.steps[1], scope);
+  CHECK(pivot.global == Shape{13});
+  CHECK(pivot.offset == Shape{3});
+  CHECK(pivot.split_end() == 16);
+  CHECK(std::get<std::int64_t>(pivot.scalars[0]) == 3);
+  CHECK(std::get<double>(pivot.scalars[1]) == 0.5);
+  scope.set("j", 5);
+  CHECK(scope.when() == " when k = 3, j = 5");
+  const auto in = tessera::detail::step_values(job, job.steps[2], scope);
+  CHECK(in.global == Shape{11, 4});
+  CHECK(in.local == Shape{1, 2});
+  CHECK(std::get<std::int64_t>(in.scalars[0]) == 15);
+
+  // --set moves the bounds: n = 2 leaves the inner loop empty (allowed: it depends on k).
+  CHECK_NOTHROW(parse_job_spec(text, dir / "loops.toml", {{"n", 2}}));
+  // n = 1 leaves the outer loop empty: a loop that never runs.
+  const JobError e = text_error(text, dir / "loops.toml", {{"n", 1}});
+  CHECK(std::string(e.what()) ==
+        (dir / "loops.toml").string() + ":14:7: steps[1].for.k: the range [0, 0) is empty: the loop never runs");
+}

@@ -300,7 +300,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   // A checked run's findings are read from its runs: it keeps them.
   RunRecorder recorder(rt, job, report, {options.keep_runs || options.check, options.spans, options.on_repetition});
   TaskWindow tasks(256, recorder);
-  for (const StepSpec& step : job.steps) report.steps.emplace_back().kernel = step.kernel;
+  for (const StepSpec& step : job.steps) report.steps.push_back({step.path, step.kernel, {}, {}});
   LaunchCache launches(job, program, arrays.size());
   walk_steps(job, [&](std::size_t k, const Scope& scope) {
     const StepSpec& step = job.steps[k];

@@ -41,6 +41,7 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
   std::vector<std::string> out;
   for (std::size_t k = 0; k < report.steps.size() && k < job.steps.size(); ++k) {
     std::vector<std::pair<std::size_t, WriteFinding::Kind>> seen;
+    const bool in_loop = job.steps[k].path.find(".do[") != std::string::npos;
     for (std::size_t r = 0; r < report.steps[k].runs.size(); ++r) {
       const RunStats& run = report.steps[k].runs[r];
       for (const WriteFinding& f : run.findings) {
@@ -52,7 +53,7 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
         out.push_back(fmt::format("{}:{}:{}: {}.args[{}]: buffer '{}' (access \"{}\"){}: chunk [{}, {}) on "
                                   "device {} '{}' {} {} element(s), the first element {}; {}",
                                   job.file, a.pos.line, a.pos.column, job.steps[k].path, f.arg, ref.buffer, to_string(ref.access),
-                                  r > 0 ? fmt::format(", repetition {}", r) : std::string(), f.chunk.offset,
+                                  r > 0 ? fmt::format(", {} {}", in_loop ? "launch" : "repetition", r) : std::string(), f.chunk.offset,
                                   f.chunk.offset + f.chunk.size, info.label(), info.name, what_of(f.kind, ref.role),
                                   f.elements, f.element, fits(f.kind)));
       }
