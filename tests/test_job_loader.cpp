@@ -501,14 +501,9 @@ TEST_CASE("every input in the job fuzzer's corpus gives a job or a JobError insi
 
 TEST_CASE("loops load as a tree over the kernel steps, in file order, with expressions kept per launch") {
   TempDir dir;
-  const auto text = R"TOML([params]
-n = 16
-[program]
-builtin = "saxpy"
-[buffers.a]
-type = "int"
-shape = ["n", "n"]
-init = { fill = 0 }
+  const auto text = R"TOML(params = { n = 16 }
+program = { builtin = "saxpy" }
+buffers = { a = { type = "int", shape = ["n", "n"], init = { fill = 0 } } }
 [[steps]]
 kernel = "first"
 global = ["n"]
@@ -533,13 +528,13 @@ args = [{ value = "j * k" }]
   CHECK(job.steps[0].path == "steps[0]");
   CHECK(job.steps[1].path == "steps[1].do[0]");
   CHECK(job.steps[2].path == "steps[1].do[1].do[0]");
-  CHECK(job.steps[1].offset_pos == SourcePos{18, 10});
+  CHECK(job.steps[1].offset_pos == SourcePos{13, 10});
   REQUIRE(job.flow.size() == 2);
   CHECK(std::get<std::size_t>(job.flow[0].node) == 0);
   const auto& outer = std::get<tessera::detail::LoopSpec>(job.flow[1].node);
   CHECK(outer.path == "steps[1]");
   CHECK(outer.counter == "k");
-  CHECK(outer.for_pos == SourcePos{14, 7});
+  CHECK(outer.for_pos == SourcePos{9, 7});
   CHECK(outer.end.expr.text() == "n - 1");
   CHECK_FALSE(outer.dependent);
   REQUIRE(outer.body.size() == 2);
@@ -571,5 +566,5 @@ args = [{ value = "j * k" }]
   // n = 1 leaves the outer loop empty: a loop that never runs.
   const JobError e = text_error(text, dir / "loops.toml", {{"n", 1}});
   CHECK(std::string(e.what()) ==
-        (dir / "loops.toml").string() + ":14:7: steps[1].for.k: the range [0, 0) is empty: the loop never runs");
+        (dir / "loops.toml").string() + ":9:7: steps[1].for.k: the range [0, 0) is empty: the loop never runs");
 }
