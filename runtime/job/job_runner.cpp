@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <deque>
 #include <numeric>
@@ -73,25 +74,25 @@ Scalar scalar_of(ElementType type, const Number& value) {
 }
 
 // Argument i's scalar for the kernel `sig`: `value` as a value of the parameter's own type,
-// exactly (a declared type must be the parameter's; the value must fit it). `when` names the
-// loop counters' values, for messages.
+// exactly (a declared type must be the parameter's; the value must fit it). Messages name the
+// loop counters' values in `scope`.
 Scalar scalar_for(const JobSpec& job, const KernelSignature& sig, std::size_t i, const ScalarArg& s,
-                  const Number& value, SourcePos pos, const std::string& key, const std::string& when) {
+                  const Number& value, SourcePos pos, const std::string& key, const Scope& scope) {
   const KernelArg& param = sig.args[i];
-  const std::string which = fmt::format("parameter {} '{}' of '{}'", i, param.name, sig.name);
+  const auto which = [&] { return fmt::format("parameter {} '{}' of '{}'", i, param.name, sig.name); };
   if (param.kind != ArgKind::scalar) {
     throw job_error(job, pos, key,
-                    fmt::format("{} is a {} pointer ({}); a scalar was given", which, to_string(param.kind),
+                    fmt::format("{} is a {} pointer ({}); a scalar was given", which(), to_string(param.kind),
                                 param.type_name));
   }
   const auto type = scalar_parameter_type(param.type_name);
-  if (!type) throw job_error(job, pos, key, fmt::format("{} is {}, which a job cannot give", which, param.type_name));
+  if (!type) throw job_error(job, pos, key, fmt::format("{} is {}, which a job cannot give", which(), param.type_name));
   if (s.type && *s.type != *type) {
     throw job_error(job, pos, key,
-                    fmt::format("{} is {}; type = \"{}\" was given", which, to_string(*type), to_string(*s.type)));
+                    fmt::format("{} is {}; type = \"{}\" was given", which(), to_string(*type), to_string(*s.type)));
   }
   if (const auto why = misfit(value, *type)) {
-    throw job_error(job, pos, key, fmt::format("{} is {}: {}{}", which, to_string(*type), *why, when));
+    throw job_error(job, pos, key, fmt::format("{} is {}: {}{}", which(), to_string(*type), *why, scope.when()));
   }
   return scalar_of(*type, value);
 }
@@ -104,10 +105,10 @@ NDRange range_of(const std::vector<std::size_t>& extents) {
 
 // The launch of step `k` with the values `v` over `arrays` (the job's buffers as resident arrays)
 // or, without them, over host data of null pointers (to check the launch only); mismatches with
-// the kernel's signature are JobErrors at the step's arguments. `when` names the loop counters'
-// values, for messages.
-Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const std::string& when,
-                   const Program& program, const std::vector<ArrayBase>* arrays) {
+// the kernel's signature are JobErrors at the step's arguments (naming the loop counters' values
+// in `scope`).
+Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const Scope& scope, const Program& program,
+                   const std::vector<ArrayBase>* arrays) {
   const StepSpec& step = job.steps[k];
   const std::string& where = step.path;
   const KernelSignature* sig = nullptr;
@@ -129,7 +130,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const
     const ArgSpec& a = step.args[i];
     const std::string key = fmt::format("{}.args[{}]", where, i);
     if (const auto* s = std::get_if<ScalarArg>(&a.arg)) {
-      launch.arg(scalar_for(job, *sig, i, *s, v.scalars[i], a.pos, key, when));
+      launch.arg(scalar_for(job, *sig, i, *s, v.scalars[i], a.pos, key, scope));
       continue;
     }
     const auto& ref = std::get<BufferRef>(a.arg);
@@ -151,6 +152,17 @@ Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const
     launch.arg(arg);
   }
   return launch;
+}
+
+// The scalars of step k's launch with values `v` against its kernel's parameters (make_launch
+// checks them too, with the rest of the launch).
+void check_scalars(const JobSpec& job, std::size_t k, const StepValues& v, const Scope& scope, const Program& program) {
+  const StepSpec& step = job.steps[k];
+  const KernelSignature& sig = program.kernel(step.kernel);  // make_launch found it before
+  for (std::size_t i = 0; i < step.args.size(); ++i) {
+    const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
+    if (s != nullptr) scalar_for(job, sig, i, *s, v.scalars[i], step.args[i].pos, fmt::format("{}.args[{}]", step.path, i), scope);
+  }
 }
 
 // The job's static weights, when its scheduler runs with them: one per device the program runs on.
@@ -184,16 +196,16 @@ bool submit_once(const Runtime& rt, const Launch& launch, const Schedule& schedu
 }
 
 // `action` for step k, with the engine's refusals of the step's launch (Errc::invalid_argument)
-// made JobErrors at the step; `when` names the loop counters' values.
+// made JobErrors at the step, naming the loop counters' values in `scope`.
 template <typename Action>
-auto at_step(const JobSpec& job, std::size_t k, const std::string& when, Action&& action) {
+auto at_step(const JobSpec& job, std::size_t k, const Scope& scope, Action&& action) {
   try {
     return action();
   } catch (const JobError&) {
     throw;
   } catch (const Error& e) {
     if (e.code() != Errc::invalid_argument) throw;
-    throw job_error(job, job.steps[k].pos, job.steps[k].path, e.what() + when);
+    throw job_error(job, job.steps[k].pos, job.steps[k].path, e.what() + scope.when());
   }
 }
 
@@ -224,8 +236,9 @@ class LaunchCache {
     Schedule schedule;
   };
 
-  /// Step k's launch with values `v` over `arrays` as they are now.
-  const Built& get(std::size_t k, StepValues v, const std::string& when, const std::vector<ArrayBase>& arrays,
+  /// Step k's launch with values `v` (in `scope`) over `arrays` as they are now. A reference
+  /// valid until the next get() for step k.
+  const Built& get(std::size_t k, const StepValues& v, const Scope& scope, const std::vector<ArrayBase>& arrays,
                    const std::string& policy, std::vector<std::string>& warnings) {
     std::vector<std::size_t> named;
     for (const ArgSpec& a : job_.steps[k].args) {
@@ -237,9 +250,9 @@ class LaunchCache {
       if (b.arrays == named && b.values == v) return b;
     }
     if (list.size() == 2) list.pop_front();
-    Launch launch = make_launch(job_, k, v, when, program_, &arrays);
+    Launch launch = make_launch(job_, k, v, scope, program_, &arrays);
     Schedule schedule = schedule_for(job_, policy, v.global.back(), warnings);
-    return list.emplace_back(Built{std::move(v), std::move(named), std::move(launch), std::move(schedule)});
+    return list.emplace_back(Built{v, std::move(named), std::move(launch), std::move(schedule)});
   }
 
   /// Buffers a and b exchanged their arrays.
@@ -260,17 +273,20 @@ Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional
   const std::string policy = scheduler.value_or(job.scheduler.name);
   check_weights(job, policy, program);
   // Each step's launches as the engine will see them: they must fit every device (sizes
-  // included). Launches of equal values are checked once.
-  std::vector<std::set<StepValues>> seen(job.steps.size());
+  // included); launches of one geometry are checked against the devices once, and every launch's
+  // scalars against the kernel's parameters.
+  using Geometry = std::array<std::vector<std::size_t>, 3>;
+  std::vector<std::set<Geometry>> seen(job.steps.size());
   walk_steps(job, [&](std::size_t k, const Scope& scope) {
-    StepValues v = step_values(job, job.steps[k], scope);
-    if (seen[k].contains(v)) return true;
-    const std::string when = scope.when();
-    const Launch launch = make_launch(job, k, v, when, program, nullptr);
+    const StepValues v = step_values(job, job.steps[k], scope);
+    if (!seen[k].insert(Geometry{v.global, v.local, v.offset}).second) {
+      check_scalars(job, k, v, scope, program);
+      return true;
+    }
+    const Launch launch = make_launch(job, k, v, scope, program, nullptr);
     std::vector<std::string> warnings;  // given again when the step runs
     const Schedule schedule = schedule_from_job(job, policy, v.global.back(), warnings);
-    at_step(job, k, when, [&] { rt.validate(launch, schedule); });
-    seen[k].insert(std::move(v));
+    at_step(job, k, scope, [&] { rt.validate(launch, schedule); });
     return true;
   });
   return program;
@@ -305,11 +321,12 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   walk_steps(job, [&](std::size_t k, const Scope& scope) {
     const StepSpec& step = job.steps[k];
     const StepValues values = step_values(job, step, scope);
-    const std::string when = scope.when();
+    const Repetition rep{k, values.offset.empty() ? 0 : values.offset.back(), values.split_end()};
+    const LaunchCache::Built* built = nullptr;
     for (std::size_t r = 0; r < step.repeat; ++r) {
-      const auto& built = launches.get(k, values, when, arrays, report.scheduler, report.warnings);
-      const Repetition rep{k, built.values.offset.empty() ? 0 : built.values.offset.back(), built.values.split_end()};
-      if (!at_step(job, k, when, [&] { return submit_once(rt, built.launch, built.schedule, options, rep, recorder, tasks); })) {
+      // The arrays a swapping step names change with every repetition.
+      if (built == nullptr || step.swap) built = &launches.get(k, values, scope, arrays, report.scheduler, report.warnings);
+      if (!at_step(job, k, scope, [&] { return submit_once(rt, built->launch, built->schedule, options, rep, recorder, tasks); })) {
         report.interrupted = true;
         return false;
       }
