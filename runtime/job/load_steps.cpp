@@ -55,10 +55,10 @@ ArgSpec load_scalar_arg(const TomlReader& in, const toml::table& t, const toml::
                         const Names& names) {
   in.check_keys(t, path, {"value", "type"});
   ScalarArg s;
-  if (value.is_floating_point()) {
-    s.value = in.real_at(value, child(path, "value"));
-  } else {
+  if (value.is_integer() || value.is_string()) {
     s.value = int_field(in, value, child(path, "value"), names);
+  } else {
+    s.value = std::get<double>(in.number_at(value, child(path, "value")));  // a float: it refuses the rest
   }
   if (const auto* type = t.get("type")) {
     s.type = element_type_at(in, *type, child(path, "type"));
