@@ -257,3 +257,15 @@ TEST_CASE("checked runs and validation walk every launch of a loop") {
   }
   CHECK(tessera::detail::run_checks(job, data).at(0).passed);
 }
+
+TEST_CASE("an interrupt stops a loop: no further launch is submitted") {
+  const JobSpec job = sample("heat.toml", {{"n", 64}, {"t_end", 5}});
+  tessera::detail::Interrupter interrupter;
+  interrupter.request();
+  const JobData data = tessera::detail::run_job(fixture().rt, job, {std::nullopt, &interrupter});
+  CHECK(data.report.interrupted);
+  REQUIRE(data.report.steps.size() == 2);
+  CHECK(data.report.steps[0].step == "steps[0].do[0]");
+  CHECK(data.report.steps[0].totals.runs == 0);
+  CHECK(data.report.steps[1].totals.runs == 0);
+}
