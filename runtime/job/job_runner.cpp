@@ -161,7 +161,8 @@ void check_scalars(const JobSpec& job, std::size_t k, const StepValues& v, const
   const KernelSignature& sig = program.kernel(step.kernel);  // make_launch found it before
   for (std::size_t i = 0; i < step.args.size(); ++i) {
     const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
-    if (s != nullptr) scalar_for(job, sig, i, *s, v.scalars[i], step.args[i].pos, fmt::format("{}.args[{}]", step.path, i), scope);
+    if (s == nullptr) continue;
+    scalar_for(job, sig, i, *s, v.scalars[i], step.args[i].pos, fmt::format("{}.args[{}]", step.path, i), scope);
   }
 }
 
@@ -325,8 +326,13 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
     const LaunchCache::Built* built = nullptr;
     for (std::size_t r = 0; r < step.repeat; ++r) {
       // The arrays a swapping step names change with every repetition.
-      if (built == nullptr || step.swap) built = &launches.get(k, values, scope, arrays, report.scheduler, report.warnings);
-      if (!at_step(job, k, scope, [&] { return submit_once(rt, built->launch, built->schedule, options, rep, recorder, tasks); })) {
+      if (built == nullptr || step.swap) {
+        built = &launches.get(k, values, scope, arrays, report.scheduler, report.warnings);
+      }
+      const auto submit = [&] {
+        return submit_once(rt, built->launch, built->schedule, options, rep, recorder, tasks);
+      };
+      if (!at_step(job, k, scope, submit)) {
         report.interrupted = true;
         return false;
       }

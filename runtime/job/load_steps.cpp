@@ -204,7 +204,8 @@ void load_for(const TomlReader& in, const toml::node& node, const std::string& p
   const toml::table& t = in.table_at(node, path);
   loop.for_pos = pos_of(node);
   if (t.size() != 1) {
-    in.fail(loop.for_pos, path, fmt::format("a loop has one counter: for = {{ k = [begin, end] }}, found {}", t.size()));
+    in.fail(loop.for_pos, path,
+            fmt::format("a loop has one counter: for = {{ k = [begin, end] }}, found {}", t.size()));
   }
   const auto [key, range] = entries(t).front();
   loop.counter = std::string(key->str());

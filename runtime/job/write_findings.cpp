@@ -41,7 +41,8 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
   std::vector<std::string> out;
   for (std::size_t k = 0; k < report.steps.size() && k < job.steps.size(); ++k) {
     std::vector<std::pair<std::size_t, WriteFinding::Kind>> seen;
-    const bool in_loop = job.steps[k].path.find(".do[") != std::string::npos;
+    // The r-th run of a step inside a loop is its r-th launch, over the loop's iterations.
+    const std::string_view nth = job.steps[k].path.find(".do[") != std::string::npos ? "launch" : "repetition";
     for (std::size_t r = 0; r < report.steps[k].runs.size(); ++r) {
       const RunStats& run = report.steps[k].runs[r];
       for (const WriteFinding& f : run.findings) {
@@ -52,10 +53,10 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
         const auto& info = run.devices.at(f.device).device.info();
         out.push_back(fmt::format("{}:{}:{}: {}.args[{}]: buffer '{}' (access \"{}\"){}: chunk [{}, {}) on "
                                   "device {} '{}' {} {} element(s), the first element {}; {}",
-                                  job.file, a.pos.line, a.pos.column, job.steps[k].path, f.arg, ref.buffer, to_string(ref.access),
-                                  r > 0 ? fmt::format(", {} {}", in_loop ? "launch" : "repetition", r) : std::string(), f.chunk.offset,
-                                  f.chunk.offset + f.chunk.size, info.label(), info.name, what_of(f.kind, ref.role),
-                                  f.elements, f.element, fits(f.kind)));
+                                  job.file, a.pos.line, a.pos.column, job.steps[k].path, f.arg, ref.buffer,
+                                  to_string(ref.access), r > 0 ? fmt::format(", {} {}", nth, r) : std::string(),
+                                  f.chunk.offset, f.chunk.offset + f.chunk.size, info.label(), info.name,
+                                  what_of(f.kind, ref.role), f.elements, f.element, fits(f.kind)));
       }
     }
   }
