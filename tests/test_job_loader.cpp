@@ -23,6 +23,7 @@
 #include "job/host_memory.hpp"
 #include "job/job_loader.hpp"
 #include "job/npy.hpp"
+#include "job/step_values.hpp"
 #include "support/fuzz_corpus.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -53,6 +54,11 @@ using tessera::test::TempDir;
 namespace {
 
 using Shape = std::vector<std::size_t>;
+
+// Step k's values outside any loop.
+tessera::detail::StepValues values_of(const JobSpec& job, std::size_t k) {
+  return tessera::detail::step_values(job, job.steps.at(k), tessera::detail::Scope(job.params));
+}
 
 // The JobError loading `file` gives (fails the test if there is none).
 JobError error_of(const fs::path& file, const ParamOverrides& overrides = {}) {
@@ -246,8 +252,10 @@ TEST_CASE("a saxpy job loads to exactly the values written") {
   const auto& step = job.steps[0];
   CHECK(step.kernel == "saxpy");
   CHECK(step.pos == SourcePos{30, 1});
-  CHECK(step.global == Shape{1048576});
-  CHECK(step.local == Shape{64});
+  CHECK(step.path == "steps[0]");
+  CHECK(values_of(job, 0).global == Shape{1048576});
+  CHECK(values_of(job, 0).local == Shape{64});
+  CHECK(values_of(job, 0).offset.empty());
   CHECK(step.repeat == 1);
   CHECK_FALSE(step.swap);
   REQUIRE(step.args.size() == 4);
@@ -264,7 +272,7 @@ TEST_CASE("a saxpy job loads to exactly the values written") {
   CHECK(ay.index == 1);
   CHECK(ay.access == Access::read_write);
   const auto& half = std::get<ScalarArg>(step.args[3].arg);
-  CHECK(std::get<std::int64_t>(half.value) == 524288);
+  CHECK(std::get<std::int64_t>(values_of(job, 0).scalars[3]) == 524288);
   CHECK_FALSE(half.type);  // from the kernel's signature when the job runs
 
   REQUIRE(job.checks.size() == 2);
@@ -319,8 +327,8 @@ TEST_CASE("a mandelbrot job: 2-D shape, png output with a colormap, every role")
 
   REQUIRE(job.steps.size() == 1);
   const auto& step = job.steps[0];
-  CHECK(step.global == Shape{1024, 768});
-  CHECK(step.local == Shape{16, 8});
+  CHECK(values_of(job, 0).global == Shape{1024, 768});
+  CHECK(values_of(job, 0).local == Shape{16, 8});
   CHECK(step.repeat == 4);
   REQUIRE(step.args.size() == 5);
   const auto& c = std::get<BufferRef>(step.args[0].arg);
@@ -331,7 +339,7 @@ TEST_CASE("a mandelbrot job: 2-D shape, png output with a colormap, every role")
   CHECK(h.reduce == ReduceOp::max);
   CHECK(std::get<BufferRef>(step.args[2].arg).role == BufferRef::Role::whole);
   const auto& it = std::get<ScalarArg>(step.args[3].arg);
-  CHECK(std::get<std::int64_t>(it.value) == 256);
+  CHECK(std::get<std::int64_t>(values_of(job, 0).scalars[3]) == 256);
   CHECK(it.type == ElementType::i32);
   const auto& halo = std::get<BufferRef>(step.args[4].arg);
   CHECK(halo.buffer == "field");
@@ -347,12 +355,12 @@ TEST_CASE("--set replaces a param before the params are resolved") {
   const JobSpec job = load_job_spec(file, {{"w", 64}, {"h", 32}});
   CHECK(job.params.at("w") == 64);
   CHECK(job.buffers[0].shape == Shape{32, 64});
-  CHECK(job.steps[0].global == Shape{64, 32});
+  CHECK(values_of(job, 0).global == Shape{64, 32});
 
   // An override may replace a param whose own expression would fail.
   const auto text = "[params]\nn = \"m / 0\"\nm = 4\n[program]\nbuiltin = \"saxpy\"\n"
                     "[[steps]]\nkernel = \"k\"\nglobal = [\"n\"]\n";
-  CHECK(parse_job_spec(text, dir / "t.toml", {{"n", 8}}).steps[0].global == Shape{8});
+  CHECK(values_of(parse_job_spec(text, dir / "t.toml", {{"n", 8}}), 0).global == Shape{8});
   CHECK(text_error(text, dir / "t.toml").key() == "params.n");
 }
 
@@ -489,4 +497,74 @@ TEST_CASE("every input in the job fuzzer's corpus gives a job or a JobError insi
     }
   }
   CHECK(corpus.size() >= 20);
+}
+
+TEST_CASE("loops load as a tree over the kernel steps, in file order, with expressions kept per launch") {
+  TempDir dir;
+  const auto text = R"TOML(params = { n = 16 }
+program = { builtin = "saxpy" }
+buffers = { a = { type = "int", shape = ["n", "n"], init = { fill = 0 } } }
+[[steps]]
+kernel = "first"
+global = ["n"]
+args = [{ buffer = "a", access = "read_write" }]
+[[steps]]
+for = { k = [0, "n - 1"] }
+[[steps.do]]
+kernel = "pivot"
+global = ["n - k"]
+offset = ["k"]
+args = [{ value = "k", type = "int" }, { value = 0.5 }]
+[[steps.do]]
+for = { j = ["k + 1", "n", 2] }
+[[steps.do.do]]
+kernel = "inner"
+global = ["n - j", 4]
+local = [1, "4 / (1 + j % 2)"]
+args = [{ value = "j * k" }]
+)TOML";
+  const JobSpec job = parse_job_spec(text, dir / "loops.toml");
+  REQUIRE(job.steps.size() == 3);
+  CHECK(job.steps[0].path == "steps[0]");
+  CHECK(job.steps[1].path == "steps[1].do[0]");
+  CHECK(job.steps[2].path == "steps[1].do[1].do[0]");
+  CHECK(job.steps[1].offset_pos == SourcePos{13, 10});
+  REQUIRE(job.flow.size() == 2);
+  CHECK(std::get<std::size_t>(job.flow[0].node) == 0);
+  const auto& outer = std::get<tessera::detail::LoopSpec>(job.flow[1].node);
+  CHECK(outer.path == "steps[1]");
+  CHECK(outer.counter == "k");
+  CHECK(outer.for_pos == SourcePos{9, 7});
+  CHECK(outer.end.expr.text() == "n - 1");
+  CHECK_FALSE(outer.dependent);
+  REQUIRE(outer.body.size() == 2);
+  CHECK(std::get<std::size_t>(outer.body[0].node) == 1);
+  const auto& inner = std::get<tessera::detail::LoopSpec>(outer.body[1].node);
+  CHECK(inner.counter == "j");
+  CHECK(inner.dependent);
+  CHECK(inner.stride.expr.text() == "2");
+  CHECK(std::get<std::size_t>(inner.body.at(0).node) == 2);
+
+  // The values of one launch, counters in scope.
+  tessera::detail::Scope scope(job.params);
+  scope.set("k", 3);
+  const auto pivot = tessera::detail::step_values(job, job.steps[1], scope);
+  CHECK(pivot.global == Shape{13});
+  CHECK(pivot.offset == Shape{3});
+  CHECK(pivot.split_end() == 16);
+  CHECK(std::get<std::int64_t>(pivot.scalars[0]) == 3);
+  CHECK(std::get<double>(pivot.scalars[1]) == 0.5);
+  scope.set("j", 5);
+  CHECK(scope.when() == " when k = 3, j = 5");
+  const auto in = tessera::detail::step_values(job, job.steps[2], scope);
+  CHECK(in.global == Shape{11, 4});
+  CHECK(in.local == Shape{1, 2});
+  CHECK(std::get<std::int64_t>(in.scalars[0]) == 15);
+
+  // --set moves the bounds: n = 2 leaves the inner loop empty (allowed: it depends on k).
+  CHECK_NOTHROW(parse_job_spec(text, dir / "loops.toml", {{"n", 2}}));
+  // n = 1 leaves the outer loop empty: a loop that never runs.
+  const JobError e = text_error(text, dir / "loops.toml", {{"n", 1}});
+  CHECK(std::string(e.what()) ==
+        (dir / "loops.toml").string() + ":9:7: steps[1].for.k: the range [0, 0) is empty: the loop never runs");
 }

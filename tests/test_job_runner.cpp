@@ -20,6 +20,7 @@
 #include "job/job_runner.hpp"
 #include "job/npy.hpp"
 #include "support/fixture.hpp"
+#include "support/job_values.hpp"
 #include "support/temp_dir.hpp"
 #include "support/topology.hpp"
 #include "tessera/tessera.hpp"
@@ -51,14 +52,7 @@ std::string run_error(tessera::test::TempDir& dir, const std::string& text) {
 
 template <typename T>
 std::vector<T> values(const JobSpec& job, const JobData& data, const std::string& name) {
-  for (std::size_t i = 0; i < job.buffers.size(); ++i) {
-    if (job.buffers[i].name != name) continue;
-    std::vector<T> out(job.buffers[i].count());
-    std::memcpy(out.data(), data.buffers[i].data(), job.buffers[i].bytes());
-    return out;
-  }
-  FAIL("no buffer " << name);
-  return {};
+  return tessera::test::job_values<T>(job, data, name);
 }
 
 const char* const kernels = R"(

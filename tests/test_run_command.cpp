@@ -181,9 +181,12 @@ TEST_CASE("run: --set, several jobs in one call, --verify, --dry-run") {
   CHECK(tessera::detail::read_npy(dir.path() / "a.npy").header.shape == std::vector<std::size_t>{1024});
 
   fs::remove(dir.path() / "a.npy");
-  const auto dry = run_tessera({"run", a.string(), "--dry-run"});
+  // A loop's steps by their paths, with their launches (the LU sample: n = 256).
+  const std::string lu = std::string(TESSERA_TEST_SOURCE_DIR) + "/../samples/jobs/lu.toml";
+  const auto dry = run_tessera({"run", a.string(), lu, "--dry-run"});
   CHECK(dry.exit_code == 0);
-  CHECK(dry.out.find("step 0: saxpy over [4096]") != std::string::npos);
+  CHECK(dry.out.find("steps[0]: saxpy over [4096] x1") != std::string::npos);
+  CHECK(dry.out.find("steps[1].do[1]: lu_eliminate over [n - k - 1] x255") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "a.npy"));
 
   const auto bad_set = run_tessera({"run", a.string(), "--set", "n=lots"});

@@ -38,6 +38,8 @@ constexpr Case passes[] = {
     {"literal string", "path = 'C:\\Документы\\x'\n"},
     {"multi-line basic string", "s = \"\"\"\nπ ≈ 3.14\n  ü\n\"\"\"\n"},
     {"multi-line literal string", "s = '''é\n\\ö'''\n"},
+    {"nested arrays of tables (loops), strings after them",
+     "[[steps]]\nfor = { k = [0, \"n − 1\"] }\n[[steps.do]]\n[[ steps.do.do ]]\nkernel = \"ü\"\n"},
     {"comments", "# été\nn = 1 # ñ\n[t] # ü\n"},
     {"quoted keys", "\"clé\" = 1\na.\"ключ\" . b = 2\n"},
     {"quoted keys in headers", "[\"é\"]\nx = 1\n[[ a . 'ö' ]]\ny = 2\n"},

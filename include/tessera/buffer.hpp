@@ -81,6 +81,13 @@ class BufferArg {
   BufferArg& scatter() & { role_ = Role::scatter; return *this; }
   BufferArg&& scatter() && { return std::move(scatter()); }
 
+  /// The same argument (access, role, geometry) over the host array `data` of count() elements.
+  BufferArg on_host(void* data) const {
+    BufferArg copy = *this;
+    copy.data_ = data;
+    copy.array_ = ArrayBase();
+    return copy;
+  }
   /// The host array; null for a runtime array.
   void* data() const noexcept { return data_; }
   /// The runtime array (a null handle for a host array).

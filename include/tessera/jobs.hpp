@@ -107,9 +107,10 @@ struct RunTotals {
 };
 
 struct StepReport {
+  std::string step;  ///< its path in the job file: "steps[1]", "steps[0].do[2]" (inside a loop)
   std::string kernel;
-  RunTotals totals;            ///< every repetition's statistics, summed
-  std::vector<RunStats> runs;  ///< one per repetition (tessera run keeps them for --check only)
+  RunTotals totals;            ///< every launch's statistics, summed (repetitions and loop iterations)
+  std::vector<RunStats> runs;  ///< one per launch (tessera run keeps them for --check only)
 };
 
 /// The bytes a job moved between host and device memory, summed over devices, against the least

@@ -79,6 +79,7 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
   nlohmann::json steps = nlohmann::json::array();
   for (const StepReport& s : r.steps) {
     nlohmann::json step = to_json(summarise(s.totals));
+    step["step"] = s.step;
     step["kernel"] = s.kernel;
     steps.push_back(step);
   }

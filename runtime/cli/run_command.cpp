@@ -26,6 +26,7 @@
 #include "job/interrupter.hpp"
 #include "job/job_loader.hpp"
 #include "job/job_runner.hpp"
+#include "job/step_walk.hpp"
 #include "cli/log.hpp"
 #include "cli/oclgrind_log.hpp"
 #include "job/write_findings.hpp"
@@ -208,7 +209,7 @@ std::string trace_of(const RunOptions& options) {
 // The indices of the split dimension a job's steps run, repetitions included.
 std::uint64_t split_indices(const JobSpec& job) {
   std::uint64_t sum = 0;
-  for (const auto& s : job.steps) sum += static_cast<std::uint64_t>(s.global.back()) * s.repeat;
+  for (const detail::StepCount& c : detail::count_steps(job)) sum += c.split_indices;
   return sum;
 }
 
@@ -235,8 +236,16 @@ void print_plan(const Runtime& rt, const JobSpec& job, const RunOptions& options
                  b.output->target.string());
     }
   }
+  const std::vector<detail::StepCount> counts = detail::count_steps(job);
   for (std::size_t k = 0; k < job.steps.size(); ++k) {
     const auto& s = job.steps[k];
+    // Extents as values, or as written when they use loop counters.
+    std::vector<std::string> global;
+    for (const detail::IntField& g : s.global) {
+      bool counted = false;
+      for (const auto& use : g.expr.names()) counted = counted || !job.params.contains(use.name);
+      global.push_back(counted ? g.expr.text() : std::to_string(g.expr.evaluate(job.params)));
+    }
     std::uint64_t in = 0, out = 0;
     for (const auto& a : s.args) {
       const auto* ref = std::get_if<detail::BufferRef>(&a.arg);
@@ -245,9 +254,10 @@ void print_plan(const Runtime& rt, const JobSpec& job, const RunOptions& options
       if (ref->access != Access::write) in += bytes;
       if (ref->access != Access::read) out += bytes;
     }
-    fmt::print("  step {}: {} over [{}] x{}: {:.1f} MiB in, {:.1f} MiB out per repetition on devices that "
-               "copy (halo rows and whole buffers add to it)\n",
-               k, s.kernel, fmt::join(s.global, ", "), s.repeat, static_cast<double>(in) / (1 << 20),
+    fmt::print("  {}: {} over [{}] x{}: {:.1f} MiB in, {:.1f} MiB out per launch on devices that "
+               "copy at most (halo rows and whole buffers add to it)\n",
+               s.path, s.kernel, fmt::join(global, ", "), counts[k].launches,
+               static_cast<double>(in) / (1 << 20),
                static_cast<double>(out) / (1 << 20));
   }
 }

@@ -225,15 +225,7 @@ std::int64_t Expression::evaluate(const ParamValues& values) const {
       case OpKind::name: {
         const NameUse& use = names_[static_cast<std::size_t>(op.value)];
         const auto found = values.find(use.name);
-        if (found == values.end()) {
-          std::vector<std::string> candidates;
-          for (const auto& [name, value] : values) candidates.push_back(name);
-          const auto suggestion = closest_match(use.name, candidates);
-          throw ExpressionError(
-              fmt::format("undefined name '{}' at {}{}", use.name, where(text_, op.offset),
-                          suggestion ? fmt::format("; did you mean '{}'?", *suggestion) : ""),
-              op.offset);
-        }
+        if (found == values.end()) throw undefined(use, values);
         stack.push_back(found->second);
         continue;
       }
@@ -281,6 +273,28 @@ std::int64_t Expression::evaluate(const ParamValues& values) const {
     stack.back() = r;
   }
   return stack.back();
+}
+
+ExpressionError Expression::undefined(const NameUse& use, const ParamValues& values) const {
+  std::vector<std::string> candidates;
+  for (const auto& [name, value] : values) candidates.push_back(name);
+  const auto suggestion = closest_match(use.name, candidates);
+  return ExpressionError(fmt::format("undefined name '{}' at {}{}", use.name, where(text_, use.offset),
+                                     suggestion ? fmt::format("; did you mean '{}'?", *suggestion) : ""),
+                         use.offset);
+}
+
+void Expression::check_names(const ParamValues& values) const {
+  for (const NameUse& use : names_) {
+    if (!values.contains(use.name)) throw undefined(use, values);
+  }
+}
+
+bool Expression::uses(std::string_view name) const {
+  for (const NameUse& use : names_) {
+    if (use.name == name) return true;
+  }
+  return false;
 }
 
 std::int64_t evaluate_expression(std::string_view text, const ParamValues& values) {

@@ -62,6 +62,10 @@ class Expression {
   /// The value with `values` for the names. Throws ExpressionError on an undefined name
   /// (suggesting the closest defined one), an overflow, or a division or modulo by zero.
   std::int64_t evaluate(const ParamValues& values) const;
+  /// Throws the ExpressionError evaluate() would for the first name `values` lacks.
+  void check_names(const ParamValues& values) const;
+  /// The expression uses `name`.
+  bool uses(std::string_view name) const;
 
  private:
   enum class OpKind { literal, name, negate, add, subtract, multiply, divide, modulo };
@@ -71,6 +75,7 @@ class Expression {
     std::size_t offset;  ///< where the operator or operand sits in text_
   };
   class Parser;
+  ExpressionError undefined(const NameUse& use, const ParamValues& values) const;
 
   std::string text_;
   std::vector<Op> program_;  // postfix order

@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <deque>
+#include <numeric>
+#include <set>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -20,6 +25,8 @@
 #include "job/number.hpp"
 #include "job/repetitions.hpp"
 #include "job/schedule_from_job.hpp"
+#include "job/step_values.hpp"
+#include "job/step_walk.hpp"
 #include "tessera/launch.hpp"
 #include "tessera/source.hpp"
 
@@ -66,25 +73,28 @@ Scalar scalar_of(ElementType type, const Number& value) {
   });
 }
 
-// Argument i's scalar for the kernel `sig`: a value of the parameter's own type, exactly (a
-// declared type must be the parameter's; the value must fit it).
-Scalar scalar_for(const JobSpec& job, const KernelSignature& sig, std::size_t i, const ScalarArg& s, SourcePos pos,
-                  const std::string& key) {
+// Argument i's scalar for the kernel `sig`: `value` as a value of the parameter's own type,
+// exactly (a declared type must be the parameter's; the value must fit it). Messages name the
+// loop counters' values in `scope`.
+Scalar scalar_for(const JobSpec& job, const KernelSignature& sig, std::size_t i, const ScalarArg& s,
+                  const Number& value, SourcePos pos, const std::string& key, const Scope& scope) {
   const KernelArg& param = sig.args[i];
-  const std::string which = fmt::format("parameter {} '{}' of '{}'", i, param.name, sig.name);
+  const auto which = [&] { return fmt::format("parameter {} '{}' of '{}'", i, param.name, sig.name); };
   if (param.kind != ArgKind::scalar) {
     throw job_error(job, pos, key,
-                    fmt::format("{} is a {} pointer ({}); a scalar was given", which, to_string(param.kind),
+                    fmt::format("{} is a {} pointer ({}); a scalar was given", which(), to_string(param.kind),
                                 param.type_name));
   }
   const auto type = scalar_parameter_type(param.type_name);
-  if (!type) throw job_error(job, pos, key, fmt::format("{} is {}, which a job cannot give", which, param.type_name));
+  if (!type) throw job_error(job, pos, key, fmt::format("{} is {}, which a job cannot give", which(), param.type_name));
   if (s.type && *s.type != *type) {
     throw job_error(job, pos, key,
-                    fmt::format("{} is {}; type = \"{}\" was given", which, to_string(*type), to_string(*s.type)));
+                    fmt::format("{} is {}; type = \"{}\" was given", which(), to_string(*type), to_string(*s.type)));
   }
-  if (const auto why = misfit(s.value, *type)) throw job_error(job, pos, key, fmt::format("{} is {}: {}", which, to_string(*type), *why));
-  return scalar_of(*type, s.value);
+  if (const auto why = misfit(value, *type)) {
+    throw job_error(job, pos, key, fmt::format("{} is {}: {}{}", which(), to_string(*type), *why, scope.when()));
+  }
+  return scalar_of(*type, value);
 }
 
 NDRange range_of(const std::vector<std::size_t>& extents) {
@@ -93,12 +103,14 @@ NDRange range_of(const std::vector<std::size_t>& extents) {
   return NDRange{extents[0], extents[1], extents[2]};
 }
 
-// The launch of step `k` over `arrays` (the job's buffers as resident arrays) or, without them,
-// over host data of null pointers (to check the launch only); mismatches with the kernel's
-// signature are JobErrors at the step's arguments.
-Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, const std::vector<ArrayBase>* arrays) {
+// The launch of step `k` with the values `v` over `arrays` (the job's buffers as resident arrays)
+// or, without them, over host data of null pointers (to check the launch only); mismatches with
+// the kernel's signature are JobErrors at the step's arguments (naming the loop counters' values
+// in `scope`).
+Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const Scope& scope, const Program& program,
+                   const std::vector<ArrayBase>* arrays) {
   const StepSpec& step = job.steps[k];
-  const std::string where = fmt::format("steps[{}]", k);
+  const std::string& where = step.path;
   const KernelSignature* sig = nullptr;
   try {
     sig = &program.kernel(step.kernel);
@@ -110,14 +122,15 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, co
                     fmt::format("kernel '{}' takes {} arguments, {} given: {}", sig->name, sig->args.size(),
                                 step.args.size(), sig->to_string()));
   }
-  Launch launch{program, step.kernel, range_of(step.global),
-                step.local.empty() ? std::nullopt : std::optional<NDRange>(range_of(step.local))};
+  Launch launch{program, step.kernel, range_of(v.global),
+                v.local.empty() ? std::nullopt : std::optional<NDRange>(range_of(v.local))};
+  if (!v.offset.empty()) launch.offset(range_of(v.offset));
   for (std::size_t i = 0; i < step.args.size(); ++i) {
     const KernelArg& param = sig->args[i];
     const ArgSpec& a = step.args[i];
     const std::string key = fmt::format("{}.args[{}]", where, i);
     if (const auto* s = std::get_if<ScalarArg>(&a.arg)) {
-      launch.arg(scalar_for(job, *sig, i, *s, a.pos, key));
+      launch.arg(scalar_for(job, *sig, i, *s, v.scalars[i], a.pos, key, scope));
       continue;
     }
     const auto& ref = std::get<BufferRef>(a.arg);
@@ -142,6 +155,18 @@ Launch make_launch(const JobSpec& job, std::size_t k, const Program& program, co
   return launch;
 }
 
+// The scalars of step k's launch with values `v` against its kernel's parameters (make_launch
+// checks them too, with the rest of the launch).
+void check_scalars(const JobSpec& job, std::size_t k, const StepValues& v, const Scope& scope, const Program& program) {
+  const StepSpec& step = job.steps[k];
+  const KernelSignature& sig = program.kernel(step.kernel);  // make_launch found it before
+  for (std::size_t i = 0; i < step.args.size(); ++i) {
+    const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
+    if (s == nullptr) continue;
+    scalar_for(job, sig, i, *s, v.scalars[i], step.args[i].pos, fmt::format("{}.args[{}]", step.path, i), scope);
+  }
+}
+
 // The job's static weights, when its scheduler runs with them: one per device the program runs on.
 void check_weights(const JobSpec& job, const std::string& scheduler, const Program& program) {
   const SchedulerSpec& s = job.scheduler;
@@ -158,25 +183,25 @@ void check_weights(const JobSpec& job, const std::string& scheduler, const Progr
 // Runtime::check when checking (recorded at once). False when an interrupt came first (nothing
 // submitted).
 bool submit_once(const Runtime& rt, const Launch& launch, const Schedule& schedule, const JobRunOptions& options,
-                 std::size_t step, RunRecorder& recorder, TaskWindow& tasks) {
+                 const Repetition& rep, RunRecorder& recorder, TaskWindow& tasks) {
   Interrupter* interrupt = options.interrupt;
   if (interrupt != nullptr && interrupt->requested()) return false;
   if (options.check) {
     tasks.wait_all();
     RunStats run = rt.check(launch, interrupt != nullptr ? interrupt->token() : std::stop_token{});
     const bool cancelled = run.cancelled;
-    recorder.record(step, std::move(run));
+    recorder.record(rep, std::move(run));
     return !cancelled;
   }
-  tasks.add(rt.submit(launch, schedule), step);
+  tasks.add(rt.submit(launch, schedule), rep);
   return true;
 }
 
 // `action` for step k, with the engine's refusals of the step's launch (Errc::invalid_argument)
 // and its scatter buffers' conflicts (Errc::write_conflict, which keep their code) made JobErrors
-// at the step.
+// at the step, naming the loop counters' values in `scope`.
 template <typename Action>
-auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
+auto at_step(const JobSpec& job, std::size_t k, const Scope& scope, Action&& action) {
   try {
     return action();
   } catch (const JobError&) {
@@ -184,9 +209,65 @@ auto at_step(const JobSpec& job, std::size_t k, Action&& action) {
   } catch (const Error& e) {
     if (e.code() != Errc::invalid_argument && e.code() != Errc::write_conflict) throw;
     const SourcePos& pos = job.steps[k].pos;
-    throw JobError(e.code(), job.file, pos.line, pos.column, fmt::format("steps[{}]", k), e.what());
+    throw JobError(e.code(), job.file, pos.line, pos.column, job.steps[k].path, e.what() + scope.when());
   }
 }
+
+// The schedule of a launch over `extent` indices; warnings the job already has are not repeated.
+Schedule schedule_for(const JobSpec& job, const std::string& policy, std::size_t extent,
+                      std::vector<std::string>& warnings) {
+  std::vector<std::string> said;
+  Schedule schedule = schedule_from_job(job, policy, extent, said);
+  for (std::string& w : said) {
+    if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(std::move(w));
+  }
+  return schedule;
+}
+
+// The launches a run has built, per step: a step's launch is rebuilt only when its values or the
+// arrays its buffers name (swaps) change. Two are kept per step: a swap alternates between two.
+class LaunchCache {
+ public:
+  LaunchCache(const JobSpec& job, const Program& program, std::size_t arrays)
+      : job_(job), program_(program), held_(arrays), built_(job.steps.size()) {
+    std::iota(held_.begin(), held_.end(), std::size_t{0});
+  }
+
+  struct Built {
+    StepValues values;
+    std::vector<std::size_t> arrays;  ///< per argument: the array its buffer names (0 for scalars)
+    Launch launch;
+    Schedule schedule;
+  };
+
+  /// Step k's launch with values `v` (in `scope`) over `arrays` as they are now. A reference
+  /// valid until the next get() for step k.
+  const Built& get(std::size_t k, const StepValues& v, const Scope& scope, const std::vector<ArrayBase>& arrays,
+                   const std::string& policy, std::vector<std::string>& warnings) {
+    std::vector<std::size_t> named;
+    for (const ArgSpec& a : job_.steps[k].args) {
+      const auto* ref = std::get_if<BufferRef>(&a.arg);
+      named.push_back(ref != nullptr ? held_[ref->index] : 0);
+    }
+    std::deque<Built>& list = built_[k];
+    for (const Built& b : list) {
+      if (b.arrays == named && b.values == v) return b;
+    }
+    if (list.size() == 2) list.pop_front();
+    Launch launch = make_launch(job_, k, v, scope, program_, &arrays);
+    Schedule schedule = schedule_for(job_, policy, v.global.back(), warnings);
+    return list.emplace_back(Built{v, std::move(named), std::move(launch), std::move(schedule)});
+  }
+
+  /// Buffers a and b exchanged their arrays.
+  void swapped(std::size_t a, std::size_t b) { std::swap(held_[a], held_[b]); }
+
+ private:
+  const JobSpec& job_;
+  const Program& program_;
+  std::vector<std::size_t> held_;  ///< per buffer: the array it names now
+  std::vector<std::deque<Built>> built_;
+};
 
 }  // namespace
 
@@ -195,13 +276,23 @@ Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional
   Program program = build_program(rt, job, programs);
   const std::string policy = scheduler.value_or(job.scheduler.name);
   check_weights(job, policy, program);
-  // Each step's launch as the engine will see it: it must fit every device (sizes included).
-  for (std::size_t k = 0; k < job.steps.size(); ++k) {
-    const Launch launch = make_launch(job, k, program, nullptr);
+  // Each step's launches as the engine will see them: they must fit every device (sizes
+  // included); launches of one geometry are checked against the devices once, and every launch's
+  // scalars against the kernel's parameters.
+  using Geometry = std::array<std::vector<std::size_t>, 3>;
+  std::vector<std::set<Geometry>> seen(job.steps.size());
+  walk_steps(job, [&](std::size_t k, const Scope& scope) {
+    const StepValues v = step_values(job, job.steps[k], scope);
+    if (!seen[k].insert(Geometry{v.global, v.local, v.offset}).second) {
+      check_scalars(job, k, v, scope, program);
+      return true;
+    }
+    const Launch launch = make_launch(job, k, v, scope, program, nullptr);
     std::vector<std::string> warnings;  // given again when the step runs
-    const Schedule schedule = schedule_from_job(job, policy, job.steps[k].global.back(), warnings);
-    at_step(job, k, [&] { rt.validate(launch, schedule); });
-  }
+    const Schedule schedule = schedule_from_job(job, policy, v.global.back(), warnings);
+    at_step(job, k, scope, [&] { rt.validate(launch, schedule); });
+    return true;
+  });
   return program;
 }
 
@@ -229,22 +320,32 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   // A checked run's findings are read from its runs: it keeps them.
   RunRecorder recorder(rt, job, report, {options.keep_runs || options.check, options.spans, options.on_repetition});
   TaskWindow tasks(256, recorder);
-  for (std::size_t k = 0; k < job.steps.size() && !report.interrupted; ++k) {
+  for (const StepSpec& step : job.steps) report.steps.push_back({step.path, step.kernel, {}, {}});
+  LaunchCache launches(job, program, arrays.size());
+  walk_steps(job, [&](std::size_t k, const Scope& scope) {
     const StepSpec& step = job.steps[k];
-    const Schedule schedule = schedule_from_job(job, report.scheduler, step.global.back(), report.warnings);
-    report.steps.emplace_back().kernel = step.kernel;
-    // The step's launch, made once: or twice, when it swaps (repetitions alternate between two).
-    std::vector<Launch> launches;
+    const StepValues values = step_values(job, step, scope);
+    const Repetition rep{k, values.offset.empty() ? 0 : values.offset.back(), values.split_end()};
+    const LaunchCache::Built* built = nullptr;
     for (std::size_t r = 0; r < step.repeat; ++r) {
-      if (launches.size() < (step.swap ? 2u : 1u)) launches.push_back(make_launch(job, k, program, &arrays));
-      const Launch& launch = launches[step.swap ? r % 2 : 0];
-      if (!at_step(job, k, [&] { return submit_once(rt, launch, schedule, options, k, recorder, tasks); })) {
-        report.interrupted = true;
-        break;
+      // The arrays a swapping step names change with every repetition.
+      if (built == nullptr || step.swap) {
+        built = &launches.get(k, values, scope, arrays, report.scheduler, report.warnings);
       }
-      if (step.swap) std::swap(arrays[step.swap->first], arrays[step.swap->second]);
+      const auto submit = [&] {
+        return submit_once(rt, built->launch, built->schedule, options, rep, recorder, tasks);
+      };
+      if (!at_step(job, k, scope, submit)) {
+        report.interrupted = true;
+        return false;
+      }
+      if (step.swap) {
+        std::swap(arrays[step.swap->first], arrays[step.swap->second]);
+        launches.swapped(step.swap->first, step.swap->second);
+      }
     }
-  }
+    return true;
+  });
   tasks.wait_all();
   recorder.annotate_steps();  // the repetitions' spans went with their statistics
   for (ArrayBase& a : arrays) data.buffers.emplace_back(std::move(a));  // each read back once, in place

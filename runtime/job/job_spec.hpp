@@ -1,7 +1,9 @@
 #pragma once
 // Internal: a job file as data. load_job_spec (job_loader.hpp) produces a JobSpec that is already
-// validated: every integer expression is evaluated, every name refers to something that exists,
-// every size is possible, every file it reads exists and matches. Running it is another module's
+// validated: every name refers to something that exists, every size is possible, every file it
+// reads exists and matches. Expressions outside steps are evaluated; a step's integer fields stay
+// expressions (IntField) because loops give them a value per iteration, and the loader has
+// evaluated and checked them for every iteration of every loop (step_values.hpp). Running it is another module's
 // work; anything that can only be known then (a kernel's signature, a device's memory) keeps the
 // source position of the element it came from, so such errors can still point at the TOML.
 
@@ -112,8 +114,17 @@ struct BufferSpec {
   std::size_t bytes() const noexcept { return count() * size_of(type); }
 };
 
+/// An integer field of a step: an expression over [params] and the loop counters in scope (a
+/// TOML integer is the expression of its digits), and where it is written.
+struct IntField {
+  Expression expr;
+  SourcePos pos;        ///< of the TOML value
+  bool quoted = false;  ///< written as a string: a place inside it is pos + 1 + offset
+};
+
 struct ScalarArg {
-  Number value;
+  /// A float, or an integer expression (evaluated per launch).
+  std::variant<double, IntField> value;
   /// As written; none: taken from the kernel's signature when the job runs.
   std::optional<ElementType> type;
 };
@@ -126,6 +137,7 @@ struct BufferRef {
   Role role = Role::split;
   std::size_t halo = 0;
   ReduceOp reduce = ReduceOp::sum;
+  SourcePos buffer_pos;  ///< of `buffer = ...`
 };
 
 struct ArgSpec {
@@ -133,24 +145,49 @@ struct ArgSpec {
   SourcePos pos;  ///< of the argument's inline table
 };
 
-/// [[steps]]
+/// A kernel step ([[steps]] or [[steps.do]] with `kernel`). Its extents are checked for every
+/// launch (step_values.hpp): global positive, local dividing it, offset not negative.
 struct StepSpec {
-  /// A run keeps what every repetition measured: more than this many is refused.
+  /// A run keeps what every repetition measured: more than this many is refused (and more
+  /// launches of a whole job, loops included).
   static constexpr std::int64_t max_repeat = std::int64_t{1} << 24;
 
+  std::string path;      ///< for messages: "steps[1]", "steps[1].do[0]"
   std::string kernel;
   SourcePos pos;         ///< of the [[steps]] table
   SourcePos kernel_pos;
-  std::vector<std::size_t> global;  ///< 1 to 3 positive extents; the last one is split
+  std::vector<IntField> global;  ///< 1 to 3 extents; the last one is split
   SourcePos global_pos;
-  std::vector<std::size_t> local;   ///< empty, or as many extents as global, each dividing it
+  std::vector<IntField> local;   ///< empty, or as many extents as global
   SourcePos local_pos;
+  std::vector<IntField> offset;  ///< empty, or as many as global: the global work offset
+  SourcePos offset_pos;
   std::vector<ArgSpec> args;
   SourcePos args_pos;
   std::size_t repeat = 1;  ///< 1 to max_repeat
   /// Two different buffers of the same type and size, exchanged after every repetition.
   std::optional<std::pair<std::size_t, std::size_t>> swap;
   SourcePos swap_pos;
+};
+
+struct StepNode;
+
+/// A loop ([[steps]] or [[steps.do]] with `for`): its body runs once per value of the counter,
+/// from begin while below end, by stride.
+struct LoopSpec {
+  std::string path;     ///< "steps[1]", "steps[1].do[2]"
+  SourcePos pos;        ///< of the table
+  std::string counter;  ///< a name no param and no enclosing counter has
+  SourcePos for_pos;    ///< of `for`
+  IntField begin, end, stride;  ///< over params and enclosing counters; stride 1 when not given
+  /// begin or end uses an enclosing counter: the range may be empty for some iterations.
+  bool dependent = false;
+  std::vector<StepNode> body;  ///< at least one
+};
+
+/// What runs, in order: a kernel step (an index into JobSpec::steps) or a loop.
+struct StepNode {
+  std::variant<std::size_t, LoopSpec> node;
 };
 
 struct FileExpect {
@@ -184,7 +221,8 @@ struct JobSpec {
   SchedulerSpec scheduler;
   ProgramSpec program;
   std::vector<BufferSpec> buffers;  ///< in file order
-  std::vector<StepSpec> steps;      ///< at least one, in file order
+  std::vector<StepSpec> steps;      ///< every kernel step, loops' included, in file order
+  std::vector<StepNode> flow;       ///< the top-level [[steps]], as they run
   std::vector<CheckSpec> checks;
 
   /// The buffer called `name`, or null.

@@ -78,25 +78,33 @@ class Versions {
 // `least` (loads and read-backs).
 class TransferReplay::Replay {
  public:
+  /// A launch's split indices.
+  struct Span {
+    std::size_t first = 0;
+    std::size_t end = 0;
+  };
+
   Replay(const JobSpec& job, std::vector<bool> copies) : job_(job), copies_(std::move(copies)) {
     for (const BufferSpec& b : job.buffers) arrays_.emplace_back(b.bytes(), copies_.size());
   }
 
-  /// `array_of`: per buffer name, the array it names in this repetition (swaps).
-  void repetition(const StepSpec& step, const RunStats& run, const std::vector<std::size_t>& array_of) {
+  /// `array_of`: per buffer name, the array it names in this repetition (swaps); the launch's
+  /// split indices are [range.first, range.end).
+  void repetition(const StepSpec& step, const RunStats& run, const Span& range,
+                  const std::vector<std::size_t>& array_of) {
     const auto each_buffer = [&](auto&& f) {
       for (const ArgSpec& a : step.args) {
         if (const auto* ref = std::get_if<BufferRef>(&a.arg)) f(*ref, arrays_[array_of[ref->index]]);
       }
     };
     each_buffer([&](const BufferRef& ref, Versions& v) {
-      if (reads(ref)) read(step, ref, run, v);
+      if (reads(ref)) read(range, ref, run, v);
     });
     each_buffer([&](const BufferRef& ref, Versions& v) {
       if (private_copies(ref)) fold(v);
     });
     each_buffer([&](const BufferRef& ref, Versions& v) {
-      if (writes(ref)) write(step, ref, run, v);
+      if (writes(ref)) write(range, ref, run, v);
     });
     for (Versions& v : arrays_) v.coalesce();
   }
@@ -123,15 +131,15 @@ class TransferReplay::Replay {
   static bool writes(const BufferRef& ref) { return ref.role == BufferRef::Role::split && ref.access != Access::read; }
 
   // Bytes of the buffer per index of the split dimension.
-  std::size_t unit(const StepSpec& step, const BufferRef& ref) const {
-    return job_.buffers[ref.index].bytes() / step.global.back();
+  std::size_t unit(const Span& range, const BufferRef& ref) const {
+    return job_.buffers[ref.index].bytes() / range.end;
   }
 
-  void read(const StepSpec& step, const BufferRef& ref, const RunStats& run, Versions& v) {
-    const std::size_t extent = step.global.back(), u = unit(step, ref);
+  void read(const Span& range, const BufferRef& ref, const RunStats& run, Versions& v) {
+    const std::size_t extent = range.end, u = unit(range, ref);
     const std::size_t h = ref.role == BufferRef::Role::halo ? ref.halo : 0;
     for (const ChunkRecord& r : run.ledger) {
-      const std::size_t a = r.chunk.offset, b = r.chunk.offset + r.chunk.size, d = r.chunk.device;
+      const std::size_t a = range.first + r.chunk.offset, b = a + r.chunk.size, d = r.chunk.device;
       const bool whole = ref.role == BufferRef::Role::whole;
       const std::size_t lo = whole ? 0 : (a > h ? a - h : 0) * u;
       const std::size_t hi = whole ? v.bytes() : std::min(extent, b + h) * u;
@@ -155,11 +163,11 @@ class TransferReplay::Replay {
     });
   }
 
-  void write(const StepSpec& step, const BufferRef& ref, const RunStats& run, Versions& v) {
-    const std::size_t u = unit(step, ref);
+  void write(const Span& range, const BufferRef& ref, const RunStats& run, Versions& v) {
+    const std::size_t u = unit(range, ref);
     for (const ChunkRecord& r : run.ledger) {
-      const std::size_t d = r.chunk.device;
-      v.each(r.chunk.offset * u, (r.chunk.offset + r.chunk.size) * u, [&](Copies& c, std::size_t) {
+      const std::size_t d = r.chunk.device, a = range.first + r.chunk.offset;
+      v.each(a * u, (a + r.chunk.size) * u, [&](Copies& c, std::size_t) {
         std::fill(c.device.begin(), c.device.end(), false);
         c.host = !copies_[d];
         if (copies_[d]) c.device[d] = true;
@@ -188,7 +196,7 @@ TransferReplay::TransferReplay(const JobSpec& job) : job_(job), array_of_(job.bu
 }
 TransferReplay::~TransferReplay() = default;
 
-void TransferReplay::repetition(std::size_t step, const RunStats& run) {
+void TransferReplay::repetition(std::size_t step, const RunStats& run, std::size_t first, std::size_t end) {
   const StepSpec& spec = job_.steps.at(step);
   if (!in_place_ && !replay_ && !run.devices.empty()) {
     std::vector<bool> copies;
@@ -196,7 +204,7 @@ void TransferReplay::repetition(std::size_t step, const RunStats& run) {
     in_place_ = std::none_of(copies.begin(), copies.end(), [](bool c) { return c; });
     if (!in_place_) replay_ = std::make_unique<Replay>(job_, std::move(copies));
   }
-  if (replay_) replay_->repetition(spec, run, array_of_);
+  if (replay_) replay_->repetition(spec, run, {first, end}, array_of_);
   if (spec.swap) std::swap(array_of_[spec.swap->first], array_of_[spec.swap->second]);
 }
 

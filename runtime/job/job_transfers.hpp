@@ -3,7 +3,7 @@
 //
 //   const auto before = rt.transfers();
 //   TransferReplay replay(job);
-//   ... every repetition, as it ends, in submission order: replay.repetition(step, stats) ...
+//   ... every repetition, as it ends, in submission order: replay.repetition(step, stats, first, end) ...
 //   ... every buffer read back ...
 //   report.transfers = replay.result(moved_since(before, rt.transfers()));
 
@@ -30,8 +30,9 @@ class TransferReplay {
   TransferReplay(const TransferReplay&) = delete;
   TransferReplay& operator=(const TransferReplay&) = delete;
 
-  /// The next repetition, of step `step`, ran as `run` says (its chunks and devices).
-  void repetition(std::size_t step, const RunStats& run);
+  /// The next repetition, of step `step` over split indices [first, end) (its offset and its
+  /// offset + global extent), ran as `run` says (its chunks, relative to `first`, and devices).
+  void repetition(std::size_t step, const RunStats& run, std::size_t first, std::size_t end);
   /// `moved` against the minimum, every buffer read back at the end. Call once, last.
   JobTransfers result(const TransferBytes& moved);
 

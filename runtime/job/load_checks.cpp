@@ -94,9 +94,9 @@ void check_first_uses(const TomlReader& in, const JobSpec& spec) {
       }
       if (reader) {
         in.fail(b.pos, child("buffers", b.name),
-                fmt::format("has no init, and steps[{}] reads it first (access = \"{}\"); give it "
+                fmt::format("has no init, and {} reads it first (access = \"{}\"); give it "
                             "one, for example init = {{ fill = 0 }}",
-                            si, to_string(reader->access)));
+                            spec.steps[si].path, to_string(reader->access)));
       }
       if (used) break;
     }

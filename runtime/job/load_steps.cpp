@@ -1,36 +1,69 @@
-// [[steps]]: a kernel over a range, its arguments (scalars and buffers with their roles),
-// repetitions and swaps.
+// [[steps]]: kernel steps (a kernel over a range, its arguments, repetitions and swaps) and
+// loops over them ([[steps]] with `for` and nested [[steps.do]]), then every launch they make
+// evaluated and checked (step_values.hpp).
 
 #include <fmt/format.h>
 
 #include "job/load_sections.hpp"
-#include "tessera/scheduler.hpp"
+#include "job/step_walk.hpp"
 
 namespace tessera::detail {
 namespace {
 
-void load_local(const TomlReader& in, const toml::node& local, const std::string& path, StepSpec& step) {
-  step.local = in.extents_at(local, path);
-  step.local_pos = pos_of(local);
-  if (step.local.size() != step.global.size()) {
-    in.fail(step.local_pos, path,
-            fmt::format("has {} dimensions, global has {}", step.local.size(), step.global.size()));
-  }
-  for (std::size_t d = 0; d < step.local.size(); ++d) {
-    if (step.global[d] % step.local[d] != 0) {
-      in.fail(pos_of((*local.as_array())[d]), element(path, d),
-              fmt::format("{} does not divide global[{}] = {}", step.local[d], d, step.global[d]));
+// The names an expression of a step may use: the params and the counters in scope (valued 0:
+// only the names matter here).
+using Names = ParamValues;
+
+// An integer field: an integer, or an expression string whose names are all in `names`.
+IntField int_field(const TomlReader& in, const toml::node& node, std::string_view path, const Names& names) {
+  IntField f;
+  f.pos = pos_of(node);
+  try {
+    if (const auto* i = node.as_integer()) {
+      f.expr = Expression::parse(std::to_string(i->get()));
+      return f;
     }
+    if (const auto* s = node.as_string()) {
+      f.quoted = true;
+      f.expr = Expression::parse(s->get());
+      f.expr.check_names(names);
+      return f;
+    }
+  } catch (const ExpressionError& e) {
+    in.fail(TomlReader::inside(node, e.offset()), std::string(path), e.what());
   }
+  in.fail(f.pos, std::string(path),
+          fmt::format("expected an integer or an expression string, found {}", kind_of(node)));
 }
 
-ArgSpec load_scalar_arg(const TomlReader& in, const toml::table& t, const toml::node& value, const std::string& path) {
+// `key` of a kernel step: 1 to 3 integer fields, and as many as global has when `dims` is given.
+std::vector<IntField> extent_fields(const TomlReader& in, const toml::node& node, const std::string& path,
+                                    const Names& names, std::size_t dims = 0) {
+  const toml::array& a = in.array_at(node, path);
+  if (a.empty() || a.size() > 3) {
+    in.fail(pos_of(node), path, fmt::format("needs 1 to 3 dimensions, found {}", a.size()));
+  }
+  if (dims != 0 && a.size() != dims) {
+    in.fail(pos_of(node), path, fmt::format("has {} dimensions, global has {}", a.size(), dims));
+  }
+  std::vector<IntField> out;
+  for (std::size_t d = 0; d < a.size(); ++d) out.push_back(int_field(in, a[d], element(path, d), names));
+  return out;
+}
+
+ArgSpec load_scalar_arg(const TomlReader& in, const toml::table& t, const toml::node& value, const std::string& path,
+                        const Names& names) {
   in.check_keys(t, path, {"value", "type"});
   ScalarArg s;
-  s.value = in.number_at(value, child(path, "value"));
+  if (value.is_integer() || value.is_string()) {
+    s.value = int_field(in, value, child(path, "value"), names);
+  } else {
+    s.value = std::get<double>(in.number_at(value, child(path, "value")));  // a float: it refuses the rest
+  }
   if (const auto* type = t.get("type")) {
     s.type = element_type_at(in, *type, child(path, "type"));
-    in.check_fits(s.value, *s.type, value, child(path, "value"));
+    // A float is checked here; an integer expression with every launch (step_values.hpp).
+    if (const auto* real = std::get_if<double>(&s.value)) in.check_fits(*real, *s.type, value, child(path, "value"));
   }
   return {s, pos_of(t)};
 }
@@ -81,41 +114,32 @@ void load_role(const TomlReader& in, const toml::table& t, const std::string& pa
 }
 
 ArgSpec load_buffer_arg(const TomlReader& in, const toml::table& t, const toml::node& buffer, const std::string& path,
-                        const JobSpec& spec, const StepSpec& step) {
+                        const JobSpec& spec) {
   in.check_keys(t, path, {"buffer", "access", "halo", "whole", "reduce", "scatter"});
   BufferRef ref;
   ref.index = buffer_index(in, spec, buffer, child(path, "buffer"));
   ref.buffer = spec.buffers[ref.index].name;
+  ref.buffer_pos = pos_of(buffer);
   if (const auto* access = t.get("access")) {
     ref.access = named_value(in, *access, child(path, "access"), "access",
                              {Access::read, Access::write, Access::read_write});
   }
-  load_role(in, t, path, ref);
-  if (ref.role == BufferRef::Role::split || ref.role == BufferRef::Role::halo) {
-    const BufferSpec& b = spec.buffers[ref.index];
-    const std::size_t extent = step.global.back();
-    if (b.count() % extent != 0) {
-      in.fail(pos_of(buffer), child(path, "buffer"),
-              fmt::format("buffer '{}' has {} elements, not a multiple of {} (global[{}], the split dimension); "
-                          "pass it whole or fix its size",
-                          b.name, b.count(), extent, step.global.size() - 1));
-    }
-  }
+  load_role(in, t, path, ref);  // the split extent is checked with every launch (step_values.hpp)
   return {std::move(ref), pos_of(t)};
 }
 
 ArgSpec load_arg(const TomlReader& in, const toml::node& node, const std::string& path, const JobSpec& spec,
-                 const StepSpec& step) {
+                 const Names& names) {
   const toml::table& t = in.table_at(node, path);
   const auto* value = t.get("value");
   const auto* buffer = t.get("buffer");
   if (value && buffer) in.fail(pos_of(*buffer), child(path, "buffer"), "an argument is a value or a buffer, not both");
-  if (value) return load_scalar_arg(in, t, *value, path);
+  if (value) return load_scalar_arg(in, t, *value, path, names);
   if (!buffer) {
     in.check_keys(t, path, {"value", "type", "buffer", "access", "halo", "whole", "reduce", "scatter"});
     in.fail(pos_of(t), path, "an argument is { value = ... } or { buffer = \"name\" }");
   }
-  return load_buffer_arg(in, t, *buffer, path, spec, step);
+  return load_buffer_arg(in, t, *buffer, path, spec);
 }
 
 void load_swap(const TomlReader& in, const toml::node& node, const std::string& path, const JobSpec& spec,
@@ -136,9 +160,14 @@ void load_swap(const TomlReader& in, const toml::node& node, const std::string& 
   step.swap = std::pair{a, b};
 }
 
-StepSpec load_step(const TomlReader& in, const toml::table& t, const std::string& path, const JobSpec& spec) {
-  in.check_keys(t, path, {"kernel", "global", "local", "args", "repeat", "swap"});
+StepSpec load_step(const TomlReader& in, const toml::table& t, const std::string& path, const JobSpec& spec,
+                   const Names& names) {
+  if (const auto* loop_key = t.get("do")) {
+    in.fail(pos_of(*loop_key), child(path, "do"), "'do' belongs to a loop: give the step 'for' and no kernel");
+  }
+  in.check_keys(t, path, {"kernel", "global", "local", "offset", "args", "repeat", "swap"});
   StepSpec step;
+  step.path = path;
   step.pos = pos_of(t);
   const toml::node& kernel = in.required(t, "kernel", path);
   step.kernel = in.nonempty_string_at(kernel, child(path, "kernel"));
@@ -147,16 +176,23 @@ StepSpec load_step(const TomlReader& in, const toml::table& t, const std::string
     in.fail(step.kernel_pos, child(path, "kernel"), fmt::format("'{}' is not a kernel name", step.kernel));
   }
   const toml::node& global = in.required(t, "global", path);
-  step.global = in.extents_at(global, child(path, "global"));
+  step.global = extent_fields(in, global, child(path, "global"), names);
   step.global_pos = pos_of(global);
-  if (const auto* local = t.get("local")) load_local(in, *local, child(path, "local"), step);
+  if (const auto* local = t.get("local")) {
+    step.local = extent_fields(in, *local, child(path, "local"), names, step.global.size());
+    step.local_pos = pos_of(*local);
+  }
+  if (const auto* offset = t.get("offset")) {
+    step.offset = extent_fields(in, *offset, child(path, "offset"), names, step.global.size());
+    step.offset_pos = pos_of(*offset);
+  }
   step.args_pos = step.pos;
   if (const auto* args = t.get("args")) {
     const std::string args_path = child(path, "args");
     const toml::array& list = in.array_at(*args, args_path);
     step.args_pos = pos_of(*args);
     for (std::size_t i = 0; i < list.size(); ++i) {
-      step.args.push_back(load_arg(in, list[i], element(args_path, i), spec, step));
+      step.args.push_back(load_arg(in, list[i], element(args_path, i), spec, names));
     }
   }
   if (const auto* repeat = t.get("repeat")) {
@@ -166,30 +202,90 @@ StepSpec load_step(const TomlReader& in, const toml::table& t, const std::string
   return step;
 }
 
+std::vector<StepNode> load_nodes(const TomlReader& in, const toml::node& node, const std::string& path, JobSpec& spec,
+                                 const Names& names);
+
+// `for = { k = [begin, end] }` or `[begin, end, stride]`: the counter and its range.
+void load_for(const TomlReader& in, const toml::node& node, const std::string& path, const Names& names,
+              const JobSpec& spec, LoopSpec& loop) {
+  const toml::table& t = in.table_at(node, path);
+  loop.for_pos = pos_of(node);
+  if (t.size() != 1) {
+    in.fail(loop.for_pos, path,
+            fmt::format("a loop has one counter: for = {{ k = [begin, end] }}, found {}", t.size()));
+  }
+  const auto [key, range] = entries(t).front();
+  loop.counter = std::string(key->str());
+  const std::string at = child(path, loop.counter);
+  if (!is_identifier(loop.counter)) {
+    in.fail(pos_of(*key), at, fmt::format("'{}' cannot be used in expressions: a counter's name is letters, digits "
+                                          "and '_', not starting with a digit", loop.counter));
+  }
+  if (names.contains(loop.counter)) {
+    in.fail(pos_of(*key), at,
+            fmt::format("counter '{}' shadows {} of the same name", loop.counter,
+                        spec.params.contains(loop.counter) ? "a param" : "the counter of an enclosing loop"));
+  }
+  const toml::array& bounds = in.array_at(*range, at);
+  if (bounds.size() != 2 && bounds.size() != 3) {
+    in.fail(pos_of(*range), at,
+            fmt::format("expected [begin, end] or [begin, end, stride], found {} value{}", bounds.size(),
+                        bounds.size() == 1 ? "" : "s"));
+  }
+  loop.begin = int_field(in, bounds[0], element(at, 0), names);
+  loop.end = int_field(in, bounds[1], element(at, 1), names);
+  loop.stride = bounds.size() == 3 ? int_field(in, bounds[2], element(at, 2), names)
+                                   : IntField{Expression::parse("1"), pos_of(*range), false};
+  for (const IntField* f : {&loop.begin, &loop.end}) {
+    for (const auto& use : f->expr.names()) loop.dependent = loop.dependent || !spec.params.contains(use.name);
+  }
+}
+
+LoopSpec load_loop(const TomlReader& in, const toml::table& t, const std::string& path, JobSpec& spec, Names names) {
+  for (const auto& [key, node] : entries(t)) {
+    if (key->str() == "for" || key->str() == "do") continue;
+    in.fail(pos_of(*key), child(path, key->str()),
+            fmt::format("a loop takes only 'for' and 'do'; '{}' belongs to a step of [[{}.do]]", key->str(), path));
+  }
+  LoopSpec loop;
+  loop.path = path;
+  loop.pos = pos_of(t);
+  load_for(in, *t.get("for"), child(path, "for"), names, spec, loop);
+  names.insert_or_assign(loop.counter, 0);
+  loop.body = load_nodes(in, in.required(t, "do", path), child(path, "do"), spec, names);
+  return loop;
+}
+
+// An array of [[PATH]] tables: kernel steps (into spec.steps, in file order) and loops.
+std::vector<StepNode> load_nodes(const TomlReader& in, const toml::node& node, const std::string& path, JobSpec& spec,
+                                 const Names& names) {
+  const toml::array& tables = in.array_of_tables(node, path);
+  std::vector<StepNode> out;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const toml::table& t = *tables[i].as_table();
+    const std::string at = element(path, i);
+    StepNode& n = out.emplace_back();
+    if (t.contains("for")) {
+      n.node.emplace<LoopSpec>(load_loop(in, t, at, spec, names));
+    } else {
+      spec.steps.push_back(load_step(in, t, at, spec, names));
+      n.node.emplace<std::size_t>(spec.steps.size() - 1);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void load_steps(const TomlReader& in, const toml::table& root, JobSpec& spec) {
   const auto* node = root.get("steps");
   if (!node) in.fail({1, 1}, "steps", "a job needs at least one [[steps]] table");
-  const toml::array& steps = in.array_of_tables(*node, "steps");
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    spec.steps.push_back(load_step(in, *steps[i].as_table(), element("steps", i), spec));
-  }
-  // dynamic's chunk may not cut a step into more chunks than a run records. The chunk is rounded
-  // up to the work-group size: known here when the step gives `local` (else the engine checks).
-  const auto& chunk = spec.scheduler.chunk;
-  for (std::size_t i = 0; chunk && i < spec.steps.size(); ++i) {
-    if (spec.steps[i].local.empty()) continue;
-    const std::size_t group = spec.steps[i].local.back();
-    const std::size_t rounded = (*chunk + group - 1) / group * group;
-    const std::size_t extent = spec.steps[i].global.back();
-    const std::size_t chunks = extent / rounded + (extent % rounded != 0 ? 1 : 0);
-    if (chunks > Schedule::max_chunks) {
-      in.fail(spec.scheduler.chunk_pos, "job.chunk",
-              fmt::format("cuts the {} indices of steps[{}] into {} chunks; at most {}", extent, i, chunks,
-                          Schedule::max_chunks));
-    }
-  }
+  spec.flow = load_nodes(in, *node, "steps", spec, spec.params);
+  // Every launch evaluated, as the runner will: what is wrong with any of them is an error now.
+  walk_steps(spec, [&](std::size_t k, const Scope& scope) {
+    step_values(spec, spec.steps[k], scope);
+    return true;
+  });
 }
 
 }  // namespace tessera::detail

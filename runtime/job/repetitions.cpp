@@ -9,14 +9,15 @@ namespace tessera::detail {
 RunRecorder::RunRecorder(const Runtime& rt, const JobSpec& job, JobReport& report, Options options)
     : rt_(rt), job_(job), report_(report), options_(std::move(options)), replay_(job) {}
 
-void RunRecorder::record(std::size_t step, RunStats run) {
-  StepReport& s = report_.steps[step];
+void RunRecorder::record(const Repetition& rep, RunStats run) {
+  StepReport& s = report_.steps[rep.step];
   const std::size_t repetition = s.totals.runs;
   s.totals.add(run);
-  if (options_.spans && job_.steps[step].repeat > 1) {
-    rt_.annotate({fmt::format("steps[{}] repetition {}", step, repetition), "repetition", run.submitted_ns, run.ended_ns});
+  if (options_.spans && job_.steps[rep.step].repeat > 1) {
+    rt_.annotate({fmt::format("{} repetition {}", job_.steps[rep.step].path, repetition), "repetition",
+                  run.submitted_ns, run.ended_ns});
   }
-  replay_.repetition(step, run);
+  replay_.repetition(rep.step, run, rep.first, rep.end);
   if (options_.on_repetition) options_.on_repetition(run);
   if (options_.keep_runs) s.runs.push_back(std::move(run));
 }
@@ -26,12 +27,12 @@ void RunRecorder::annotate_steps() const {
   for (std::size_t k = 0; k < report_.steps.size(); ++k) {
     const RunTotals& t = report_.steps[k].totals;
     if (t.runs == 0) continue;
-    rt_.annotate({fmt::format("steps[{}] {}", k, job_.steps[k].kernel), "step", t.submitted_ns, t.ended_ns});
+    rt_.annotate({fmt::format("{} {}", job_.steps[k].path, job_.steps[k].kernel), "step", t.submitted_ns, t.ended_ns});
   }
 }
 
-void TaskWindow::add(Submission task, std::size_t step) {
-  pending_.push_back({std::move(task), step});
+void TaskWindow::add(Submission task, const Repetition& rep) {
+  pending_.push_back({std::move(task), rep});
   if (pending_.size() > window_) wait_oldest();
 }
 
@@ -42,7 +43,7 @@ void TaskWindow::wait_all() {
 void TaskWindow::wait_oldest() {
   Pending p = std::move(pending_.front());
   pending_.pop_front();
-  recorder_.record(p.step, p.task.wait());
+  recorder_.record(p.rep, p.task.wait());
 }
 
 }  // namespace tessera::detail

@@ -6,7 +6,7 @@
 //
 //   RunRecorder recorder(rt, job, report, {.keep_runs = false});
 //   TaskWindow tasks(256, recorder);
-//   tasks.add(rt.submit(launch, schedule), k);   // for every repetition of every step
+//   tasks.add(rt.submit(launch, schedule), {k, first, end});   // every repetition of every step
 //   tasks.wait_all();
 //   recorder.annotate_steps();
 
@@ -20,6 +20,14 @@
 #include "tessera/runtime.hpp"
 
 namespace tessera::detail {
+
+/// A repetition of a kernel step: the step, and the indices of its split dimension from 0 to the
+/// end of its range: the range is [first, end).
+struct Repetition {
+  std::size_t step = 0;
+  std::size_t first = 0;
+  std::size_t end = 0;
+};
 
 /// Where each repetition's statistics go. `report.steps[k]` must exist before step k's first
 /// repetition is recorded; repetitions are recorded in submission order.
@@ -35,8 +43,8 @@ class RunRecorder {
   };
   RunRecorder(const Runtime& rt, const JobSpec& job, JobReport& report, Options options);
 
-  /// The next repetition of step `step` ended with `run`.
-  void record(std::size_t step, RunStats run);
+  /// The next repetition of step `rep.step` ended with `run`.
+  void record(const Repetition& rep, RunStats run);
   /// Once every repetition is recorded: each step's span (its first submission to its last end)
   /// to the runtime's observers.
   void annotate_steps() const;
@@ -60,15 +68,15 @@ class TaskWindow {
   TaskWindow(const TaskWindow&) = delete;
   TaskWindow& operator=(const TaskWindow&) = delete;
 
-  /// A repetition of step `step`, submitted.
-  void add(Submission task, std::size_t step);
+  /// A repetition, submitted.
+  void add(Submission task, const Repetition& rep);
   /// Waits for and records every task still pending.
   void wait_all();
 
  private:
   struct Pending {
     Submission task;
-    std::size_t step;
+    Repetition rep;
   };
   void wait_oldest();
 

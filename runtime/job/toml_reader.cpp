@@ -190,22 +190,6 @@ std::size_t TomlReader::size_at(const toml::node& node, std::string_view path, s
   return static_cast<std::size_t>(v);
 }
 
-std::vector<std::size_t> TomlReader::extents_at(const toml::node& node, const std::string& path) const {
-  const toml::array& a = array_at(node, path);
-  if (a.empty() || a.size() > 3) {
-    fail(pos_of(node), path, fmt::format("needs 1 to 3 dimensions, found {}", a.size()));
-  }
-  std::vector<std::size_t> out;
-  std::size_t items = 1;
-  for (std::size_t d = 0; d < a.size(); ++d) {
-    out.push_back(size_at(a[d], element(path, d), 1));
-    if (__builtin_mul_overflow(items, out.back(), &items) || items > (std::size_t{1} << 62)) {
-      fail(pos_of(node), path, fmt::format("{} holds more than 2^62 work-items", shape_text(out)));
-    }
-  }
-  return out;
-}
-
 Number TomlReader::number_at(const toml::node& node, std::string_view path) const {
   if (node.is_floating_point()) return real_at(node, path);
   if (node.is_integer() || node.is_string()) return integer_at(node, path);

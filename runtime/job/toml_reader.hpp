@@ -86,8 +86,6 @@ class TomlReader {
   /// An integer field of at least `least` and at most `most`.
   std::size_t size_at(const toml::node& node, std::string_view path, std::int64_t least,
                       std::int64_t most = std::numeric_limits<std::int64_t>::max()) const;
-  /// 1 to 3 positive extents ("global", "local").
-  std::vector<std::size_t> extents_at(const toml::node& node, const std::string& path) const;
   /// A number: an integer, a finite float, or an (integer) expression string.
   Number number_at(const toml::node& node, std::string_view path) const;
   /// A finite float or an integer, as a double.

@@ -42,6 +42,8 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
   std::vector<std::string> out;
   for (std::size_t k = 0; k < report.steps.size() && k < job.steps.size(); ++k) {
     std::vector<std::pair<std::size_t, WriteFinding::Kind>> seen;
+    // The r-th run of a step inside a loop is its r-th launch, over the loop's iterations.
+    const std::string_view nth = job.steps[k].path.find(".do[") != std::string::npos ? "launch" : "repetition";
     for (std::size_t r = 0; r < report.steps[k].runs.size(); ++r) {
       const RunStats& run = report.steps[k].runs[r];
       for (const WriteFinding& f : run.findings) {
@@ -50,12 +52,12 @@ std::vector<std::string> describe_findings(const JobSpec& job, const JobReport& 
         const ArgSpec& a = job.steps[k].args.at(f.arg);
         const auto& ref = std::get<BufferRef>(a.arg);
         const auto& info = run.devices.at(f.device).device.info();
-        out.push_back(fmt::format("{}:{}:{}: steps[{}].args[{}]: buffer '{}' (access \"{}\"){}: chunk [{}, {}) on "
+        out.push_back(fmt::format("{}:{}:{}: {}.args[{}]: buffer '{}' (access \"{}\"){}: chunk [{}, {}) on "
                                   "device {} '{}' {} {} element(s), the first element {}; {}",
-                                  job.file, a.pos.line, a.pos.column, k, f.arg, ref.buffer, to_string(ref.access),
-                                  r > 0 ? fmt::format(", repetition {}", r) : std::string(), f.chunk.offset,
-                                  f.chunk.offset + f.chunk.size, info.label(), info.name, what_of(f.kind, ref.role),
-                                  f.elements, f.element, fits(f.kind)));
+                                  job.file, a.pos.line, a.pos.column, job.steps[k].path, f.arg, ref.buffer,
+                                  to_string(ref.access), r > 0 ? fmt::format(", {} {}", nth, r) : std::string(),
+                                  f.chunk.offset, f.chunk.offset + f.chunk.size, info.label(), info.name,
+                                  what_of(f.kind, ref.role), f.elements, f.element, fits(f.kind)));
       }
     }
   }

@@ -6,6 +6,7 @@ namespace tessera::detail {
 
 HostCopies::HostCopies(const Launch& launch)
     : launch_(launch.program(), launch.kernel(), launch.global(), launch.local()) {
+  if (launch.offset()) launch_.offset(*launch.offset());
   std::size_t buffers = 0;
   for (const auto& a : launch.args()) buffers += std::holds_alternative<BufferArg>(a) ? 1 : 0;
   copies_.reserve(buffers);  // stable addresses for the host arrays below
@@ -17,12 +18,7 @@ HostCopies::HostCopies(const Launch& launch)
     }
     std::vector<unsigned char>& copy = copies_.emplace_back(b->array().bytes());
     b->array().read_bytes(copy.data(), copy.size());
-    BufferArg host(copy.data(), b->count(), b->type(), b->access());
-    if (b->role() == BufferArg::Role::halo) host.halo(b->halo_width());
-    if (b->role() == BufferArg::Role::whole) host.whole();
-    if (b->role() == BufferArg::Role::reduce) host.reduce(b->reduce_op());
-    if (b->role() == BufferArg::Role::scatter) host.scatter();
-    launch_.arg(std::move(host));
+    launch_.arg(b->on_host(copy.data()));
     if (b->access() != Access::read) {
       written_.push_back(b->array());
       written_copy_.push_back(copies_.size() - 1);

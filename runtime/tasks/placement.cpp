@@ -103,6 +103,11 @@ std::vector<Placed> Placement::split(const LaunchShape& shape, const std::vector
       it->second.granule = shape.granule;
     }
     bounds = it->second.bounds;
+    // Kept for launches of another work-group size: its bounds rounded down to this one's, so
+    // that no chunk cuts a work-group (the extent is a multiple of it).
+    if (shape.granule != it->second.granule) {
+      for (std::size_t d = 1; d + 1 < bounds.size(); ++d) bounds[d] = bounds[d] / shape.granule * shape.granule;
+    }
   } else {
     bounds = cut(shape.extent, shape.granule, weights);
   }

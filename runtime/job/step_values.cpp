@@ -1,0 +1,170 @@
+// A kernel step's integer fields evaluated for one launch, and checked.
+
+#include "job/step_values.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "tessera/jobs.hpp"
+#include "tessera/scheduler.hpp"
+
+namespace tessera::detail {
+namespace {
+
+constexpr std::int64_t max_index = std::int64_t{1} << 62;
+
+[[noreturn]] void fail(const JobSpec& job, SourcePos pos, std::string key, std::string reason) {
+  throw JobError(Errc::invalid_argument, job.file, pos.line, pos.column, std::move(key), std::move(reason));
+}
+
+std::uint32_t clamp_u32(std::size_t v) {
+  return static_cast<std::uint32_t>(std::min<std::size_t>(v, std::numeric_limits<std::uint32_t>::max()));
+}
+
+// ` ("text")` after a value written as an expression, else "".
+std::string quoted(const IntField& f) {
+  return f.quoted ? fmt::format(" (\"{}\")", f.expr.text()) : std::string();
+}
+
+// Field `f` (key `path`) evaluated and at least `least`.
+std::size_t at_least(const JobSpec& job, const IntField& f, std::int64_t least, const Scope& scope,
+                     const std::string& path) {
+  const std::int64_t v = value_of(job, f, scope, path);
+  if (v < least || v > max_index) {
+    fail(job, f.pos, path,
+         fmt::format("must be at {} {}, found {}{}{}", v < least ? "least" : "most", v < least ? least : max_index, v,
+                     quoted(f), scope.when()));
+  }
+  return static_cast<std::size_t>(v);
+}
+
+std::vector<std::size_t> extents(const JobSpec& job, const std::vector<IntField>& fields, std::int64_t least,
+                                 const Scope& scope, const std::string& path) {
+  std::vector<std::size_t> out;
+  for (std::size_t d = 0; d < fields.size(); ++d) {
+    out.push_back(at_least(job, fields[d], least, scope, fmt::format("{}[{}]", path, d)));
+  }
+  return out;
+}
+
+std::string shape_of(const std::vector<std::size_t>& v) { return fmt::format("[{}]", fmt::join(v, ", ")); }
+
+void check_ranges(const JobSpec& job, const StepSpec& step, const StepValues& v, const Scope& scope) {
+  std::size_t items = 1;
+  for (const std::size_t g : v.global) {
+    if (__builtin_mul_overflow(items, g, &items) || items > static_cast<std::size_t>(max_index)) {
+      fail(job, step.global_pos, step.path + ".global",
+           fmt::format("{} holds more than 2^62 work-items{}", shape_of(v.global), scope.when()));
+    }
+  }
+  for (std::size_t d = 0; d < v.local.size(); ++d) {
+    if (v.global[d] % v.local[d] != 0) {
+      fail(job, step.local[d].pos, fmt::format("{}.local[{}]", step.path, d),
+           fmt::format("{} does not divide global[{}] = {}{}", v.local[d], d, v.global[d], scope.when()));
+    }
+  }
+  for (std::size_t d = 0; d < v.offset.size(); ++d) {
+    if (v.offset[d] + v.global[d] > static_cast<std::size_t>(max_index)) {  // each at most 2^62: no overflow
+      fail(job, step.offset_pos, step.path + ".offset",
+           fmt::format("offset {} puts the range {} past index 2^62{}", shape_of(v.offset), shape_of(v.global),
+                       scope.when()));
+    }
+  }
+}
+
+void check_buffers(const JobSpec& job, const StepSpec& step, const StepValues& v, const Scope& scope) {
+  const std::size_t extent = v.split_end();
+  const std::size_t dim = v.global.size() - 1;
+  for (const ArgSpec& a : step.args) {
+    const auto* ref = std::get_if<BufferRef>(&a.arg);
+    if (ref == nullptr || (ref->role != BufferRef::Role::split && ref->role != BufferRef::Role::halo)) continue;
+    const BufferSpec& b = job.buffers[ref->index];
+    if (b.count() % extent == 0) continue;
+    const std::string split = v.offset.empty() ? fmt::format("global[{}]", dim)
+                                               : fmt::format("offset[{0}] + global[{0}]", dim);
+    fail(job, ref->buffer_pos, fmt::format("{}.args[{}].buffer", step.path, &a - step.args.data()),
+         fmt::format("buffer '{}' has {} elements, not a multiple of {} ({}, the split dimension){}; pass it whole "
+                     "or fix its size",
+                     b.name, b.count(), extent, split, scope.when()));
+  }
+}
+
+// dynamic's chunk may not cut a launch into more chunks than a run records. The chunk is
+// rounded up to the work-group size: known here when the step gives `local` (else the engine
+// checks).
+void check_chunks(const JobSpec& job, const StepSpec& step, const StepValues& v, const Scope& scope) {
+  const auto& chunk = job.scheduler.chunk;
+  if (!chunk || v.local.empty()) return;
+  const std::size_t group = v.local.back();
+  const std::size_t rounded = (*chunk + group - 1) / group * group;
+  const std::size_t extent = v.global.back();
+  const std::size_t chunks = extent / rounded + (extent % rounded != 0 ? 1 : 0);
+  if (chunks > Schedule::max_chunks) {
+    fail(job, job.scheduler.chunk_pos, "job.chunk",
+         fmt::format("cuts the {} indices of {} into {} chunks{}; at most {}", extent, step.path, chunks,
+                     scope.when(), Schedule::max_chunks));
+  }
+}
+
+}  // namespace
+
+void Scope::set(const std::string& name, std::int64_t value) {
+  const auto [it, added] = values_.insert_or_assign(name, value);
+  if (added) counters_.push_back(name);
+}
+
+void Scope::leave() {
+  values_.erase(counters_.back());
+  counters_.pop_back();
+}
+
+std::string Scope::when() const {
+  std::string out;
+  for (const std::string& c : counters_) {
+    out += fmt::format("{} {} = {}", out.empty() ? " when" : ",", c, values_.find(c)->second);
+  }
+  return out;
+}
+
+std::int64_t value_of(const JobSpec& job, const IntField& field, const Scope& scope, std::string_view path) {
+  try {
+    return field.expr.evaluate(scope.values());
+  } catch (const ExpressionError& e) {
+    const SourcePos at = field.quoted ? SourcePos{field.pos.line, clamp_u32(field.pos.column + 1 + e.offset())}
+                                      : field.pos;
+    fail(job, at, std::string(path), e.what() + scope.when());
+  }
+}
+
+StepValues step_values(const JobSpec& job, const StepSpec& step, const Scope& scope) {
+  StepValues v;
+  v.global = extents(job, step.global, 1, scope, step.path + ".global");
+  v.local = extents(job, step.local, 1, scope, step.path + ".local");
+  v.offset = extents(job, step.offset, 0, scope, step.path + ".offset");
+  check_ranges(job, step, v, scope);
+  for (std::size_t i = 0; i < step.args.size(); ++i) {
+    const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
+    if (s == nullptr) {
+      v.scalars.emplace_back(std::int64_t{0});
+      continue;
+    }
+    if (const auto* real = std::get_if<double>(&s->value)) {
+      v.scalars.emplace_back(*real);
+      continue;
+    }
+    const IntField& f = std::get<IntField>(s->value);
+    const std::string path = fmt::format("{}.args[{}].value", step.path, i);
+    const Number n = value_of(job, f, scope, path);
+    if (s->type) {
+      if (const auto why = misfit(n, *s->type)) fail(job, f.pos, path, *why + scope.when());
+    }
+    v.scalars.push_back(n);
+  }
+  check_buffers(job, step, v, scope);
+  check_chunks(job, step, v, scope);
+  return v;
+}
+
+}  // namespace tessera::detail
