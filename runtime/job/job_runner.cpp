@@ -8,6 +8,7 @@
 #include <deque>
 #include <numeric>
 #include <set>
+#include <tuple>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -155,14 +156,16 @@ Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const
   return launch;
 }
 
-// The scalars of step k's launch with values `v` against its kernel's parameters (make_launch
-// checks them too, with the rest of the launch).
+// The scalars of step k's launch with values `v` against its kernel's parameters, for a step
+// that make_launch checked before (kinds and types do not change between launches; values may).
 void check_scalars(const JobSpec& job, std::size_t k, const StepValues& v, const Scope& scope, const Program& program) {
   const StepSpec& step = job.steps[k];
-  const KernelSignature& sig = program.kernel(step.kernel);  // make_launch found it before
+  const KernelSignature& sig = program.kernel(step.kernel);
   for (std::size_t i = 0; i < step.args.size(); ++i) {
     const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
     if (s == nullptr) continue;
+    const auto type = scalar_parameter_type(sig.args[i].type_name);
+    if (type && !misfit(v.scalars[i], *type)) continue;  // the message is made only for a misfit
     scalar_for(job, sig, i, *s, v.scalars[i], step.args[i].pos, fmt::format("{}.args[{}]", step.path, i), scope);
   }
 }
@@ -282,15 +285,18 @@ Program check_kernels(const Runtime& rt, const JobSpec& job, const std::optional
   using Geometry = std::array<std::vector<std::size_t>, 3>;
   std::vector<std::set<Geometry>> seen(job.steps.size());
   walk_steps(job, [&](std::size_t k, const Scope& scope) {
-    const StepValues v = step_values(job, job.steps[k], scope);
-    if (!seen[k].insert(Geometry{v.global, v.local, v.offset}).second) {
+    StepValues v = step_values(job, job.steps[k], scope);
+    Geometry geometry{std::move(v.global), std::move(v.local), std::move(v.offset)};
+    if (seen[k].contains(geometry)) {
       check_scalars(job, k, v, scope, program);
       return true;
     }
+    std::tie(v.global, v.local, v.offset) = std::tie(geometry[0], geometry[1], geometry[2]);  // copies
     const Launch launch = make_launch(job, k, v, scope, program, nullptr);
     std::vector<std::string> warnings;  // given again when the step runs
     const Schedule schedule = schedule_from_job(job, policy, v.global.back(), warnings);
     at_step(job, k, scope, [&] { rt.validate(launch, schedule); });
+    seen[k].insert(std::move(geometry));
     return true;
   });
   return program;

@@ -28,23 +28,25 @@ std::string quoted(const IntField& f) {
   return f.quoted ? fmt::format(" (\"{}\")", f.expr.text()) : std::string();
 }
 
-// Field `f` (key `path`) evaluated and at least `least`.
-std::size_t at_least(const JobSpec& job, const IntField& f, std::int64_t least, const Scope& scope,
-                     const std::string& path) {
+// Field `f` (key `path()`) evaluated, at least `least` and at most 2^62.
+template <typename Path>
+std::size_t at_least(const JobSpec& job, const IntField& f, std::int64_t least, const Scope& scope, Path&& path) {
   const std::int64_t v = value_of(job, f, scope, path);
   if (v < least || v > max_index) {
-    fail(job, f.pos, path,
+    fail(job, f.pos, path(),
          fmt::format("must be at {} {}, found {}{}{}", v < least ? "least" : "most", v < least ? least : max_index, v,
                      quoted(f), scope.when()));
   }
   return static_cast<std::size_t>(v);
 }
 
-std::vector<std::size_t> extents(const JobSpec& job, const std::vector<IntField>& fields, std::int64_t least,
-                                 const Scope& scope, const std::string& path) {
+// `key` of `step` ("global"): each extent evaluated and at least `least`.
+std::vector<std::size_t> extents(const JobSpec& job, const StepSpec& step, const std::vector<IntField>& fields,
+                                 std::string_view key, std::int64_t least, const Scope& scope) {
   std::vector<std::size_t> out;
+  out.reserve(fields.size());
   for (std::size_t d = 0; d < fields.size(); ++d) {
-    out.push_back(at_least(job, fields[d], least, scope, fmt::format("{}[{}]", path, d)));
+    out.push_back(at_least(job, fields[d], least, scope, [&] { return fmt::format("{}.{}[{}]", step.path, key, d); }));
   }
   return out;
 }
@@ -128,21 +130,18 @@ std::string Scope::when() const {
   return out;
 }
 
-std::int64_t value_of(const JobSpec& job, const IntField& field, const Scope& scope, std::string_view path) {
-  try {
-    return field.expr.evaluate(scope.values());
-  } catch (const ExpressionError& e) {
-    const SourcePos at = field.quoted ? SourcePos{field.pos.line, clamp_u32(field.pos.column + 1 + e.offset())}
-                                      : field.pos;
-    fail(job, at, std::string(path), e.what() + scope.when());
-  }
+void fail_field(const JobSpec& job, const IntField& field, const Scope& scope, std::string path,
+                const ExpressionError& e) {
+  const SourcePos at = field.quoted ? SourcePos{field.pos.line, clamp_u32(field.pos.column + 1 + e.offset())}
+                                    : field.pos;
+  fail(job, at, std::move(path), e.what() + scope.when());
 }
 
 StepValues step_values(const JobSpec& job, const StepSpec& step, const Scope& scope) {
   StepValues v;
-  v.global = extents(job, step.global, 1, scope, step.path + ".global");
-  v.local = extents(job, step.local, 1, scope, step.path + ".local");
-  v.offset = extents(job, step.offset, 0, scope, step.path + ".offset");
+  v.global = extents(job, step, step.global, "global", 1, scope);
+  v.local = extents(job, step, step.local, "local", 1, scope);
+  v.offset = extents(job, step, step.offset, "offset", 0, scope);
   check_ranges(job, step, v, scope);
   for (std::size_t i = 0; i < step.args.size(); ++i) {
     const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
@@ -155,10 +154,10 @@ StepValues step_values(const JobSpec& job, const StepSpec& step, const Scope& sc
       continue;
     }
     const IntField& f = std::get<IntField>(s->value);
-    const std::string path = fmt::format("{}.args[{}].value", step.path, i);
+    const auto path = [&] { return fmt::format("{}.args[{}].value", step.path, i); };
     const Number n = value_of(job, f, scope, path);
     if (s->type) {
-      if (const auto why = misfit(n, *s->type)) fail(job, f.pos, path, *why + scope.when());
+      if (const auto why = misfit(n, *s->type)) fail(job, f.pos, path(), *why + scope.when());
     }
     v.scalars.push_back(n);
   }

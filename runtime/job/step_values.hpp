@@ -50,9 +50,20 @@ struct StepValues {
   friend auto operator<=>(const StepValues&, const StepValues&) = default;
 };
 
-/// The value of `field` in `scope`: a JobError at the field (key `path`) when it cannot be
-/// evaluated (an overflow, a division by zero), naming the counters' values.
-std::int64_t value_of(const JobSpec& job, const IntField& field, const Scope& scope, std::string_view path);
+/// The JobError of `field`, whose evaluation in `scope` failed with `e`, at key `path`.
+[[noreturn]] void fail_field(const JobSpec& job, const IntField& field, const Scope& scope, std::string path,
+                             const ExpressionError& e);
+
+/// The value of `field` in `scope`: a JobError at the field (key `path()`, made only then) when
+/// it cannot be evaluated (an overflow, a division by zero), naming the counters' values.
+template <typename Path>
+std::int64_t value_of(const JobSpec& job, const IntField& field, const Scope& scope, Path&& path) {
+  try {
+    return field.expr.evaluate(scope.values());
+  } catch (const ExpressionError& e) {
+    fail_field(job, field, scope, path(), e);
+  }
+}
 
 /// The values of `step` in `scope`. Throws JobError at the field at fault, naming the counters'
 /// values: an expression that cannot be evaluated, a global extent below 1, a local extent that

@@ -38,18 +38,22 @@ class Walker {
   }
 
   bool loop(const LoopSpec& l) {
-    const std::string key = fmt::format("{}.for.{}", l.path, l.counter);
-    const std::int64_t begin = value_of(job_, l.begin, scope_, key + "[0]");
-    const std::int64_t end = value_of(job_, l.end, scope_, key + "[1]");
-    const std::int64_t stride = value_of(job_, l.stride, scope_, key + "[2]");
+    // Keys are made only for messages: a loop may start once per iteration of the loop around it.
+    const auto key = [&l](int bound) {
+      const std::string k = fmt::format("{}.for.{}", l.path, l.counter);
+      return bound < 0 ? k : fmt::format("{}[{}]", k, bound);
+    };
+    const std::int64_t begin = value_of(job_, l.begin, scope_, [&] { return key(0); });
+    const std::int64_t end = value_of(job_, l.end, scope_, [&] { return key(1); });
+    const std::int64_t stride = value_of(job_, l.stride, scope_, [&] { return key(2); });
     if (stride < 1) {
-      fail(l.stride.pos, key + "[2]",
+      fail(l.stride.pos, key(2),
            fmt::format("the stride must be at least 1, found {}{}{}", stride,
                        l.stride.quoted ? fmt::format(" (\"{}\")", l.stride.expr.text()) : std::string(),
                        scope_.when()));
     }
     if (begin >= end && !l.dependent) {
-      fail(l.for_pos, key,
+      fail(l.for_pos, key(-1),
            fmt::format("the range [{}, {}) is empty: the loop never runs{}", begin, end, scope_.when()));
     }
     if (begin < end) {
@@ -58,7 +62,7 @@ class Walker {
       const std::uint64_t trips = span / step + (span % step != 0 ? 1 : 0);
       constexpr auto most = static_cast<std::uint64_t>(StepSpec::max_repeat);
       if (trips > most || (iterations_ += trips) > most) {  // both at most 2^24: no overflow
-        fail(l.for_pos, key,
+        fail(l.for_pos, key(-1),
              fmt::format("runs {} iterations{}: more than {} loop iterations in all", trips, scope_.when(),
                          StepSpec::max_repeat));
       }
@@ -94,7 +98,8 @@ std::vector<StepCount> count_steps(const JobSpec& job) {
   std::vector<StepCount> counts(job.steps.size());
   walk_steps(job, [&](std::size_t k, const Scope& scope) {
     const StepSpec& s = job.steps[k];
-    const std::size_t extent = static_cast<std::size_t>(value_of(job, s.global.back(), scope, s.path + ".global"));
+    const auto extent = static_cast<std::size_t>(
+        value_of(job, s.global.back(), scope, [&] { return fmt::format("{}.global", s.path); }));
     counts[k].launches += s.repeat;
     counts[k].split_indices += static_cast<std::uint64_t>(extent) * s.repeat;
     return true;
