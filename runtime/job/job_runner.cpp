@@ -98,12 +98,6 @@ Scalar scalar_for(const JobSpec& job, const KernelSignature& sig, std::size_t i,
   return scalar_of(*type, value);
 }
 
-NDRange range_of(const std::vector<std::size_t>& extents) {
-  if (extents.size() == 1) return NDRange{extents[0]};
-  if (extents.size() == 2) return NDRange{extents[0], extents[1]};
-  return NDRange{extents[0], extents[1], extents[2]};
-}
-
 // The launch of step `k` with the values `v` over `arrays` (the job's buffers as resident arrays)
 // or, without them, over host data of null pointers (to check the launch only); mismatches with
 // the kernel's signature are JobErrors at the step's arguments (naming the loop counters' values
@@ -144,14 +138,7 @@ Launch make_launch(const JobSpec& job, std::size_t k, const StepValues& v, const
     const BufferSpec& b = job.buffers[ref.index];
     BufferArg arg = arrays != nullptr ? BufferArg((*arrays)[ref.index], ref.access)
                                       : BufferArg(nullptr, b.count(), b.type, ref.access);
-    switch (ref.role) {
-      case BufferRef::Role::split: break;
-      case BufferRef::Role::halo: arg.halo(ref.halo); break;
-      case BufferRef::Role::whole: arg.whole(); break;
-      case BufferRef::Role::reduce: arg.reduce(ref.reduce); break;
-      case BufferRef::Role::scatter: arg.scatter(); break;
-    }
-    launch.arg(arg);
+    launch.arg(place_buffer(job, ref, v.shifts[i], arg));
   }
   return launch;
 }
@@ -241,6 +228,7 @@ class LaunchCache {
     std::vector<std::size_t> arrays;  ///< per argument: the array its buffer names (0 for scalars)
     Launch launch;
     Schedule schedule;
+    std::shared_ptr<const LaunchSlices> slices;  ///< where the launch's buffers' slices lie
   };
 
   /// Step k's launch with values `v` (in `scope`) over `arrays` as they are now. A reference
@@ -259,7 +247,8 @@ class LaunchCache {
     if (list.size() == 2) list.pop_front();
     Launch launch = make_launch(job_, k, v, scope, program_, &arrays);
     Schedule schedule = schedule_for(job_, policy, v.global.back(), warnings);
-    return list.emplace_back(Built{v, std::move(named), std::move(launch), std::move(schedule)});
+    auto slices = std::make_shared<const LaunchSlices>(slices_of(launch));
+    return list.emplace_back(Built{v, std::move(named), std::move(launch), std::move(schedule), std::move(slices)});
   }
 
   /// Buffers a and b exchanged their arrays.
@@ -331,7 +320,6 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
   walk_steps(job, [&](std::size_t k, const Scope& scope) {
     const StepSpec& step = job.steps[k];
     const StepValues values = step_values(job, step, scope);
-    const Repetition rep{k, values.offset.empty() ? 0 : values.offset.back(), values.split_end()};
     const LaunchCache::Built* built = nullptr;
     for (std::size_t r = 0; r < step.repeat; ++r) {
       // The arrays a swapping step names change with every repetition.
@@ -339,7 +327,7 @@ JobData run_job(const Runtime& rt, const JobSpec& job, const JobRunOptions& opti
         built = &launches.get(k, values, scope, arrays, report.scheduler, report.warnings);
       }
       const auto submit = [&] {
-        return submit_once(rt, built->launch, built->schedule, options, rep, recorder, tasks);
+        return submit_once(rt, built->launch, built->schedule, options, {k, built->slices}, recorder, tasks);
       };
       if (!at_step(job, k, scope, submit)) {
         report.interrupted = true;

@@ -138,6 +138,12 @@ struct BufferRef {
   std::size_t halo = 0;
   ReduceOp reduce = ReduceOp::sum;
   SourcePos buffer_pos;  ///< of `buffer = ...`
+  /// split = d (split and halo roles): the dimension of the buffer's shape that the launch's
+  /// split dimension runs along (BufferArg::along); none: the buffer is one run of indices.
+  std::optional<std::size_t> split;
+  SourcePos split_pos;
+  /// shift = s (split and halo roles): chunk [a, b) takes the buffer's indices [a + s, b + s).
+  std::optional<IntField> shift;
 };
 
 struct ArgSpec {

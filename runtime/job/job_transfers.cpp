@@ -78,33 +78,28 @@ class Versions {
 // `least` (loads and read-backs).
 class TransferReplay::Replay {
  public:
-  /// A launch's split indices.
-  struct Span {
-    std::size_t first = 0;
-    std::size_t end = 0;
-  };
-
   Replay(const JobSpec& job, std::vector<bool> copies) : job_(job), copies_(std::move(copies)) {
     for (const BufferSpec& b : job.buffers) arrays_.emplace_back(b.bytes(), copies_.size());
   }
 
-  /// `array_of`: per buffer name, the array it names in this repetition (swaps); the launch's
-  /// split indices are [range.first, range.end).
-  void repetition(const StepSpec& step, const RunStats& run, const Span& range,
+  /// `array_of`: per buffer name, the array it names in this repetition (swaps).
+  void repetition(const StepSpec& step, const RunStats& run, const LaunchSlices& slices,
                   const std::vector<std::size_t>& array_of) {
     const auto each_buffer = [&](auto&& f) {
-      for (const ArgSpec& a : step.args) {
-        if (const auto* ref = std::get_if<BufferRef>(&a.arg)) f(*ref, arrays_[array_of[ref->index]]);
+      for (std::size_t i = 0; i < step.args.size(); ++i) {
+        if (const auto* ref = std::get_if<BufferRef>(&step.args[i].arg)) {
+          f(*ref, slices[i], arrays_[array_of[ref->index]]);
+        }
       }
     };
-    each_buffer([&](const BufferRef& ref, Versions& v) {
-      if (reads(ref)) read(range, ref, run, v);
+    each_buffer([&](const BufferRef& ref, const auto& slice, Versions& v) {
+      if (reads(ref)) read(slice, run, v);
     });
-    each_buffer([&](const BufferRef& ref, Versions& v) {
+    each_buffer([&](const BufferRef& ref, const auto&, Versions& v) {
       if (private_copies(ref)) fold(v);
     });
-    each_buffer([&](const BufferRef& ref, Versions& v) {
-      if (writes(ref)) write(range, ref, run, v);
+    each_buffer([&](const BufferRef& ref, const auto& slice, Versions& v) {
+      if (writes(ref)) write(*slice, run, v);
     });
     for (Versions& v : arrays_) v.coalesce();
   }
@@ -130,26 +125,24 @@ class TransferReplay::Replay {
   // A whole buffer is read-only; a halo is read-only; a reduction writes through its fold.
   static bool writes(const BufferRef& ref) { return ref.role == BufferRef::Role::split && ref.access != Access::read; }
 
-  // Bytes of the buffer per index of the split dimension.
-  std::size_t unit(const Span& range, const BufferRef& ref) const {
-    return job_.buffers[ref.index].bytes() / range.end;
-  }
-
-  void read(const Span& range, const BufferRef& ref, const RunStats& run, Versions& v) {
-    const std::size_t extent = range.end, u = unit(range, ref);
-    const std::size_t h = ref.role == BufferRef::Role::halo ? ref.halo : 0;
+  // What the chunks read: the slices (and halos) of split and halo buffers, all of a whole one.
+  void read(const std::optional<BufferPlan>& slice, const RunStats& run, Versions& v) {
     for (const ChunkRecord& r : run.ledger) {
-      const std::size_t a = range.first + r.chunk.offset, b = a + r.chunk.size, d = r.chunk.device;
-      const bool whole = ref.role == BufferRef::Role::whole;
-      const std::size_t lo = whole ? 0 : (a > h ? a - h : 0) * u;
-      const std::size_t hi = whole ? v.bytes() : std::min(extent, b + h) * u;
-      v.each(lo, hi, [&](Copies& c, std::size_t n) {
-        if (copies_[d] && c.device[d]) return;  // it holds the newest version
-        if (copies_[d] && c.host) least.load += n;
-        // Held by devices only: staged through the host (a halo, as moved), which then holds it.
-        c.host = true;
-        if (copies_[d]) c.device[d] = true;
-      });
+      const std::size_t d = r.chunk.device;
+      const auto use = [&](std::size_t lo, std::size_t hi) {
+        v.each(lo, hi, [&](Copies& c, std::size_t n) {
+          if (copies_[d] && c.device[d]) return;  // it holds the newest version
+          if (copies_[d] && c.host) least.load += n;
+          // Held by devices only: staged through the host (a halo, as moved), which then holds it.
+          c.host = true;
+          if (copies_[d]) c.device[d] = true;
+        });
+      };
+      if (!slice) {
+        use(0, v.bytes());
+      } else {
+        slice->read_slab(r.chunk.offset, r.chunk.offset + r.chunk.size).for_each_run(use);
+      }
     }
   }
 
@@ -163,14 +156,15 @@ class TransferReplay::Replay {
     });
   }
 
-  void write(const Span& range, const BufferRef& ref, const RunStats& run, Versions& v) {
-    const std::size_t u = unit(range, ref);
+  void write(const BufferPlan& slice, const RunStats& run, Versions& v) {
     for (const ChunkRecord& r : run.ledger) {
-      const std::size_t d = r.chunk.device, a = range.first + r.chunk.offset;
-      v.each(a * u, (a + r.chunk.size) * u, [&](Copies& c, std::size_t) {
-        std::fill(c.device.begin(), c.device.end(), false);
-        c.host = !copies_[d];
-        if (copies_[d]) c.device[d] = true;
+      const std::size_t d = r.chunk.device;
+      slice.own_slab(r.chunk.offset, r.chunk.offset + r.chunk.size).for_each_run([&](std::size_t lo, std::size_t hi) {
+        v.each(lo, hi, [&](Copies& c, std::size_t) {
+          std::fill(c.device.begin(), c.device.end(), false);
+          c.host = !copies_[d];
+          if (copies_[d]) c.device[d] = true;
+        });
       });
     }
   }
@@ -196,7 +190,19 @@ TransferReplay::TransferReplay(const JobSpec& job) : job_(job), array_of_(job.bu
 }
 TransferReplay::~TransferReplay() = default;
 
-void TransferReplay::repetition(std::size_t step, const RunStats& run, std::size_t first, std::size_t end) {
+LaunchSlices slices_of(const Launch& launch) {
+  const NDRange& g = launch.global();
+  const NDRange zero = g.dims() == 1 ? NDRange{0} : g.dims() == 2 ? NDRange{0, 0} : NDRange{0, 0, 0};
+  LaunchSlices out(launch.args().size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto* b = std::get_if<BufferArg>(&launch.args()[i]);
+    if (b == nullptr || (b->role() != BufferArg::Role::split && b->role() != BufferArg::Role::halo)) continue;
+    plan_slices("", *b, g, launch.offset().value_or(zero), out[i].emplace(BufferPlan{i, *b}));
+  }
+  return out;
+}
+
+void TransferReplay::repetition(std::size_t step, const RunStats& run, const LaunchSlices& slices) {
   const StepSpec& spec = job_.steps.at(step);
   if (!in_place_ && !replay_ && !run.devices.empty()) {
     std::vector<bool> copies;
@@ -204,7 +210,7 @@ void TransferReplay::repetition(std::size_t step, const RunStats& run, std::size
     in_place_ = std::none_of(copies.begin(), copies.end(), [](bool c) { return c; });
     if (!in_place_) replay_ = std::make_unique<Replay>(job_, std::move(copies));
   }
-  if (replay_) replay_->repetition(spec, run, {first, end}, array_of_);
+  if (replay_) replay_->repetition(spec, run, slices, array_of_);
   if (spec.swap) std::swap(array_of_[spec.swap->first], array_of_[spec.swap->second]);
 }
 

@@ -113,9 +113,33 @@ void load_role(const TomlReader& in, const toml::table& t, const std::string& pa
   }
 }
 
+// split = d and shift = s: where a split or halo buffer's slices lie.
+void load_geometry(const TomlReader& in, const toml::table& t, const std::string& path, const JobSpec& spec,
+                   const Names& names, BufferRef& ref) {
+  const auto* split = t.get("split");
+  const auto* shift = t.get("shift");
+  const bool sliced = ref.role == BufferRef::Role::split || ref.role == BufferRef::Role::halo;
+  if (!sliced && (split || shift)) {
+    const toml::node& at = split ? *split : *shift;
+    in.fail(pos_of(at), child(path, split ? "split" : "shift"),
+            "split and shift place the slices of split and halo buffers; this buffer is not split");
+  }
+  if (split) {
+    const BufferSpec& b = spec.buffers[ref.index];
+    ref.split = in.size_at(*split, child(path, "split"), 0);
+    ref.split_pos = pos_of(*split);
+    if (*ref.split >= b.shape.size()) {
+      in.fail(ref.split_pos, child(path, "split"),
+              fmt::format("buffer '{}' has {} dimension(s) (shape {}): split = {} names none; they count from 0",
+                          b.name, b.shape.size(), shape_text(b.shape), *ref.split));
+    }
+  }
+  if (shift) ref.shift = int_field(in, *shift, child(path, "shift"), names);
+}
+
 ArgSpec load_buffer_arg(const TomlReader& in, const toml::table& t, const toml::node& buffer, const std::string& path,
-                        const JobSpec& spec) {
-  in.check_keys(t, path, {"buffer", "access", "halo", "whole", "reduce", "scatter"});
+                        const JobSpec& spec, const Names& names) {
+  in.check_keys(t, path, {"buffer", "access", "halo", "whole", "reduce", "scatter", "split", "shift"});
   BufferRef ref;
   ref.index = buffer_index(in, spec, buffer, child(path, "buffer"));
   ref.buffer = spec.buffers[ref.index].name;
@@ -124,7 +148,8 @@ ArgSpec load_buffer_arg(const TomlReader& in, const toml::table& t, const toml::
     ref.access = named_value(in, *access, child(path, "access"), "access",
                              {Access::read, Access::write, Access::read_write});
   }
-  load_role(in, t, path, ref);  // the split extent is checked with every launch (step_values.hpp)
+  load_role(in, t, path, ref);
+  load_geometry(in, t, path, spec, names, ref);  // the slices are checked with every launch (step_values.hpp)
   return {std::move(ref), pos_of(t)};
 }
 
@@ -136,10 +161,10 @@ ArgSpec load_arg(const TomlReader& in, const toml::node& node, const std::string
   if (value && buffer) in.fail(pos_of(*buffer), child(path, "buffer"), "an argument is a value or a buffer, not both");
   if (value) return load_scalar_arg(in, t, *value, path, names);
   if (!buffer) {
-    in.check_keys(t, path, {"value", "type", "buffer", "access", "halo", "whole", "reduce", "scatter"});
+    in.check_keys(t, path, {"value", "type", "buffer", "access", "halo", "whole", "reduce", "scatter", "split", "shift"});
     in.fail(pos_of(t), path, "an argument is { value = ... } or { buffer = \"name\" }");
   }
-  return load_buffer_arg(in, t, *buffer, path, spec);
+  return load_buffer_arg(in, t, *buffer, path, spec, names);
 }
 
 void load_swap(const TomlReader& in, const toml::node& node, const std::string& path, const JobSpec& spec,

@@ -17,7 +17,7 @@ void RunRecorder::record(const Repetition& rep, RunStats run) {
     rt_.annotate({fmt::format("{} repetition {}", job_.steps[rep.step].path, repetition), "repetition",
                   run.submitted_ns, run.ended_ns});
   }
-  replay_.repetition(rep.step, run, rep.first, rep.end);
+  replay_.repetition(rep.step, run, *rep.slices);
   if (options_.on_repetition) options_.on_repetition(run);
   if (options_.keep_runs) s.runs.push_back(std::move(run));
 }

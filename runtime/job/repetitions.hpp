@@ -6,13 +6,14 @@
 //
 //   RunRecorder recorder(rt, job, report, {.keep_runs = false});
 //   TaskWindow tasks(256, recorder);
-//   tasks.add(rt.submit(launch, schedule), {k, first, end});   // every repetition of every step
+//   tasks.add(rt.submit(launch, schedule), {k, slices});   // every repetition of every step
 //   tasks.wait_all();
 //   recorder.annotate_steps();
 
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 
 #include "job/job_spec.hpp"
 #include "job/job_transfers.hpp"
@@ -21,12 +22,10 @@
 
 namespace tessera::detail {
 
-/// A repetition of a kernel step: the step, and the indices of its split dimension from 0 to the
-/// end of its range: the range is [first, end).
+/// A repetition of a kernel step: the step, and where its buffers' slices lie.
 struct Repetition {
   std::size_t step = 0;
-  std::size_t first = 0;
-  std::size_t end = 0;
+  std::shared_ptr<const LaunchSlices> slices;
 };
 
 /// Where each repetition's statistics go. `report.steps[k]` must exist before step k's first

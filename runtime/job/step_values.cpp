@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/launch_plan.hpp"
+#include "tessera/error.hpp"
 #include "tessera/jobs.hpp"
 #include "tessera/scheduler.hpp"
 
@@ -76,12 +78,35 @@ void check_ranges(const JobSpec& job, const StepSpec& step, const StepValues& v,
   }
 }
 
+// Where the slices of buffer `ref` (argument i, given a split dimension or a shift) lie: inside
+// the buffer, for every chunk the launch may be cut into.
+void check_slices(const JobSpec& job, const StepSpec& step, std::size_t i, const BufferRef& ref, const StepValues& v,
+                  const Scope& scope) {
+  const BufferSpec& b = job.buffers[ref.index];
+  BufferArg arg(nullptr, b.count(), b.type, ref.access);
+  place_buffer(job, ref, v.shifts[i], arg);
+  const std::vector<std::size_t> offset = v.offset.empty() ? std::vector<std::size_t>(v.global.size(), 0) : v.offset;
+  BufferPlan plan{i, arg};
+  try {
+    plan_slices(fmt::format("buffer '{}'", b.name), arg, range_of(v.global), range_of(offset), plan);
+  } catch (const Error& e) {
+    const bool shifted = ref.shift.has_value();
+    fail(job, shifted ? ref.shift->pos : ref.split_pos,
+         fmt::format("{}.args[{}].{}", step.path, i, shifted ? "shift" : "split"), e.what() + scope.when());
+  }
+}
+
 void check_buffers(const JobSpec& job, const StepSpec& step, const StepValues& v, const Scope& scope) {
   const std::size_t extent = v.split_end();
   const std::size_t dim = v.global.size() - 1;
   for (const ArgSpec& a : step.args) {
     const auto* ref = std::get_if<BufferRef>(&a.arg);
     if (ref == nullptr || (ref->role != BufferRef::Role::split && ref->role != BufferRef::Role::halo)) continue;
+    const std::size_t i = static_cast<std::size_t>(&a - step.args.data());
+    if (ref->split || v.shifts[i] != 0) {
+      check_slices(job, step, i, *ref, v, scope);
+      continue;
+    }
     const BufferSpec& b = job.buffers[ref->index];
     if (b.count() % extent == 0) continue;
     const std::string split = v.offset.empty() ? fmt::format("global[{}]", dim)
@@ -130,6 +155,25 @@ std::string Scope::when() const {
   return out;
 }
 
+NDRange range_of(const std::vector<std::size_t>& extents) {
+  if (extents.size() == 1) return NDRange{extents[0]};
+  if (extents.size() == 2) return NDRange{extents[0], extents[1]};
+  return NDRange{extents[0], extents[1], extents[2]};
+}
+
+BufferArg& place_buffer(const JobSpec& job, const BufferRef& ref, std::int64_t shift, BufferArg& arg) {
+  switch (ref.role) {
+    case BufferRef::Role::split: break;
+    case BufferRef::Role::halo: arg.halo(ref.halo); break;
+    case BufferRef::Role::whole: arg.whole(); break;
+    case BufferRef::Role::reduce: arg.reduce(ref.reduce); break;
+    case BufferRef::Role::scatter: arg.scatter(); break;
+  }
+  if (ref.split) arg.along(job.buffers[ref.index].shape, *ref.split);
+  if (shift != 0) arg.shift(static_cast<std::ptrdiff_t>(shift));
+  return arg;
+}
+
 void fail_field(const JobSpec& job, const IntField& field, const Scope& scope, std::string path,
                 const ExpressionError& e) {
   const SourcePos at = field.quoted ? SourcePos{field.pos.line, clamp_u32(field.pos.column + 1 + e.offset())}
@@ -147,8 +191,16 @@ StepValues step_values(const JobSpec& job, const StepSpec& step, const Scope& sc
     const auto* s = std::get_if<ScalarArg>(&step.args[i].arg);
     if (s == nullptr) {
       v.scalars.emplace_back(std::int64_t{0});
+      const auto& shift = std::get<BufferRef>(step.args[i].arg).shift;
+      const auto path = [&] { return fmt::format("{}.args[{}].shift", step.path, i); };
+      v.shifts.push_back(shift ? value_of(job, *shift, scope, path) : 0);
+      if (shift && (v.shifts.back() > max_index || v.shifts.back() < -max_index)) {
+        fail(job, shift->pos, path(),
+             fmt::format("{} is past index 2^62{}{}", v.shifts.back(), quoted(*shift), scope.when()));
+      }
       continue;
     }
+    v.shifts.push_back(0);
     if (const auto* real = std::get_if<double>(&s->value)) {
       v.scalars.emplace_back(*real);
       continue;

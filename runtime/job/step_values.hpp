@@ -16,6 +16,8 @@
 
 #include "job/job_spec.hpp"
 #include "job/number.hpp"
+#include "tessera/buffer.hpp"
+#include "tessera/range.hpp"
 
 namespace tessera::detail {
 
@@ -43,12 +45,20 @@ struct StepValues {
   std::vector<std::size_t> local;   ///< empty, or each dividing its global extent
   std::vector<std::size_t> offset;  ///< empty (no offset), or as many as global
   std::vector<Number> scalars;      ///< per argument: a scalar's value (0 for buffers)
+  std::vector<std::int64_t> shifts;  ///< per argument: a buffer's shift (0 for none, and scalars)
 
   /// The split dimension's indices from 0 up to the end of the range: offset + global.
   std::size_t split_end() const noexcept { return (offset.empty() ? 0 : offset.back()) + global.back(); }
   friend bool operator==(const StepValues&, const StepValues&) = default;
   friend auto operator<=>(const StepValues&, const StepValues&) = default;
 };
+
+/// The ND-range of 1 to 3 extents.
+NDRange range_of(const std::vector<std::size_t>& extents);
+
+/// Buffer argument `ref` of a launch: `arg` (its array or host data, with its access) given the
+/// role, and the split dimension (along its buffer's shape) and `shift` of its slices.
+BufferArg& place_buffer(const JobSpec& job, const BufferRef& ref, std::int64_t shift, BufferArg& arg);
 
 /// The JobError of `field`, whose evaluation in `scope` failed with `e`, at key `path`.
 [[noreturn]] void fail_field(const JobSpec& job, const IntField& field, const Scope& scope, std::string path,
@@ -69,7 +79,8 @@ std::int64_t value_of(const JobSpec& job, const IntField& field, const Scope& sc
 /// values: an expression that cannot be evaluated, a global extent below 1, a local extent that
 /// does not divide its global one, a negative offset, more than 2^62 work-items or an index past
 /// 2^62, a scalar that does not fit its declared type, a split or halo buffer whose elements do
-/// not divide by the split extent (offset + global), a dynamic chunk that cuts the step into
+/// not divide by the split extent (offset + global), a split or halo buffer whose slices (its
+/// split dimension, shift) leave it for some chunk, a dynamic chunk that cuts the step into
 /// more chunks than a run records.
 StepValues step_values(const JobSpec& job, const StepSpec& step, const Scope& scope);
 
