@@ -228,6 +228,30 @@ TEST_CASE("the LU sample: the pivot loop over offset ranges gives the host's LU,
   }
 }
 
+TEST_CASE("the blocked LU sample: block rows factored whole (split = 0, shift = -K), rows below updated in parallel") {
+  const int nb = 4, b = 8, n = nb * b;
+  const JobSpec job = sample("lu_blocked.toml", {{"nb", nb}, {"b", b}});
+  const std::vector<double> want = host_lu(n);
+  for (const bool zero_copy : {true, false}) {
+    INFO("zero_copy " << zero_copy);
+    const tessera::Runtime& rt = zero_copy ? fixture().rt : fixture().copying;
+    const JobData data = tessera::detail::run_job(rt, job, {"dynamic", nullptr});
+    const auto a = values<float>(job, data, "a");
+    double worst = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(a[i] - want[i]));
+    CHECK(worst < 1e-3);
+    const auto checks = tessera::detail::run_checks(job, data);
+    REQUIRE(checks.size() == 1);
+    CHECK(checks[0].passed);
+    CHECK(data.report.steps.at(1).totals.runs == nb - 1);
+    CHECK(data.report.steps.at(2).totals.items == std::uint64_t(nb - 1) * n / 2);  // rows below each block row
+    if (!zero_copy) {
+      REQUIRE(data.report.transfers);
+      CHECK(data.report.transfers->minimum.total() <= data.report.transfers->moved.total());
+    }
+  }
+}
+
 TEST_CASE("the heat sample: a time loop with a halo step, a source taking the counter, and a swap") {
   const int n = 64, t_end = 12;
   const JobSpec job = sample("heat.toml", {{"n", n}, {"t_end", t_end}});

@@ -47,3 +47,38 @@ kernel void lu_residual(global const float* a, global int* bad, const int n, con
   }
   bad[i] = count;
 }
+
+// Blocked LU with blocks of b rows (samples/jobs/lu_blocked.toml), a seen as nb x b x n.
+// Step K, part 1 (global [1], offset [K]: a's block row K, urow): one work-item eliminates
+// within block row K over columns [K b, n) — the diagonal block becomes L11 (below its diagonal)
+// and U11, the rest of the row U12 = L11^-1 A12 — and copies the finished block row to urow.
+kernel void lu_block_row(global float* a, global float* urow, const int b, const int n) {
+  const int r0 = (int)get_global_id(0) * b;
+  for (int p = 0; p < b; ++p) {
+    global const float* pivot = a + (r0 + p) * n;
+    for (int i = p + 1; i < b; ++i) {
+      global float* row = a + (r0 + i) * n;
+      const float l = row[r0 + p] / pivot[r0 + p];
+      row[r0 + p] = l;
+      for (int j = r0 + p + 1; j < n; ++j) row[j] -= l * pivot[j];
+    }
+  }
+  for (int i = 0; i < b * n; ++i) urow[i] = a[r0 * n + i];
+}
+
+// Step K, part 2: row i in [(K + 1) b, n) (global [n - (K + 1) b], offset [(K + 1) b]) solves
+// its part of L21 (l U11 = a[i][K b, K b + b)), stored in place, and subtracts l U12.
+kernel void lu_block_update(global float* a, global const float* urow, const int k, const int b, const int n) {
+  const int i = (int)get_global_id(0), r0 = k * b;
+  global float* row = a + i * n;
+  for (int p = 0; p < b; ++p) {
+    float s = row[r0 + p];
+    for (int q = 0; q < p; ++q) s -= row[r0 + q] * urow[q * n + r0 + p];
+    row[r0 + p] = s / urow[p * n + r0 + p];
+  }
+  for (int j = r0 + b; j < n; ++j) {
+    float s = row[j];
+    for (int p = 0; p < b; ++p) s -= row[r0 + p] * urow[p * n + j];
+    row[j] = s;
+  }
+}
