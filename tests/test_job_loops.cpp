@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -202,11 +203,10 @@ JobSpec sample(const std::string& name, const tessera::detail::ParamOverrides& o
       std::filesystem::path(TESSERA_TEST_SOURCE_DIR) / ".." / "samples" / "jobs" / name, overrides);
 }
 
-}  // namespace
-
-TEST_CASE("the LU sample: the pivot loop over offset ranges gives the host's LU, in place and through copies") {
-  const int n = 24;
-  const JobSpec job = sample("lu.toml", {{"n", n}});
+// Runs an LU sample of an n x n matrix in host memory and through copies: its matrix against the
+// host's LU within `tolerance`, its check passed; `launches(report)` checks the loop's counts.
+void check_lu_sample(const JobSpec& job, int n, double tolerance,
+                     const std::function<void(const tessera::JobReport&)>& launches) {
   const std::vector<double> want = host_lu(n);
   for (const bool zero_copy : {true, false}) {
     INFO("zero_copy " << zero_copy);
@@ -215,12 +215,11 @@ TEST_CASE("the LU sample: the pivot loop over offset ranges gives the host's LU,
     const auto a = values<float>(job, data, "a");
     double worst = 0;
     for (std::size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(a[i] - want[i]));
-    CHECK(worst < 1e-4);
+    CHECK(worst < tolerance);
     const auto checks = tessera::detail::run_checks(job, data);
     REQUIRE(checks.size() == 1);
     CHECK(checks[0].passed);
-    CHECK(data.report.steps.at(1).totals.runs == n - 1);
-    CHECK(data.report.steps.at(2).totals.items == std::uint64_t(n) * (n - 1) / 2);  // rows k+1..n-1 for each k
+    launches(data.report);
     if (!zero_copy) {
       REQUIRE(data.report.transfers);
       CHECK(data.report.transfers->minimum.total() <= data.report.transfers->moved.total());
@@ -228,28 +227,22 @@ TEST_CASE("the LU sample: the pivot loop over offset ranges gives the host's LU,
   }
 }
 
+}  // namespace
+
+TEST_CASE("the LU sample: the pivot loop over offset ranges gives the host's LU, in place and through copies") {
+  const int n = 24;
+  check_lu_sample(sample("lu.toml", {{"n", n}}), n, 1e-4, [&](const tessera::JobReport& report) {
+    CHECK(report.steps.at(1).totals.runs == n - 1);
+    CHECK(report.steps.at(2).totals.items == std::uint64_t(n) * (n - 1) / 2);  // rows k+1..n-1 for each k
+  });
+}
+
 TEST_CASE("the blocked LU sample: block rows factored whole (split = 0, shift = -K), rows below updated in parallel") {
   const int nb = 4, b = 8, n = nb * b;
-  const JobSpec job = sample("lu_blocked.toml", {{"nb", nb}, {"b", b}});
-  const std::vector<double> want = host_lu(n);
-  for (const bool zero_copy : {true, false}) {
-    INFO("zero_copy " << zero_copy);
-    const tessera::Runtime& rt = zero_copy ? fixture().rt : fixture().copying;
-    const JobData data = tessera::detail::run_job(rt, job, {"dynamic", nullptr});
-    const auto a = values<float>(job, data, "a");
-    double worst = 0;
-    for (std::size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(a[i] - want[i]));
-    CHECK(worst < 1e-3);
-    const auto checks = tessera::detail::run_checks(job, data);
-    REQUIRE(checks.size() == 1);
-    CHECK(checks[0].passed);
-    CHECK(data.report.steps.at(1).totals.runs == nb - 1);
-    CHECK(data.report.steps.at(2).totals.items == std::uint64_t(nb - 1) * n / 2);  // rows below each block row
-    if (!zero_copy) {
-      REQUIRE(data.report.transfers);
-      CHECK(data.report.transfers->minimum.total() <= data.report.transfers->moved.total());
-    }
-  }
+  check_lu_sample(sample("lu_blocked.toml", {{"nb", nb}, {"b", b}}), n, 1e-3, [&](const tessera::JobReport& report) {
+    CHECK(report.steps.at(1).totals.runs == nb - 1);
+    CHECK(report.steps.at(2).totals.items == std::uint64_t(nb - 1) * n / 2);  // the rows below each block row
+  });
 }
 
 TEST_CASE("the heat sample: a time loop with a halo step, a source taking the counter, and a swap") {
