@@ -78,7 +78,7 @@ class Versions {
 // `least` (loads and read-backs).
 class TransferReplay::Replay {
  public:
-  Replay(const JobSpec& job, std::vector<bool> copies) : job_(job), copies_(std::move(copies)) {
+  Replay(const JobSpec& job, std::vector<bool> copies) : copies_(std::move(copies)) {
     for (const BufferSpec& b : job.buffers) arrays_.emplace_back(b.bytes(), copies_.size());
   }
 
@@ -169,7 +169,6 @@ class TransferReplay::Replay {
     }
   }
 
-  const JobSpec& job_;
   std::vector<bool> copies_;           ///< per program device: it copies (does not work in place)
   std::vector<Versions> arrays_;
 };
