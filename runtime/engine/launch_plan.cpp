@@ -81,7 +81,7 @@ Slab BufferPlan::own_slab(std::size_t a, std::size_t b) const {
   return {(first + a) * unit, (b - a) * unit, outer, extent * unit};
 }
 
-void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global, const NDRange& offset,
+void plan_slices(const BufferArg& b, const NDRange& global, const NDRange& offset,
                  BufferPlan& bp) {
   const std::size_t g = global.split_extent(), o = offset[global.dims() - 1];
   const std::ptrdiff_t s = b.shift_by();
@@ -89,13 +89,13 @@ void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global
   const std::size_t down = s < 0 ? static_cast<std::size_t>(-(s + 1)) + 1 : 0;
   if (b.along_dims() > 0) {
     if (b.along_dim() >= b.along_dims()) {
-      invalid(fmt::format("{}: along() names dimension {} of a {}-D shape", who, b.along_dim(),
+      invalid(fmt::format("along() names dimension {} of a {}-D shape", b.along_dim(),
                           b.along_dims()));
     }
     std::size_t count = 0;
     if (b.along_outer() == 0 || __builtin_mul_overflow(b.along_outer(), b.along_extent(), &count) ||
         __builtin_mul_overflow(count, b.along_inner(), &count) || count != b.count()) {
-      invalid(fmt::format("{}: the shape given to along() does not hold the buffer's {} elements", who,
+      invalid(fmt::format("the shape given to along() does not hold the buffer's {} elements",
                           b.count()));
     }
     bp.outer = b.along_outer();
@@ -105,7 +105,7 @@ void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global
     // The smallest extent covering every index the launch touches.
     const std::size_t extent = o + g + up;
     if (b.count() % extent != 0) {
-      invalid(fmt::format("{}: {} elements do not divide by the split extent {} of the range {}{}", who,
+      invalid(fmt::format("{} elements do not divide by the split extent {} of the range {}{}",
                           b.count(), extent, global.to_string(),
                           o + up > 0 ? " (counted from 0, with the offset and the shift)" : ""));
     }
@@ -113,9 +113,9 @@ void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global
     bp.elements_per_index = b.count() / extent;
   }
   if (o + up < down || o + up - down > bp.extent || g > bp.extent - (o + up - down)) {
-    invalid(fmt::format("{}: the launch's split indices [{}, {}) shifted by {} leave the buffer's {} indices along its "
+    invalid(fmt::format("the launch's split indices [{}, {}) shifted by {} leave the buffer's {} indices along its "
                         "split dimension",
-                        who, o, o + g, s, bp.extent));
+                        o, o + g, s, bp.extent));
   }
   bp.first = o + up - down;
 }
@@ -210,7 +210,11 @@ BufferPlan plan_buffer(const KernelSignature& sig, std::size_t i, const BufferAr
   switch (b.role()) {
     case BufferArg::Role::split:
     case BufferArg::Role::halo:
-      plan_slices(describe(sig, i), b, plan.global, plan.offset, bp);
+      try {
+        plan_slices(b, plan.global, plan.offset, bp);
+      } catch (const Error& e) {
+        invalid(fmt::format("{}: {}", describe(sig, i), e.what()));
+      }
       break;
     case BufferArg::Role::whole:
       if (b.access() != Access::read) {

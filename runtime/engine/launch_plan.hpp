@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,9 +65,9 @@ struct BufferPlan {
 
 /// The slice geometry of split or halo buffer `b` in a launch over `global` from `offset` (its
 /// dimensions): bp's outer, extent, elements_per_index and first. Throws
-/// Error(invalid_argument), the message starting with `who`, when the launch's indices leave the
-/// buffer or its shape does not hold it.
-void plan_slices(std::string_view who, const BufferArg& b, const NDRange& global, const NDRange& offset,
+/// Error(invalid_argument) when the launch's indices leave the buffer or its shape does not
+/// hold it (the message does not name the buffer: the caller does).
+void plan_slices(const BufferArg& b, const NDRange& global, const NDRange& offset,
                  BufferPlan& bp);
 
 struct LaunchPlan {

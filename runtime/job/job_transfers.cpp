@@ -196,7 +196,7 @@ LaunchSlices slices_of(const Launch& launch) {
   for (std::size_t i = 0; i < out.size(); ++i) {
     const auto* b = std::get_if<BufferArg>(&launch.args()[i]);
     if (b == nullptr || (b->role() != BufferArg::Role::split && b->role() != BufferArg::Role::halo)) continue;
-    plan_slices("", *b, g, launch.offset().value_or(zero), out[i].emplace(BufferPlan{i, *b}));
+    plan_slices(*b, g, launch.offset().value_or(zero), out[i].emplace(BufferPlan{i, *b}));
   }
   return out;
 }

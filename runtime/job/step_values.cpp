@@ -88,11 +88,12 @@ void check_slices(const JobSpec& job, const StepSpec& step, std::size_t i, const
   const std::vector<std::size_t> offset = v.offset.empty() ? std::vector<std::size_t>(v.global.size(), 0) : v.offset;
   BufferPlan plan{i, arg};
   try {
-    plan_slices(fmt::format("buffer '{}'", b.name), arg, range_of(v.global), range_of(offset), plan);
+    plan_slices(arg, range_of(v.global), range_of(offset), plan);
   } catch (const Error& e) {
     const bool shifted = ref.shift.has_value();
     fail(job, shifted ? ref.shift->pos : ref.split_pos,
-         fmt::format("{}.args[{}].{}", step.path, i, shifted ? "shift" : "split"), e.what() + scope.when());
+         fmt::format("{}.args[{}].{}", step.path, i, shifted ? "shift" : "split"),
+         fmt::format("buffer '{}': {}{}", b.name, e.what(), scope.when()));
   }
 }
 
