@@ -68,6 +68,12 @@ NDRange automatic_local(const NDRange& g, std::size_t max_group) {
 
 }  // namespace
 
+NDRange offset_of(const Launch& launch) {
+  if (launch.offset()) return *launch.offset();
+  const std::size_t dims = launch.global().dims();
+  return dims == 1 ? NDRange{0} : dims == 2 ? NDRange{0, 0} : NDRange{0, 0, 0};
+}
+
 Slab BufferPlan::read_slab(std::size_t a, std::size_t b) const {
   const std::size_t h = buffer.role() == BufferArg::Role::halo ? buffer.halo_width() : 0;
   const std::size_t lo = first + a > h ? first + a - h : 0;
@@ -290,9 +296,9 @@ void check_schedule(const Schedule& schedule, std::size_t devices, const LaunchP
 // The global work offset: as many dimensions as the range, and no index past 2^62.
 void plan_offset(const KernelSignature& sig, const Launch& launch, LaunchPlan& plan) {
   const NDRange& g = launch.global();
-  plan.offset = g.dims() == 1 ? NDRange{0} : g.dims() == 2 ? NDRange{0, 0} : NDRange{0, 0, 0};
+  plan.offset = offset_of(launch);
   const auto& o = launch.offset();
-  if (!o) return;
+  if (!o) return;  // zeros
   if (o->dims() != g.dims()) {
     invalid(fmt::format("kernel '{}': offset {} has {} dimension(s), the global range {} has {}", sig.name,
                         o->to_string(), o->dims(), g.to_string(), g.dims()));
@@ -303,7 +309,6 @@ void plan_offset(const KernelSignature& sig, const Launch& launch, LaunchPlan& p
                           g.to_string()));
     }
   }
-  plan.offset = *o;
 }
 
 // Windows are cut from contiguous buffers counted from the range's first index.

@@ -63,6 +63,9 @@ struct BufferPlan {
   }
 };
 
+/// `launch`'s global work offset: the one it gives, or zeros in every dimension of its range.
+NDRange offset_of(const Launch& launch);
+
 /// The slice geometry of split or halo buffer `b` in a launch over `global` from `offset` (its
 /// dimensions): bp's outer, extent, elements_per_index and first. Throws
 /// Error(invalid_argument) when the launch's indices leave the buffer or its shape does not

@@ -190,13 +190,12 @@ TransferReplay::TransferReplay(const JobSpec& job) : job_(job), array_of_(job.bu
 TransferReplay::~TransferReplay() = default;
 
 LaunchSlices slices_of(const Launch& launch) {
-  const NDRange& g = launch.global();
-  const NDRange zero = g.dims() == 1 ? NDRange{0} : g.dims() == 2 ? NDRange{0, 0} : NDRange{0, 0, 0};
+  const NDRange offset = offset_of(launch);
   LaunchSlices out(launch.args().size());
   for (std::size_t i = 0; i < out.size(); ++i) {
     const auto* b = std::get_if<BufferArg>(&launch.args()[i]);
     if (b == nullptr || (b->role() != BufferArg::Role::split && b->role() != BufferArg::Role::halo)) continue;
-    plan_slices(*b, g, launch.offset().value_or(zero), out[i].emplace(BufferPlan{i, *b}));
+    plan_slices(*b, launch.global(), offset, out[i].emplace(BufferPlan{i, *b}));
   }
   return out;
 }

@@ -252,10 +252,11 @@ std::shared_ptr<ArrayState> TaskEngine::make_array(std::size_t count, ElementTyp
 
 QueueEvent TaskEngine::transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call,
                                 const Enqueue& enqueue) {
-  return transfer(device, {{&from, &to}}, call, enqueue);
+  const std::pair<NodeCopy*, NodeCopy*> copy{&from, &to};  // no allocation per transfer
+  return transfer(device, std::span(&copy, 1), call, enqueue);
 }
 
-QueueEvent TaskEngine::transfer(std::size_t device, const std::vector<std::pair<NodeCopy*, NodeCopy*>>& copies,
+QueueEvent TaskEngine::transfer(std::size_t device, std::span<const std::pair<NodeCopy*, NodeCopy*>> copies,
                                 const char* call, const Enqueue& enqueue) {
   const std::size_t q = transfer_queue(device);
   EventSet deps;

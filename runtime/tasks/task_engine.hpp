@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <span>
 #include <vector>
 
 #include "common/cl.hpp"
@@ -117,7 +118,7 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   QueueEvent transfer(std::size_t device, NodeCopy& from, NodeCopy& to, const char* call, const Enqueue& enqueue);
   /// The same for one command that copies several runs (a rectangular copy): each (from, to)
   /// pair is one run's copies.
-  QueueEvent transfer(std::size_t device, const std::vector<std::pair<NodeCopy*, NodeCopy*>>& copies,
+  QueueEvent transfer(std::size_t device, std::span<const std::pair<NodeCopy*, NodeCopy*>> copies,
                       const char* call, const Enqueue& enqueue);
   /// Copies bytes [offset, offset + bytes) of `array` between the host and `device`'s own memory
   /// (`to_device`: host to device) through transfer().
