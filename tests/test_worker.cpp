@@ -420,3 +420,38 @@ TEST_CASE("tessera submit --wait writes the outputs tessera run writes") {
       {"submit", (sent / "saxpy.toml").string(), "--broker", broker.url(), "--set", "n=0", "--wait"});
   CHECK(bad.exit_code == 2);
 }
+
+TEST_CASE("task folders: a text job's image output is written in its folder and returned; nothing stays in --scratch") {
+  Broker broker;
+  tessera::test::TempDir scratch;
+  Worker a(broker.url(), {"--scratch", scratch.path().string()});
+  a.wait_for("connected to");
+  // The worker's private folder of task folders, the only thing it makes under --scratch.
+  std::vector<fs::path> made;
+  for (const auto& e : fs::directory_iterator(scratch.path())) made.push_back(e.path());
+  REQUIRE(made.size() == 1);
+  CHECK(made[0].filename().string().rfind("tessera-worker-", 0) == 0);
+  CHECK((fs::status(made[0]).permissions() & fs::perms::all) == fs::perms::owner_all);
+
+  tessera::test::TempDir sent;
+  tessera::test::TempDir local;
+  const fs::path job = TESSERA_TEST_SOURCE_DIR "/../samples/jobs/mandelbrot.toml";
+  fs::copy_file(job, sent / "mandelbrot.toml");
+  fs::copy_file(job, local / "mandelbrot.toml");
+  const std::vector<std::string> sets{"--set", "w=96", "--set", "h=64"};
+  std::vector<std::string> submit{"submit", (sent / "mandelbrot.toml").string(), "--broker", broker.url(), "--wait", "--timeout", "60"};
+  submit.insert(submit.end(), sets.begin(), sets.end());
+  const ProcessResult s = tessera::test::run_tessera(submit);
+  INFO(s.err);
+  REQUIRE(s.exit_code == 0);
+  std::vector<std::string> run{"run", (local / "mandelbrot.toml").string(), "--quiet"};
+  run.insert(run.end(), sets.begin(), sets.end());
+  REQUIRE(tessera::test::run_tessera(run).exit_code == 0);
+  CHECK(tessera::test::read_text(sent / "mandelbrot.png") == tessera::test::read_text(local / "mandelbrot.png"));
+  // Jobs with files (the saxpy kernel) and without (the image) leave no task folder behind.
+  run_saxpy(broker.url(), 3);
+  CHECK(fs::is_empty(made[0]));
+  a.signal(SIGTERM);
+  CHECK(a.wait().exit_code == 0);
+  CHECK(fs::is_empty(scratch.path()));
+}

@@ -142,6 +142,14 @@ TEST_CASE("result documents are Celery's") {
   CHECK(expired_state("t")["status"] == "REVOKED");
   CHECK(task_state_key("t") == "celery-task-meta-t");
   CHECK(json_text("\xff") == "\"\xef\xbf\xbd\"");
+  // Plain strings are copied, the rest escaped: the text is nlohmann's dump either way.
+  const json doc = {{"outputs", {{"y.npy", "k05VTVBZAQB2AHsn+/=="}, {"out/\"q\".bin", ""}}},
+                    {"report", {{"wall_s", 9.2514e-05}, {"items", 4096}, {"delta", -3}, {"ok", true}, {"none", nullptr},
+                                {"warnings", {"tab\there", "quote \" and \\", "\xc3\xa9t\xc3\xa9", "\x01"}},
+                                {"empty", json::object()}, {"list", json::array()}}},
+                    {"bad \xff key", {1.5, "\x7f", json::array({json::object()})}}};
+  CHECK(json_text(doc) == doc.dump(-1, ' ', false, json::error_handler_t::replace));
+  CHECK(json::parse(json_text(doc))["outputs"]["y.npy"] == "k05VTVBZAQB2AHsn+/==");
 }
 
 TEST_CASE("the message fuzzer's corpus keeps the reading contract") {

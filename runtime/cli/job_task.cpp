@@ -90,20 +90,25 @@ std::optional<std::string> output_in_memory(const detail::BufferSpec& b, const d
 }
 
 // Every output of the job into `outputs` (name relative to the job's folder -> base64) and
-// `names`. A job given by path writes its outputs in place too; a job given as text has them
-// made in memory when it can (its folder is removed after it: writing there would only cost a
-// flush to disk). A failure when they exceed `limit` bytes in base64.
-std::optional<TaskOutcome> collect_outputs(const detail::JobSpec& spec, const detail::JobData& data, bool in_place,
-                                           std::size_t limit, nlohmann::json& outputs, std::vector<fs::path>& names) {
+// `names`. A job given by path (`folder` null) writes its outputs in place too; a job given as
+// text has them made in memory when it can (its folder is removed after it: writing there
+// would only cost a flush to disk), else written into its folder. A failure when they exceed
+// `limit` bytes in base64.
+std::optional<TaskOutcome> collect_outputs(const detail::JobSpec& spec, const detail::JobData& data,
+                                           const TaskFolder* folder, std::size_t limit, nlohmann::json& outputs,
+                                           std::vector<fs::path>& names) {
   bool written = false;
   std::size_t total = 0;
   for (std::size_t i = 0; i < spec.buffers.size(); ++i) {
     const detail::BufferSpec& b = spec.buffers[i];
     if (!b.output) continue;
     const std::string name = b.output->path.lexically_relative(spec.folder).generic_string();
-    std::optional<std::string> bytes = in_place ? std::nullopt : output_in_memory(b, data.buffers[i]);
+    std::optional<std::string> bytes = folder == nullptr ? std::nullopt : output_in_memory(b, data.buffers[i]);
     if (!bytes) {
-      if (!written) detail::write_outputs(spec, data);
+      if (!written) {
+        if (folder != nullptr) folder->make();
+        detail::write_outputs(spec, data);
+      }
       written = true;
       detail::FileText file = detail::read_regular_file(b.output->target, limit);
       if (!file.bytes) return failed("ResultTooLarge", fmt::format("output '{}': {}", name, file.why), false);
@@ -120,13 +125,14 @@ std::optional<TaskOutcome> collect_outputs(const detail::JobSpec& spec, const de
 
 }  // namespace
 
-JobTask::JobTask(const Runtime& runtime, JobTaskSettings settings) : runtime_(&runtime), settings_(std::move(settings)) {}
+JobTask::JobTask(const Runtime& runtime, JobTaskSettings settings)
+    : runtime_(&runtime), settings_(std::move(settings)), scratch_(settings_.scratch_root, "tessera-worker-") {}
 
 TaskOutcome JobTask::operator()(const detail::TaskMessage& message) const {
   fs::path root;
   try {
     const TaskRequest request = parse_task_request(message.args, message.kwargs);
-    const TaskFolder folder(settings_.scratch_root);
+    const TaskFolder folder(scratch_.path() / fmt::format("task-{}", ++tasks_));
     const detail::JobSpec spec = load_job(request, folder, settings_, root);
     detail::JobRunOptions run;
     run.programs = &programs_;
@@ -140,7 +146,8 @@ TaskOutcome JobTask::operator()(const detail::TaskMessage& message) const {
     }
     nlohmann::json outputs = nlohmann::json::object();
     std::vector<fs::path> names;
-    if (const auto failure = collect_outputs(spec, data, !request.job_path.empty(), settings_.max_result_bytes, outputs, names)) {
+    const TaskFolder* own_folder = request.job_path.empty() ? &folder : nullptr;
+    if (const auto failure = collect_outputs(spec, data, own_folder, settings_.max_result_bytes, outputs, names)) {
       return *failure;
     }
     return {nlohmann::json{{"outputs", std::move(outputs)}, {"report", report_json(data.report, checks, names)}}, {}, false};

@@ -24,20 +24,35 @@ bool is_inside(const fs::path& root, const fs::path& path) {
   return !rel.empty() && *rel.begin() != "..";
 }
 
-TaskFolder::TaskFolder(const fs::path& root) {
-  std::string pattern = (root / "task-XXXXXX").string();
+PrivateFolder::PrivateFolder(const fs::path& root, std::string_view prefix) {
+  std::string pattern = (root / fmt::format("{}XXXXXX", prefix)).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
-    throw Error(Errc::io, fmt::format("cannot make a task folder under {}: {}", root.string(), std::strerror(errno)));
+    throw Error(Errc::io, fmt::format("cannot make a folder under {}: {}", root.string(), std::strerror(errno)));
   }
   path_ = pattern;
 }
 
-TaskFolder::~TaskFolder() {
+PrivateFolder::~PrivateFolder() {
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
 
+TaskFolder::~TaskFolder() {
+  if (!made_) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void TaskFolder::make() const {
+  if (made_) return;
+  if (::mkdir(path_.c_str(), 0700) != 0) {
+    throw Error(Errc::io, fmt::format("cannot make the task folder {}: {}", path_.string(), std::strerror(errno)));
+  }
+  made_ = true;
+}
+
 void TaskFolder::write(const std::string& name, std::string_view bytes) const {
+  make();
   const fs::path target = path_ / name;
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
@@ -49,7 +64,7 @@ void TaskFolder::write(const std::string& name, std::string_view bytes) const {
 
 void confine_job(const detail::JobSpec& job, const fs::path& root_path) {
   std::error_code ec;
-  const fs::path root = fs::canonical(root_path, ec);
+  const fs::path root = fs::weakly_canonical(root_path, ec);
   const auto refuse = [&](detail::SourcePos pos, const std::string& key, const fs::path& path) {
     throw JobError(Errc::invalid_argument, job.file, pos.line, pos.column, key,
                    fmt::format("'{}' is outside the task's folder: a task reads and writes only its own files",

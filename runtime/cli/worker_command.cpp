@@ -113,9 +113,7 @@ int worker_command(const WorkerCommandOptions& options) {
   w.hostname = options.hostname;
   JobTaskSettings settings;
   if (!options.data_root.empty()) settings.data_root = folder_of("--data-root", options.data_root);
-  const fs::path scratch = options.scratch.empty() ? fs::temp_directory_path() / fmt::format("tessera-worker-{}", ::getpid())
-                                                   : fs::path(options.scratch);
-  settings.scratch_root = folder_of("--scratch", scratch.string());
+  settings.scratch_root = folder_of("--scratch", options.scratch.empty() ? fs::temp_directory_path().string() : options.scratch);
 
   std::stop_source stop;
   const ShutdownSignals signals(stop);  // before any other thread starts
@@ -130,10 +128,6 @@ int worker_command(const WorkerCommandOptions& options) {
   detail::Worker worker(w, {{"tessera.run", [&job_task](const detail::TaskMessage& m) { return job_task(m); }}},
                         log_line);
   worker.serve(stop.get_token());
-  if (options.scratch.empty()) {
-    std::error_code ec;
-    fs::remove_all(settings.scratch_root, ec);
-  }
   return exit_ok;
 }
 

@@ -1,19 +1,28 @@
 #include "job/host_memory.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <algorithm>
+#include <charconv>
 #include <optional>
 
 namespace tessera::detail {
 namespace {
 
-// A cgroup limit file's value; nothing when it is absent or says "max".
+// A cgroup limit file's value; nothing when it is absent or says "max". Read with plain system
+// calls: a worker loads a job per task, and a stream costs more than the read.
 std::optional<std::uint64_t> cgroup_limit(const char* path) {
-  std::ifstream in(path);
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char text[32] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
   std::uint64_t value = 0;
-  if (!(in >> value)) return std::nullopt;
+  const char* end = text + std::max<ssize_t>(n, 0);
+  const auto [at, ec] = std::from_chars(text, end, value);
+  if (ec != std::errc() || at == text) return std::nullopt;
   return value;
 }
 
