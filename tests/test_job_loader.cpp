@@ -414,6 +414,13 @@ TEST_CASE("an output folder that is not writable, or not a folder") {
   CHECK(e.key() == "buffers.y.output");
   CHECK(e.line() == 6);
   CHECK(e.reason().find("is not a folder") != std::string::npos);
+
+  // A fresh folder (a worker's task folder, not made yet) is not looked up: outputs are taken
+  // as written, in lexically normal form.
+  const JobSpec fresh = parse_job_spec(job("plain/../out/./y.npy"), dir / "task-1/j.toml", {}, tessera::detail::JobFolder::fresh);
+  REQUIRE(fresh.buffers[0].output);
+  CHECK(fresh.buffers[0].output->target == dir / "task-1/out/y.npy");
+  CHECK_FALSE(fs::exists(dir / "task-1"));
 }
 
 TEST_CASE("a job whose buffers cannot all fit in the host's memory is refused where it stops fitting") {

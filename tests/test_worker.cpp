@@ -25,6 +25,8 @@
 #include "worker/base64.hpp"
 #include "worker/celery_message.hpp"
 #include "worker/redis_connection.hpp"
+#include "worker/result_backend.hpp"
+#include "worker/unacked.hpp"
 
 namespace {
 
@@ -182,6 +184,38 @@ void check_nothing_unacknowledged(Broker& broker) {
 
 }  // namespace
 
+TEST_CASE("an outcome is stored and its message acknowledged in one step; a stored success is kept") {
+  Broker broker;
+  tessera::detail::RedisConnection redis(tessera::detail::parse_broker_url(broker.url()));
+  const tessera::detail::UnackedMessages unacked("celery", 1 << 20);
+  const std::string id = tessera::detail::new_uuid();
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({id, "tessera.run"})});
+  const auto taken = unacked.take(redis, 1000.0);
+  REQUIRE(taken);
+  REQUIRE(taken->recorded);
+  CHECK(broker.integer({"HLEN", "unacked"}) == 1);
+  const tessera::detail::ResultBackend backend;
+  CHECK(backend.store(redis, tessera::detail::success_state(id, json{{"x", 1}}), taken->tag));
+  check_nothing_unacknowledged(broker);
+  const json stored = json::parse(broker.command({"GET", "celery-task-meta-" + id}).str);
+  CHECK(stored["status"] == "SUCCESS");
+  CHECK(stored["result"] == json{{"x", 1}});
+  // A later outcome for the same task (it ran twice) leaves the success, and is still acknowledged.
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({id, "tessera.run"})});
+  const auto again = unacked.take(redis, 1001.0);
+  REQUIRE(again);
+  CHECK_FALSE(backend.store(redis, tessera::detail::failure_state(id, {"DeviceError", "tessera", "lost", ""}), again->tag));
+  check_nothing_unacknowledged(broker);
+  CHECK(json::parse(broker.command({"GET", "celery-task-meta-" + id}).str)["status"] == "SUCCESS");
+  // Without a tag nothing is acknowledged.
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({tessera::detail::new_uuid(), "tessera.run"})});
+  const auto third = unacked.take(redis, 1002.0);
+  REQUIRE(third);
+  CHECK(backend.store(redis, tessera::detail::failure_state(tessera::detail::new_uuid(), {"X", "tessera", "y", ""})));
+  CHECK(broker.integer({"HLEN", "unacked"}) == 1);
+  CHECK(broker.integer({"ZCARD", "unacked_index"}) == 1);
+}
+
 TEST_CASE("100 tasks from a Celery client across two workers: every result right, each stored once") {
   const std::string count = std::to_string(many);
   Broker broker;
@@ -337,7 +371,8 @@ TEST_CASE("bad messages: a FAILURE where the task id is known, a log line, and t
       {"no args", "InvalidTask"},                 {"unknown kwarg", "InvalidTask"},
       {"set not an integer", "InvalidTask"},      {"file outside", "InvalidTask"},
       {"absolute file", "InvalidTask"},           {"input outside the folder", "JobError"},
-      {"output outside the folder", "JobError"},  {"source outside the folder", "JobError"},
+      {"output outside the folder", "JobError"},  {"output outside, no files", "JobError"},
+      {"absolute output, no files", "JobError"},  {"source outside the folder", "JobError"},
       {"include outside the folder", "JobError"}, {"job path outside", "InvalidTask"},
       {"too large", "MessageError"},              {"bad base64", "InvalidTask"},
       {"kernel error", "BuildError"}};
@@ -347,6 +382,8 @@ TEST_CASE("bad messages: a FAILURE where the task id is known, a log line, and t
     CHECK_MESSAGE(out[name]["exc_type"] == name_type.second, name);
   }
   CHECK(out["still serving"]["status"] == "SUCCESS");
+  CHECK(out["builtin, no files"]["result"]["outputs"].contains("out/y.npy"));
+  CHECK_FALSE(fs::exists(outside / "y.npy"));
   // A job given by path under --data-root runs in place: its output is written there too.
   CHECK(out["job by path"]["status"] == "SUCCESS");
   CHECK(out["job by path"]["result"]["outputs"].contains("out/y.npy"));

@@ -58,8 +58,10 @@ detail::JobSpec load_job(const TaskRequest& r, const TaskFolder& folder, const J
   if (r.job_path.empty()) {
     root = folder.path();
     for (const auto& [name, bytes] : r.files) folder.write(name, bytes);
-    detail::JobSpec spec = detail::parse_job_spec(r.job_text, root / "job.toml", r.sets);
-    confine_job(spec, root);
+    // Without files the folder is not made yet: nothing in it needs looking up.
+    const detail::JobFolder kind = r.files.empty() ? detail::JobFolder::fresh : detail::JobFolder::existing;
+    detail::JobSpec spec = detail::parse_job_spec(r.job_text, root / "job.toml", r.sets, kind);
+    confine_job(spec, root, kind);
     return spec;
   }
   if (!s.data_root) throw Error(Errc::invalid_argument, fmt::format("tessera.run: job path '{}': this worker has no --data-root", r.job_path));

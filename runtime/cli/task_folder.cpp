@@ -16,12 +16,19 @@ namespace tessera::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+bool lexically_inside(const fs::path& root, const fs::path& path) {
+  const fs::path rel = path.lexically_normal().lexically_relative(root);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+}  // namespace
+
 bool is_inside(const fs::path& root, const fs::path& path) {
   std::error_code ec;
   const fs::path resolved = fs::weakly_canonical(path, ec);
-  if (ec) return false;
-  const fs::path rel = resolved.lexically_relative(root);
-  return !rel.empty() && *rel.begin() != "..";
+  return !ec && lexically_inside(root, resolved);
 }
 
 PrivateFolder::PrivateFolder(const fs::path& root, std::string_view prefix) {
@@ -62,9 +69,10 @@ void TaskFolder::write(const std::string& name, std::string_view bytes) const {
   if (ec || !out) throw Error(Errc::io, fmt::format("cannot write the task's file '{}'", name));
 }
 
-void confine_job(const detail::JobSpec& job, const fs::path& root_path) {
+void confine_job(const detail::JobSpec& job, const fs::path& root_path, detail::JobFolder kind) {
+  const bool fresh = kind == detail::JobFolder::fresh;
   std::error_code ec;
-  const fs::path root = fs::weakly_canonical(root_path, ec);
+  const fs::path root = fresh ? root_path : fs::weakly_canonical(root_path, ec);
   const auto refuse = [&](detail::SourcePos pos, const std::string& key, const fs::path& path) {
     throw JobError(Errc::invalid_argument, job.file, pos.line, pos.column, key,
                    fmt::format("'{}' is outside the task's folder: a task reads and writes only its own files",
@@ -87,7 +95,8 @@ void confine_job(const detail::JobSpec& job, const fs::path& root_path) {
     if (const auto* f = std::get_if<detail::FileInit>(&b.init); f != nullptr && !is_inside(root, f->path)) {
       refuse(b.init_pos, fmt::format("buffers.{}.init.file", b.name), f->path);
     }
-    if (b.output && (!is_inside(root, b.output->path) || !is_inside(root, b.output->target))) {
+    const auto inside = [&](const fs::path& p) { return fresh ? lexically_inside(root, p) : is_inside(root, p); };
+    if (b.output && (!inside(b.output->path) || !inside(b.output->target))) {
       refuse(b.output->pos, fmt::format("buffers.{}.output", b.name), b.output->path);
     }
   }

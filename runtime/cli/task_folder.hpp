@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "job/job_loader.hpp"
 #include "job/job_spec.hpp"
 
 namespace tessera::cli {
@@ -60,7 +61,9 @@ bool is_inside(const std::filesystem::path& root, const std::filesystem::path& p
 /// Checks that every file `job` reads or writes — its kernel source and every file that source
 /// includes, init and check data, outputs — is inside `root` once symbolic links are
 /// followed, and that its source includes nothing the compiler would look up itself (<...>, a
-/// macro). Throws JobError at the key of the first one that is not.
-void confine_job(const detail::JobSpec& job, const std::filesystem::path& root);
+/// macro). Throws JobError at the key of the first one that is not. A `fresh` root (the job
+/// loaded with JobFolder::fresh) must be a canonical path: its outputs are judged as written.
+void confine_job(const detail::JobSpec& job, const std::filesystem::path& root,
+                 detail::JobFolder kind = detail::JobFolder::existing);
 
 }  // namespace tessera::cli

@@ -6,13 +6,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <mutex>
 #include <optional>
 
 namespace tessera::detail {
 namespace {
 
-// A cgroup limit file's value; nothing when it is absent or says "max". Read with plain system
-// calls: a worker loads a job per task, and a stream costs more than the read.
+// A cgroup limit file's value; nothing when it is absent or says "max".
 std::optional<std::uint64_t> cgroup_limit(const char* path) {
   const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
@@ -38,7 +39,9 @@ std::optional<std::uint64_t> resource_limit(int resource) {
 
 }  // namespace
 
-HostMemory host_memory() {
+namespace {
+
+HostMemory read_host_memory() {
   HostMemory m{UINT64_MAX, "no limit"};
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page = ::sysconf(_SC_PAGESIZE);
@@ -50,6 +53,18 @@ HostMemory host_memory() {
   lower(m, resource_limit(RLIMIT_AS), "the address-space limit (ulimit -v)");
   lower(m, resource_limit(RLIMIT_DATA), "the data-segment limit (ulimit -d)");
   return m;
+}
+
+}  // namespace
+
+HostMemory host_memory() {
+  using clock = std::chrono::steady_clock;
+  static std::mutex mutex;
+  static std::optional<std::pair<clock::time_point, HostMemory>> last;
+  const auto now = clock::now();
+  const std::lock_guard lock(mutex);
+  if (!last || now - last->first >= std::chrono::seconds(1)) last.emplace(now, read_host_memory());
+  return last->second;
 }
 
 }  // namespace tessera::detail

@@ -13,7 +13,8 @@ struct HostMemory {
 
 /// The memory this process can hold: the least of physical memory, the cgroup's memory limit
 /// (v2 memory.max or v1 memory.limit_in_bytes) and the address-space and data-segment rlimits.
-/// Read anew at every call; never throws.
+/// Read at most once a second (a worker loads a job per task; limits rarely change, and one
+/// changed is seen a second later at most); thread-safe; never throws.
 HostMemory host_memory();
 
 }  // namespace tessera::detail

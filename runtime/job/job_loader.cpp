@@ -14,13 +14,13 @@ namespace tessera::detail {
 
 namespace {
 
-JobSpec load_sections(const std::string& file, const std::filesystem::path& folder, const toml::table& root,
-                      const ParamOverrides& overrides) {
+JobSpec load_sections(const std::string& file, const std::filesystem::path& folder, JobFolder kind,
+                      const toml::table& root, const ParamOverrides& overrides) {
   JobSpec spec;
   spec.file = file;
   spec.folder = folder;
   spec.name = std::filesystem::path(file).stem().string();
-  const TomlReader in(file, folder, &spec.params);  // expressions see the params once loaded
+  const TomlReader in(file, folder, kind, &spec.params);  // expressions see the params once loaded
   in.check_keys(root, "", {"params", "job", "program", "buffers", "steps", "checks"});
   load_params(in, root, overrides, spec);
   if (const auto* job = root.get("job")) load_job_table(in, in.table_at(*job, "job"), spec);
@@ -34,8 +34,8 @@ JobSpec load_sections(const std::string& file, const std::filesystem::path& fold
 
 }  // namespace
 
-JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
-                       const ParamOverrides& overrides) {
+JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file, const ParamOverrides& overrides,
+                       JobFolder folder) {
   const std::string name = file.string();
   if (const auto bad = screen_toml(text)) {
     throw JobError(Errc::invalid_argument, name, bad->line, bad->column, "",
@@ -47,7 +47,7 @@ JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
     throw JobError(Errc::invalid_argument, name, e.source().begin.line, e.source().begin.column, "",
                    std::string(e.description()));
   }
-  return load_sections(name, file.parent_path(), parsed.table(), overrides);
+  return load_sections(name, file.parent_path(), folder, parsed.table(), overrides);
 }
 
 JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& overrides) {

@@ -30,10 +30,19 @@ using ParamOverrides = Job::Params;
 /// folder, and messages name it as given. Throws JobError.
 JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& overrides = {});
 
+/// What the loader may assume of a job's folder.
+enum class JobFolder {
+  existing,  ///< any folder: outputs are resolved through symbolic links and checked writable
+  /// Not made yet, and private to the caller (the folder of a worker's task, made only if it
+  /// writes there): nothing in it can be a link or a folder, so outputs are taken as written
+  /// (lexically normal) and not looked up on disk.
+  fresh,
+};
+
 /// Validates `text` as if it were the job file `file` (which is not read; relative paths inside
 /// the text are still resolved against its folder, and the files they name must exist). For
-/// tests and fuzzing. Throws JobError, and nothing else but std::bad_alloc.
+/// tests, fuzzing and workers. Throws JobError, and nothing else but std::bad_alloc.
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
-                       const ParamOverrides& overrides = {});
+                       const ParamOverrides& overrides = {}, JobFolder folder = JobFolder::existing);
 
 }  // namespace tessera::detail

@@ -164,12 +164,16 @@ void load_output(const TomlReader& in, const toml::node& node, const std::string
   out.path = in.folder() / in.nonempty_string_at(node, path);
   out.format = output_format(in, out, path);
   check_image_shape(in, out, path, b);
-  try {
-    out.target = replaced_file(out.path);
-  } catch (const std::system_error& e) {
-    in.fail(out.pos, path, fmt::format("{}: a loop of symbolic links", out.path.string()), Errc::io);
+  if (in.folder_kind() == JobFolder::fresh) {
+    out.target = std::filesystem::absolute(out.path).lexically_normal();
+  } else {
+    try {
+      out.target = replaced_file(out.path);
+    } catch (const std::system_error& e) {
+      in.fail(out.pos, path, fmt::format("{}: a loop of symbolic links", out.path.string()), Errc::io);
+    }
+    if (const auto why = cannot_write(out.target)) in.fail(out.pos, path, *why, Errc::io);
   }
-  if (const auto why = cannot_write(out.target)) in.fail(out.pos, path, *why, Errc::io);
   for (const auto& other : spec.buffers) {
     if (other.output && other.output->target == out.target) {
       in.fail(out.pos, path, fmt::format("buffer '{}' already writes {}", other.name, out.target.string()));

@@ -54,11 +54,11 @@ std::string shape_text(const std::vector<std::size_t>& shape);
 
 class TomlReader {
  public:
-  /// `file` as messages name it; relative paths are resolved against `folder`; integer
-  /// expressions are evaluated over `params` (which may be filled in later, but before any
-  /// expression is read).
-  TomlReader(std::string file, std::filesystem::path folder, const ParamValues* params)
-      : file_(std::move(file)), folder_(std::move(folder)), params_(params) {}
+  /// `file` as messages name it; relative paths are resolved against `folder` (of `kind`);
+  /// integer expressions are evaluated over `params` (which may be filled in later, but before
+  /// any expression is read).
+  TomlReader(std::string file, std::filesystem::path folder, JobFolder kind, const ParamValues* params)
+      : file_(std::move(file)), folder_(std::move(folder)), kind_(kind), params_(params) {}
 
   [[noreturn]] void fail(SourcePos pos, std::string key, std::string reason,
                          Errc code = Errc::invalid_argument) const;
@@ -101,10 +101,12 @@ class TomlReader {
 
   const std::string& file() const noexcept { return file_; }
   const std::filesystem::path& folder() const noexcept { return folder_; }
+  JobFolder folder_kind() const noexcept { return kind_; }
 
  private:
   std::string file_;
   std::filesystem::path folder_;
+  JobFolder kind_;
   const ParamValues* params_;
 };
 

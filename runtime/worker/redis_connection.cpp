@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 namespace tessera::detail {
 namespace {
@@ -130,11 +131,11 @@ std::vector<RedisReply> RedisConnection::pipeline(const std::vector<RedisCommand
   return replies;
 }
 
-RedisReply RedisConnection::eval(std::string_view script, const std::vector<std::string>& keys,
-                                 const std::vector<std::string>& args) {
+RedisReply RedisConnection::eval(std::string_view script, std::vector<std::string> keys, std::vector<std::string> args) {
   RedisCommand c{"EVAL", std::string(script), std::to_string(keys.size())};
-  c.insert(c.end(), keys.begin(), keys.end());
-  c.insert(c.end(), args.begin(), args.end());
+  c.reserve(c.size() + keys.size() + args.size());
+  std::move(keys.begin(), keys.end(), std::back_inserter(c));
+  std::move(args.begin(), args.end(), std::back_inserter(c));
   RedisReply r = command(c);
   if (r.is_error()) throw BrokerError(fmt::format("broker {}: script failed: {}", url_.display(), r.str));
   return r;

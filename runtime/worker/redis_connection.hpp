@@ -68,7 +68,7 @@ class RedisConnection {
   /// BrokerUnavailable.
   std::vector<RedisReply> pipeline(const std::vector<RedisCommand>& commands);
   /// EVAL of `script` (Redis caches it by its digest); an error reply throws BrokerError.
-  RedisReply eval(std::string_view script, const std::vector<std::string>& keys, const std::vector<std::string>& args);
+  RedisReply eval(std::string_view script, std::vector<std::string> keys, std::vector<std::string> args);
 
   /// Connects now if not connected. Throws BrokerUnavailable.
   void connect();

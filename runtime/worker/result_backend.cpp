@@ -3,7 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include <algorithm>
+#include "worker/unacked.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -29,8 +29,13 @@ json exception_of(const TaskFailure& f) {
   return {{"exc_type", f.exc_type}, {"exc_message", json::array({f.message})}, {"exc_module", f.exc_module}};
 }
 
-// KEYS[1] the state key; ARGV[1] the document, ARGV[2] seconds to keep it. Keeps a SUCCESS.
+// KEYS[1] the state key, then (to acknowledge a message) unacked and unacked_index; ARGV[1]
+// the document, ARGV[2] seconds to keep it, ARGV[3] the delivery tag. Keeps a SUCCESS.
 constexpr const char* store_script = R"lua(
+if #KEYS == 3 then
+  redis.call('ZREM', KEYS[3], ARGV[3])
+  redis.call('HDEL', KEYS[2], ARGV[3])
+end
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, doc = pcall(cjson.decode, current)
@@ -44,7 +49,9 @@ return 1
 // Whether `s` needs no escape in JSON: printable ASCII without '"' or '\\' (base64, the bulk of
 // a result, and nearly every key).
 bool plain(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  bool ok = true;  // without branches, so that the loop is vectorised
+  for (const char c : s) ok &= (c >= 0x20) & (c < 0x7f) & (c != '"') & (c != '\\');
+  return ok;
 }
 
 void append_string(std::string& out, const std::string& s) {
@@ -117,9 +124,14 @@ json expired_state(const std::string& task_id) {
                         exception_of({"TaskRevokedError", "celery.exceptions", "expired", ""}), nullptr);
 }
 
-bool ResultBackend::store(RedisConnection& redis, const json& state) const {
-  const std::string key = task_state_key(state.at("task_id").get<std::string>());
-  const RedisReply r = redis.eval(store_script, {key}, {json_text(state), std::to_string(expires_.count())});
+bool ResultBackend::store(RedisConnection& redis, const json& state, const std::string& ack_tag) const {
+  std::vector<std::string> keys{task_state_key(state.at("task_id").get<std::string>())};
+  if (!ack_tag.empty()) keys.insert(keys.end(), {unacked_key, unacked_index_key});
+  std::vector<std::string> args;  // moved along, not copied: the document may be large
+  args.push_back(json_text(state));
+  args.push_back(std::to_string(expires_.count()));
+  args.push_back(ack_tag);
+  const RedisReply r = redis.eval(store_script, std::move(keys), std::move(args));
   return r.integer == 1;
 }
 

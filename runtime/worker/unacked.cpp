@@ -7,8 +7,6 @@
 namespace tessera::detail {
 namespace {
 
-constexpr const char* unacked_key = "unacked";
-constexpr const char* unacked_index_key = "unacked_index";
 constexpr const char* unacked_mutex_key = "unacked_mutex";
 constexpr std::size_t tail_bytes = 4096;
 

@@ -28,6 +28,10 @@ namespace tessera::detail {
 
 /// kombu's separator in priority queue names and binding entries.
 inline constexpr const char* kombu_separator = "\x06\x16";
+/// The keys of the bookkeeping, for scripts that acknowledge a message as part of a larger
+/// step (ResultBackend::store): an acknowledgement removes the tag from both.
+inline constexpr const char* unacked_key = "unacked";
+inline constexpr const char* unacked_index_key = "unacked_index";
 
 /// A message as taken from a queue.
 struct TakenMessage {

@@ -97,8 +97,8 @@ struct Worker::State {
   void dispatch(RedisConnection& redis, const TakenMessage& taken);
   void reject(RedisConnection& redis, const std::string& task_id, const std::string& tag, const TaskFailure& failure);
   void run_pool_thread();
-  void finish(RedisConnection& redis, const TaskMessage& task, const TaskOutcome& outcome, double seconds);
-  void finish_once(RedisConnection& redis, const TaskMessage& task, const TaskOutcome& outcome, double seconds);
+  void finish(RedisConnection& redis, const TaskMessage& task, TaskOutcome outcome, double seconds);
+  void store_outcome(RedisConnection& redis, const TaskMessage& task, const nlohmann::json& state, bool retry);
   void housekeep(std::stop_token halt);
   WorkerEventFields event_fields();
 };
@@ -191,7 +191,9 @@ void Worker::State::reject(RedisConnection& redis, const std::string& task_id, c
     say("message rejected: {}", failure.message);
   } else {
     say("task {} rejected: {}{}", task_id, failure.message, failure.traceback.empty() ? "" : " (" + failure.traceback + ")");
-    backend.store(redis, failure.exc_type == "TaskRevokedError" ? expired_state(task_id) : failure_state(task_id, failure));
+    backend.store(redis, failure.exc_type == "TaskRevokedError" ? expired_state(task_id) : failure_state(task_id, failure),
+                  tag);
+    return;
   }
   if (!tag.empty()) unacked.ack(redis, tag);
 }
@@ -251,7 +253,7 @@ void Worker::State::run_pool_thread() {
     } catch (const std::exception& e) {
       outcome.failure = {"InternalError", "tessera", fmt::format("internal error, please report it: {}", e.what()), ""};
     }
-    finish(redis, task, outcome, std::chrono::duration<double>(steady_clock::now() - start).count());
+    finish(redis, task, std::move(outcome), std::chrono::duration<double>(steady_clock::now() - start).count());
     {
       const std::lock_guard lock(mutex);
       held.erase(task.delivery_tag);
@@ -262,14 +264,19 @@ void Worker::State::run_pool_thread() {
   }
 }
 
-void Worker::State::finish(RedisConnection& redis, const TaskMessage& task, const TaskOutcome& outcome, double seconds) {
+void Worker::State::finish(RedisConnection& redis, const TaskMessage& task, TaskOutcome outcome, double seconds) {
+  const TaskFailure& f = outcome.failure;
+  const bool retry = !outcome.result && outcome.retry && task.retries < static_cast<std::int64_t>(options.max_retries);
+  // Made once, however many attempts storing it takes: a result may be large.
+  const nlohmann::json state = outcome.result ? success_state(task.id, std::move(*outcome.result))
+                               : retry        ? retry_state(task.id, f)
+                                              : failure_state(task.id, f);
   ReconnectDelay delay;
   bool waited = false;
   for (;;) {
     try {
-      finish_once(redis, task, outcome, seconds);
-      if (waited) say("task {}: outcome stored now that the broker is back", task.id);
-      return;
+      store_outcome(redis, task, state, retry);
+      break;
     } catch (const BrokerUnavailable& e) {
       if (!waited) say("task {}: its outcome waits for the broker: {}", task.id, e.what());
       waited = true;
@@ -280,31 +287,30 @@ void Worker::State::finish(RedisConnection& redis, const TaskMessage& task, cons
       return;
     }
   }
-}
-
-void Worker::State::finish_once(RedisConnection& redis, const TaskMessage& task, const TaskOutcome& outcome,
-                                double seconds) {
+  if (waited) say("task {}: outcome stored now that the broker is back", task.id);
   if (outcome.result) {
-    backend.store(redis, success_state(task.id, *outcome.result));
-    if (!task.delivery_tag.empty()) unacked.ack(redis, task.delivery_tag);
     say("task {} succeeded in {:.3f} s", task.id, seconds);
-    return;
-  }
-  const TaskFailure& f = outcome.failure;
-  if (outcome.retry && task.retries < static_cast<std::int64_t>(options.max_retries)) {
-    backend.store(redis, retry_state(task.id, f));
-    if (task.delivery_tag.empty()) {
-      redis.checked({"LPUSH", options.queue, retry_message(task)});
-    } else {
-      unacked.ack_and_push(redis, task.delivery_tag, retry_message(task));
-    }
+  } else if (retry) {
     say("task {} failed in {:.3f} s (attempt {} of {}), sent again: {}: {}", task.id, seconds, task.retries + 1,
         options.max_retries + 1, f.exc_type, f.message);
+  } else {
+    say("task {} failed in {:.3f} s: {}: {}", task.id, seconds, f.exc_type, f.message);
+  }
+}
+
+// Stores `state` and acknowledges the message; a retry also sends the task's next attempt.
+void Worker::State::store_outcome(RedisConnection& redis, const TaskMessage& task, const nlohmann::json& state,
+                                  bool retry) {
+  if (!retry) {
+    backend.store(redis, state, task.delivery_tag);
     return;
   }
-  backend.store(redis, failure_state(task.id, f));
-  if (!task.delivery_tag.empty()) unacked.ack(redis, task.delivery_tag);
-  say("task {} failed in {:.3f} s: {}: {}", task.id, seconds, f.exc_type, f.message);
+  backend.store(redis, state);
+  if (task.delivery_tag.empty()) {
+    redis.checked({"LPUSH", options.queue, retry_message(task)});
+  } else {
+    unacked.ack_and_push(redis, task.delivery_tag, retry_message(task));
+  }
 }
 
 WorkerEventFields Worker::State::event_fields() {

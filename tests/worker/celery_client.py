@@ -135,6 +135,7 @@ def bad_tasks(app, outside_dir):
     job = read("saxpy.toml")
     kernel = read("k.cl")
     outside = job.replace('init = { iota = 0 }', 'init = { file = "%s/x.npy" }' % outside_dir)
+    builtin = job.replace('source = "k.cl"', 'builtin = "saxpy"')  # no files: its folder is never made
     cases = {
         "unknown task": app.send_task("tessera.nope", args=[1]),
         "not a job": app.send_task("tessera.run", args=["[job]\nsheduler = 'single'\n"]),
@@ -146,6 +147,9 @@ def bad_tasks(app, outside_dir):
         "input outside the folder": app.send_task("tessera.run", args=[outside], kwargs={"files": {"k.cl": kernel}}),
         "output outside the folder": app.send_task(
             "tessera.run", args=[job.replace('"out/y.npy"', '"../y.npy"')], kwargs={"files": {"k.cl": kernel}}),
+        "output outside, no files": app.send_task("tessera.run", args=[builtin.replace('"out/y.npy"', '"out/../../y.npy"')]),
+        "absolute output, no files": app.send_task(
+            "tessera.run", args=[builtin.replace('"out/y.npy"', '"%s/y.npy"' % outside_dir)]),
         "source outside the folder": app.send_task(
             "tessera.run", args=[job.replace('"k.cl"', '"%s/k.cl"' % outside_dir)]),
         "include outside the folder": app.send_task(
@@ -157,6 +161,7 @@ def bad_tasks(app, outside_dir):
     }
     out = {name: outcome(r, 30) for name, r in cases.items()}
     out["job by path"] = outcome(app.send_task("tessera.run", args=["jobs/saxpy.toml"], kwargs={"set": {"n": 128}}), 30)
+    out["builtin, no files"] = outcome(app.send_task("tessera.run", args=[builtin], kwargs={"set": {"n": 64}}), 30)
     out["still serving"] = outcome(
         app.send_task("tessera.run", args=[job], kwargs={"set": {"n": 256}, "files": {"k.cl": kernel}}), 30)
     return out
