@@ -62,6 +62,9 @@ TEST_CASE("base64 round trips and refuses what is not base64") {
   }
   CHECK(base64_encode("Man") == "TWFu");
   CHECK(base64_encode("Ma") == "TWE=");
+  CHECK(base64_encode("M") == "TQ==");
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode(std::string("\xfb\xff\xbf", 3)) == "+/+/");
   for (const char* bad : {"abc", "ab!=", "a===", "=abc", "TW=u", "TWFu\n"}) CHECK_MESSAGE(!base64_decode(bad), bad);
 }
 

@@ -76,16 +76,18 @@ detail::JobSpec load_job(const TaskRequest& r, const TaskFolder& folder, const J
   return spec;
 }
 
-// The bytes of buffer `index`'s output, made in memory (.npy, .bin), or nothing (images).
+std::string_view text_of(std::span<const unsigned char> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// The base64 of buffer `b`'s output file, made in memory (.npy, .bin), or nothing (images).
 std::optional<std::string> output_in_memory(const detail::BufferSpec& b, const detail::HostArray& a) {
   const std::span<const unsigned char> bytes(a.data(), b.bytes());
   switch (b.output->format) {
-    case detail::OutputFormat::npy: {
-      const std::vector<unsigned char> file = detail::encode_npy(b.type, b.shape, bytes);
-      return std::string(file.begin(), file.end());
-    }
+    case detail::OutputFormat::npy:
+      return detail::base64_encode(text_of(detail::encode_npy(b.type, b.shape, bytes)));
     case detail::OutputFormat::bin:
-      return std::string(bytes.begin(), bytes.end());
+      return detail::base64_encode(text_of(bytes));
     default:
       return std::nullopt;
   }
@@ -105,8 +107,8 @@ std::optional<TaskOutcome> collect_outputs(const detail::JobSpec& spec, const de
     const detail::BufferSpec& b = spec.buffers[i];
     if (!b.output) continue;
     const std::string name = b.output->path.lexically_relative(spec.folder).generic_string();
-    std::optional<std::string> bytes = folder == nullptr ? std::nullopt : output_in_memory(b, data.buffers[i]);
-    if (!bytes) {
+    std::optional<std::string> encoded = folder == nullptr ? std::nullopt : output_in_memory(b, data.buffers[i]);
+    if (!encoded) {
       if (!written) {
         if (folder != nullptr) folder->make();
         detail::write_outputs(spec, data);
@@ -114,12 +116,11 @@ std::optional<TaskOutcome> collect_outputs(const detail::JobSpec& spec, const de
       written = true;
       detail::FileText file = detail::read_regular_file(b.output->target, limit);
       if (!file.bytes) return failed("ResultTooLarge", fmt::format("output '{}': {}", name, file.why), false);
-      bytes = std::move(file.bytes);
+      encoded = detail::base64_encode(*file.bytes);
     }
-    std::string encoded = detail::base64_encode(*bytes);
-    total += encoded.size();
+    total += encoded->size();
     if (total > limit) return failed("ResultTooLarge", fmt::format("the outputs exceed {} bytes in base64", limit), false);
-    outputs[name] = std::move(encoded);
+    outputs[name] = std::move(*encoded);
     names.emplace_back(name);
   }
   return std::nullopt;

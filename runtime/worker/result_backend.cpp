@@ -49,9 +49,14 @@ return 1
 // Whether `s` needs no escape in JSON: printable ASCII without '"' or '\\' (base64, the bulk of
 // a result, and nearly every key).
 bool plain(const std::string& s) {
-  bool ok = true;  // without branches, so that the loop is vectorised
-  for (const char c : s) ok &= (c >= 0x20) & (c < 0x7f) & (c != '"') & (c != '\\');
-  return ok;
+  // Bytes and an or without branches: the form the compiler vectorises (16 bytes a step).
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  unsigned char bad = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = p[i];
+    bad |= static_cast<unsigned char>((c < 0x20) | (c >= 0x7f) | (c == '"') | (c == '\\'));
+  }
+  return bad == 0;
 }
 
 void append_string(std::string& out, const std::string& s) {
