@@ -30,7 +30,9 @@ nlohmann::json to_json(const JobTransfers& t) {
   moved["total"] = t.moved.total();
   minimum["total"] = t.minimum.total();
   const double ratio = t.ratio();
-  return {{"moved", moved}, {"minimum", minimum}, {"ratio", std::isinf(ratio) ? nlohmann::json() : nlohmann::json(ratio)}};
+  return {{"moved", std::move(moved)},
+          {"minimum", std::move(minimum)},
+          {"ratio", std::isinf(ratio) ? nlohmann::json() : nlohmann::json(ratio)}};
 }
 
 nlohmann::json to_json(const RunsSummary& s) {
@@ -42,7 +44,7 @@ nlohmann::json to_json(const RunsSummary& s) {
                        {"moved", by_reason(d.moved)}});
   }
   return {{"repetitions", s.runs}, {"wall_s", s.wall_s}, {"items", s.items}, {"throughput_items_per_s", s.throughput},
-          {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", devices}};
+          {"balance", s.balance}, {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out}, {"devices", std::move(devices)}};
 }
 
 }  // namespace
@@ -81,7 +83,7 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
     nlohmann::json step = to_json(summarise(s.totals));
     step["step"] = s.step;
     step["kernel"] = s.kernel;
-    steps.push_back(step);
+    steps.push_back(std::move(step));
   }
   nlohmann::json check_list = nlohmann::json::array();
   for (const auto& c : checks) check_list.push_back({{"buffer", c.buffer}, {"passed", c.passed}, {"message", c.message}});
@@ -89,7 +91,8 @@ nlohmann::json report_json(const JobReport& r, const std::vector<CheckResult>& c
   for (const auto& p : outputs) files.push_back(p.string());
   nlohmann::json out = {{"job", r.name},  {"scheduler", r.scheduler}, {"wall_s", r.wall_s},
                         {"runs", to_json(summarise(job_totals(r)))},
-                        {"steps", steps}, {"checks", check_list}, {"outputs", files}, {"warnings", r.warnings}};
+                        {"steps", std::move(steps)}, {"checks", std::move(check_list)}, {"outputs", std::move(files)},
+                        {"warnings", r.warnings}};
   if (r.transfers) out["transfers"] = to_json(*r.transfers);
   return out;
 }

@@ -24,6 +24,7 @@ ArrayState::ArrayState(std::weak_ptr<TaskEngine> owner_, const TaskEngine* owner
       bytes(count_ * size_of(type_)),
       buffers(devices),
       last_use(devices, 0),
+      written_in_place(devices, false),
       coherence(count_, nodes) {
   constexpr std::size_t page = 4096;
   host = static_cast<unsigned char*>(std::aligned_alloc(page, (bytes + page - 1) / page * page));

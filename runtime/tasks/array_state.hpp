@@ -36,6 +36,9 @@ struct ArrayState {
   /// arrays are evicted first).
   std::vector<cl::Buffer> buffers;
   std::vector<std::uint64_t> last_use;
+  /// Per runtime device working in place: whether a task wrote the array there since the host
+  /// last synchronised with it (only then does a map have writes to make visible).
+  std::vector<bool> written_in_place;
   Coherence coherence;
 };
 

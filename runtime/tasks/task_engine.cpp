@@ -523,12 +523,13 @@ const void* TaskEngine::sync_host(ArrayState& array) {
   }
   // Devices that wrote host memory in place: a map makes their writes visible to the host.
   for (std::size_t d = 0; d < devices_.size(); ++d) {
-    if (!devices_[d].zero_copy || array.buffers[d]() == nullptr) continue;
+    if (!array.written_in_place[d] || array.buffers[d]() == nullptr) continue;
     cl_int status = CL_SUCCESS;
     const cl::CommandQueue& q = queue(kernel_queue(d));
     void* p = q.enqueueMapBuffer(array.buffers[d], CL_TRUE, CL_MAP_READ, 0, array.bytes, nullptr, nullptr, &status);
     check(status, "clEnqueueMapBuffer", devices_[d].device.name());
     check(q.enqueueUnmapMemObject(array.buffers[d], p), "clEnqueueUnmapMemObject", devices_[d].device.name());
+    array.written_in_place[d] = false;
   }
   array.coherence.coalesce(0, array.count);
   return array.host;
@@ -775,6 +776,7 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
           for (auto it = first; it != last; ++it) it->second.nodes[node].busy.add(part.kernel_event);
         });
       }
+      if (bp.writes() && devices_[part.device].zero_copy) array.written_in_place[part.device] = true;
       if (bp.writes()) bp.own_slab(a, b).for_each_run([&](std::size_t lo, std::size_t hi) {
         auto [first, last] = array.coherence.range(lo / es, hi / es);
         for (auto it = first; it != last; ++it) {
