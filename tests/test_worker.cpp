@@ -216,6 +216,36 @@ TEST_CASE("an outcome is stored and its message acknowledged in one step; a stor
   CHECK(broker.integer({"ZCARD", "unacked_index"}) == 1);
 }
 
+TEST_CASE("a take whose reply was lost (the broker stopped right after it) is found and put back") {
+  Broker broker;
+  tessera::detail::RedisConnection redis(tessera::detail::parse_broker_url(broker.url()));
+  const tessera::detail::UnackedMessages unacked("celery", 1 << 20, "w1@test", std::chrono::seconds(60));
+  const std::string first = tessera::detail::new_uuid(), second = tessera::detail::new_uuid();
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({first, "tessera.run"})});
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({second, "tessera.run"})});
+  const auto a = unacked.take(redis, 1000.0);
+  REQUIRE(a);
+  // The second take runs on the server, but its worker never hears of it: it knows only `a`.
+  REQUIRE(unacked.take(redis, 1001.0));
+  CHECK(broker.integer({"LLEN", "celery"}) == 0);
+  CHECK(broker.integer({"PTTL", "_tessera.taken.w1@test"}) > 50000);
+  CHECK(unacked.recover_lost_take(redis, a->tag));
+  CHECK(broker.integer({"LLEN", "celery"}) == 1);
+  CHECK(broker.integer({"HLEN", "unacked"}) == 1);  // `a`, still held
+  const auto again = unacked.take(redis, 1002.0);
+  REQUIRE(again);
+  const auto parsed = tessera::detail::parse_task_message(again->text);
+  REQUIRE(std::holds_alternative<tessera::detail::TaskMessage>(parsed));
+  CHECK(std::get<tessera::detail::TaskMessage>(parsed).id == second);
+  CHECK(std::get<tessera::detail::TaskMessage>(parsed).redelivered);
+  // Nothing to put back when the take in doubt took nothing, or its reply did arrive.
+  CHECK_FALSE(unacked.recover_lost_take(redis, again->tag));
+  CHECK(broker.integer({"HLEN", "unacked"}) == 2);
+  // Another consumer's takes are not this one's.
+  const tessera::detail::UnackedMessages other("celery", 1 << 20, "w2@test");
+  CHECK_FALSE(other.recover_lost_take(redis, ""));
+}
+
 TEST_CASE("100 tasks from a Celery client across two workers: every result right, each stored once") {
   const std::string count = std::to_string(many);
   Broker broker;

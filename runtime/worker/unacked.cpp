@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "worker/celery_message.hpp"
 
 namespace tessera::detail {
@@ -10,10 +12,11 @@ namespace {
 constexpr const char* unacked_mutex_key = "unacked_mutex";
 constexpr std::size_t tail_bytes = 4096;
 
-// KEYS: unacked, unacked_index, then the queue's lists by priority. ARGV: now, max bytes, tail
-// bytes. Returns {list, message or its tail, size, recorded, delivery tag} or nil.
+// KEYS: unacked, unacked_index, the consumer's taken key, then the queue's lists by priority.
+// ARGV: now, max bytes, tail bytes, milliseconds to keep the taken key (0: not noted). Returns
+// {list, message or its tail, size, recorded, delivery tag} or nil.
 constexpr const char* take_script = R"lua(
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   local msg = redis.call('RPOP', KEYS[i])
   if msg then
     if #msg > tonumber(ARGV[2]) then
@@ -31,6 +34,7 @@ for i = 3, #KEYS do
         end
         redis.call('ZADD', KEYS[2], ARGV[1], tag)
         redis.call('HSET', KEYS[1], tag, '[' .. msg .. ',' .. cjson.encode(ex) .. ',' .. cjson.encode(rk) .. ']')
+        if ARGV[4] ~= '0' then redis.call('SET', KEYS[3], tag, 'PX', ARGV[4]) end
         return {KEYS[i], msg, #msg, 1, tag}
       end
     end
@@ -40,8 +44,9 @@ end
 return false
 )lua";
 
-// KEYS: unacked, unacked_index. ARGV: mode ('tag' or 'expired'), the tag or the score bound,
-// the limit, kombu's separator, the queue to use when the bindings name none. Each message is
+// KEYS: unacked, unacked_index (and for 'taken', the consumer's taken key). ARGV: mode ('tag',
+// 'taken' or 'expired'), the tag (for 'taken', the tag last received) or the score bound, the
+// limit, kombu's separator, the queue to use when the bindings name none. Each message is
 // pushed back marked redelivered onto the queues its exchange binds its routing key to (the
 // routing key itself for the nameless exchange), as kombu restores it; the count restored.
 constexpr const char* restore_script = R"lua(
@@ -79,6 +84,11 @@ local function restore(tag)
   return 1
 end
 if ARGV[1] == 'tag' then return restore(ARGV[2]) end
+if ARGV[1] == 'taken' then
+  local tag = redis.call('GET', KEYS[3])
+  if not tag or tag == ARGV[2] then return 0 end
+  return restore(tag)
+end
 local n = 0
 for _, tag in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], 0, ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))) do
   n = n + restore(tag)
@@ -95,14 +105,19 @@ std::string seconds_text(double t) { return fmt::format("{:.6f}", t); }
 
 }  // namespace
 
-UnackedMessages::UnackedMessages(std::string queue, std::size_t max_bytes)
-    : queue_(std::move(queue)), max_bytes_(max_bytes) {}
+UnackedMessages::UnackedMessages(std::string queue, std::size_t max_bytes, const std::string& consumer,
+                                 std::chrono::milliseconds keep)
+    : queue_(std::move(queue)),
+      max_bytes_(max_bytes),
+      taken_key_(consumer.empty() ? std::string() : "_tessera.taken." + consumer),
+      keep_(std::max(keep, std::chrono::milliseconds(1))) {}
 
 std::optional<TakenMessage> UnackedMessages::take(RedisConnection& redis, double now) const {
-  std::vector<std::string> keys{unacked_key, unacked_index_key, queue_};
+  std::vector<std::string> keys{unacked_key, unacked_index_key, taken_key_.empty() ? queue_ : taken_key_, queue_};
   for (const char* priority : {"3", "6", "9"}) keys.push_back(queue_ + kombu_separator + priority);
-  const RedisReply r =
-      redis.eval(take_script, keys, {seconds_text(now), std::to_string(max_bytes_), std::to_string(tail_bytes)});
+  const std::string keep = taken_key_.empty() ? "0" : std::to_string(keep_.count());
+  const RedisReply r = redis.eval(take_script, std::move(keys),
+                                  {seconds_text(now), std::to_string(max_bytes_), std::to_string(tail_bytes), keep});
   if (r.kind != RedisReply::Kind::array || r.elements.size() != 5) return std::nullopt;
   TakenMessage m;
   m.queue = r.elements[0].str;
@@ -112,6 +127,13 @@ std::optional<TakenMessage> UnackedMessages::take(RedisConnection& redis, double
   m.recorded = r.elements[3].integer == 1;
   m.tag = r.elements[4].str;
   return m;
+}
+
+bool UnackedMessages::recover_lost_take(RedisConnection& redis, const std::string& last_received) const {
+  if (taken_key_.empty()) return false;
+  return redis.eval(restore_script, {unacked_key, unacked_index_key, taken_key_},
+                    {"taken", last_received, "1", kombu_separator, queue_})
+             .integer > 0;
 }
 
 bool UnackedMessages::wait(RedisConnection& redis, std::chrono::seconds timeout) const {

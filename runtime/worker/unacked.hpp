@@ -11,7 +11,9 @@
 //                  message goes
 //
 // A message is taken and recorded as unacknowledged in one step on the server (a worker killed
-// at any moment loses nothing); acknowledged (removed from both) once its result is stored;
+// at any moment loses nothing); the step also notes its tag under _tessera.taken.CONSUMER, so
+// that a take whose reply never arrived (the broker stopped right after it) is found and put
+// back (recover_lost_take); acknowledged (removed from both) once its result is stored;
 // restored to the right end of its queue (taken next), marked redelivered, when its entry is
 // older than the visibility timeout. A worker refreshes the entries of the messages it holds,
 // so only those of a worker that stopped (killed, lost power, cut off) ever expire.
@@ -45,12 +47,19 @@ struct TakenMessage {
 
 class UnackedMessages {
  public:
-  /// Messages of `queue` larger than `max_bytes` are not read whole.
-  UnackedMessages(std::string queue, std::size_t max_bytes);
+  /// Messages of `queue` larger than `max_bytes` are not read whole. A `consumer` (unique
+  /// among the takers: the worker's hostname) has its last take noted for `keep` (the
+  /// visibility timeout: after it the message is restored anyway); none, nothing is noted.
+  UnackedMessages(std::string queue, std::size_t max_bytes, const std::string& consumer = {},
+                  std::chrono::milliseconds keep = std::chrono::hours(1));
 
   /// Takes the next message (priority 0 first, then 3, 6, 9), recording it as unacknowledged
   /// at `now` (Unix seconds). Nothing when every list is empty.
   std::optional<TakenMessage> take(RedisConnection& redis, double now) const;
+  /// After a take that failed with the connection (its effect unknown): puts the message it
+  /// took back on its queue (taken next), if it took one, and if that is not `last_received`,
+  /// the tag of the last message whose take did return. Whether one was put back.
+  bool recover_lost_take(RedisConnection& redis, const std::string& last_received) const;
   /// Blocks until the queue's list holds a message, at most `timeout`, taking nothing. Whether
   /// one is there. Needs Redis 6.2 (BLMOVE).
   bool wait(RedisConnection& redis, std::chrono::seconds timeout) const;
@@ -75,6 +84,8 @@ class UnackedMessages {
  private:
   std::string queue_;
   std::size_t max_bytes_;
+  std::string taken_key_;  ///< empty: takes are not noted
+  std::chrono::milliseconds keep_;
 };
 
 }  // namespace tessera::detail

@@ -41,6 +41,12 @@ void sleep_unless(std::stop_token stop, milliseconds d) {
   cv.wait_for(lock, stop, d, [] { return false; });
 }
 
+WorkerOptions with_defaults(WorkerOptions o) {
+  if (o.hostname.empty()) o.hostname = default_hostname();
+  o.concurrency = std::max(1u, o.concurrency);
+  return o;
+}
+
 TaskFailure message_failure(std::string reason) { return {"MessageError", "tessera", std::move(reason), ""}; }
 
 // Why `task` is not to run now: it expired (REVOKED, as Celery does), its eta is in the future
@@ -79,12 +85,10 @@ struct Worker::State {
   std::string task_names;  // registered, comma-separated
 
   State(WorkerOptions o, std::map<std::string, TaskHandler, std::less<>> t, WorkerLog l)
-      : options(std::move(o)),
+      : options(with_defaults(std::move(o))),
         tasks(std::move(t)),
         log(std::move(l)),
-        unacked(options.queue, options.max_message_bytes) {
-    if (options.hostname.empty()) options.hostname = default_hostname();
-    options.concurrency = std::max(1u, options.concurrency);
+        unacked(options.queue, options.max_message_bytes, options.hostname, options.visibility_timeout) {
     for (const auto& [name, handler] : tasks) task_names += (task_names.empty() ? "" : ", ") + name;
   }
 
@@ -134,6 +138,9 @@ void Worker::State::consume(std::stop_token stop) {
   ReconnectDelay delay;
   bool connected = false;
   bool can_block = true;
+  bool taking = false;       // a take is under way: if the connection fails, its effect is unknown
+  bool take_in_doubt = false;
+  std::string last_received;  // the tag of the last message a take returned
   std::optional<steady_clock::time_point> last_complaint;
   const std::stop_callback wake(stop, [this] { changed.notify_all(); });
   while (!stop.stop_requested()) {
@@ -150,7 +157,16 @@ void Worker::State::consume(std::stop_token stop) {
         connected = true;
         delay.reset();
       }
+      if (take_in_doubt) {
+        if (unacked.recover_lost_take(redis, last_received)) {
+          say("a message taken as the connection failed is back on queue '{}'", options.queue);
+        }
+        take_in_doubt = false;
+      }
+      taking = true;
       const auto taken = unacked.take(redis, unix_now());
+      taking = false;
+      if (taken && taken->recorded) last_received = taken->tag;
       if (!taken) {
         if (!can_block) {
           sleep_unless(stop, milliseconds(100));
@@ -171,6 +187,8 @@ void Worker::State::consume(std::stop_token stop) {
       }
       dispatch(redis, *taken);
     } catch (const BrokerUnavailable& e) {
+      take_in_doubt = take_in_doubt || taking;
+      taking = false;
       const auto now = steady_clock::now();
       if (connected || !last_complaint || now - *last_complaint > std::chrono::seconds(30)) {
         say("{}; {}", e.what(), connected ? "reconnecting with back-off" : "trying again with back-off");
@@ -179,6 +197,7 @@ void Worker::State::consume(std::stop_token stop) {
       connected = false;
       sleep_unless(stop, delay.next());
     } catch (const BrokerError& e) {
+      taking = false;  // refused: nothing was taken
       say("{}; trying again with back-off", e.what());
       sleep_unless(stop, delay.next());
     }
