@@ -19,7 +19,7 @@ On a machine whose cores are all busy (the client, redis-server and the workers 
 the wall-clock ratio follows the sum of everyone's CPU time, the client's included; the cost
 per task is the workers' own.
 
-    python3 samples/bench_worker.py --tessera build/release/tessera [--jobs 1000] [--no-celery]
+    python3 samples/bench_worker.py --tessera build/release/tessera [--jobs 1000] [--rounds 3] [--no-celery]
 
 Needs redis-server, python3-celery, python3-redis (and python3-pyopencl for the Celery side).
 It starts its own redis-server on a free port of 127.0.0.1 and stops everything it started.
@@ -136,11 +136,28 @@ def warm_up(app, name, args, count=4):
         r.get(timeout=120)
 
 
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def run_side(services, app, name, task, jobs, commands):
+    """Starts the workers (`commands`, by log name), warms them up, times JOBS tasks, stops them."""
+    workers = [services.start(log, command, env) for log, command, env in commands]
+    warm_up(app, name, task)
+    measured = run_tasks(app, name, task, jobs, workers)
+    for w in workers:
+        services.stop(w)
+    return measured
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tessera", default=os.path.join(HERE, "..", "build", "release", "tessera"))
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="each side this many times, alternating; medians")
     parser.add_argument("--no-celery", action="store_true", help="leave out the Celery + PyOpenCL side")
     args = parser.parse_args()
     args.tessera = os.path.abspath(args.tessera)
@@ -151,6 +168,7 @@ def main():
 
     folder = tempfile.mkdtemp(prefix="bench-worker-")
     services = Services(folder)
+    rounds = []
     try:
         port = free_port()
         url = "redis://127.0.0.1:%d/0" % port
@@ -166,33 +184,22 @@ def main():
                 return False
         wait_for(up, 10, "redis-server")
         app = Celery(broker=url, backend=url)
-        job = open(JOB).read()
-
-        t_local = run_local(args.tessera, args.jobs, folder)
-
-        workers = [services.start("tessera%d" % k, [args.tessera, "worker", "--broker", url])
-                   for k in range(args.workers)]
-        wait_for(lambda: all("connected to" in services.log("tessera%d" % k) for k in range(args.workers)), 60,
-                 "the tessera workers")
-        tessera_task = ([job], {"set": {"n": N}})
-        warm_up(app, "tessera.run", tessera_task)
-        t_tessera, cpu_tessera = run_tasks(app, "tessera.run", tessera_task, args.jobs, workers)
-        for w in workers:
-            services.stop(w)
-
-        t_celery = cpu_celery = None
-        if not args.no_celery:
-            env = dict(os.environ, CELERY_BROKER=url, PYTHONPATH=HERE)
-            celery_workers = [services.start("celery%d" % k, [sys.executable, "-m", "celery", "-A", "bench_worker_celery",
-                                                               "worker", "-P", "solo", "-n", "bench%d@%%h" % k,
-                                                               "--without-heartbeat", "--without-gossip",
-                                                               "--without-mingle", "-l", "warning"], env)
-                              for k in range(args.workers)]
-            celery_task = ([N], {})
-            warm_up(app, "bench.saxpy", celery_task)
-            t_celery, cpu_celery = run_tasks(app, "bench.saxpy", celery_task, args.jobs, celery_workers)
-            for w in celery_workers:
-                services.stop(w)
+        tessera_task = ([open(JOB).read()], {"set": {"n": N}})
+        tessera_workers = [("tessera%d" % k, [args.tessera, "worker", "--broker", url], None)
+                           for k in range(args.workers)]
+        celery_env = dict(os.environ, CELERY_BROKER=url, PYTHONPATH=HERE)
+        celery_workers = [("celery%d" % k, [sys.executable, "-m", "celery", "-A", "bench_worker_celery", "worker",
+                                            "-P", "solo", "-n", "bench%d@%%h" % k, "--without-heartbeat",
+                                            "--without-gossip", "--without-mingle", "-l", "warning"], celery_env)
+                          for k in range(args.workers)]
+        for _ in range(args.rounds):
+            one = {"local_s": run_local(args.tessera, args.jobs, folder)}
+            one["tessera_s"], one["tessera_cpu_s"] = run_side(services, app, "tessera.run", tessera_task, args.jobs,
+                                                              tessera_workers)
+            if not args.no_celery:
+                one["celery_s"], one["celery_cpu_s"] = run_side(services, app, "bench.saxpy", ([N], {}), args.jobs,
+                                                                celery_workers)
+            rounds.append(one)
         import gc
         gc.collect()  # results in reference cycles let go now, while redis-server runs
     finally:
@@ -200,25 +207,27 @@ def main():
         shutil.rmtree(folder, ignore_errors=True)
 
     per = lambda t: 1000.0 * t / args.jobs  # noqa: E731
-    doc = {"jobs": args.jobs, "workers": args.workers, "n": N,
-           "local_s": t_local, "tessera_s": t_tessera,
-           "local_ms_per_job": per(t_local), "tessera_ms_per_task": per(t_tessera),
-           "tessera_worker_cpu_ms_per_task": per(cpu_tessera),
-           "overhead_ms_per_task": per(t_tessera - t_local)}
-    print("%-44s %10s %12s %22s" % ("side", "total s", "ms per job", "worker CPU ms per task"))
-    print("%-44s %10.3f %12.3f %22s" % ("local: one tessera run", t_local, per(t_local), "-"))
-    print("%-44s %10.3f %12.3f %22.3f" % ("tessera: %d tessera workers via Redis" % args.workers, t_tessera,
-                                          per(t_tessera), per(cpu_tessera)))
-    if t_celery is not None:
-        doc.update(celery_s=t_celery, celery_ms_per_task=per(t_celery), celery_worker_cpu_ms_per_task=per(cpu_celery),
-                   tessera_over_celery=t_tessera / t_celery, cost_tessera_over_celery=cpu_tessera / cpu_celery)
-        print("%-44s %10.3f %12.3f %22.3f" % ("celery: %d Celery+PyOpenCL workers" % args.workers, t_celery,
-                                              per(t_celery), per(cpu_celery)))
-    print("overhead per task (tessera - local): %.3f ms" % doc["overhead_ms_per_task"])
-    if t_celery is not None:
-        print("tessera / celery: %.3f" % doc["tessera_over_celery"])
-        print("cost per task, tessera / celery: %.3f" % doc["cost_tessera_over_celery"])
-    print(json.dumps(doc))
+    for one in rounds:
+        one["overhead_ms_per_task"] = per(one["tessera_s"] - one["local_s"])
+        if not args.no_celery:
+            one["tessera_over_celery"] = one["tessera_s"] / one["celery_s"]
+            one["cost_tessera_over_celery"] = one["tessera_cpu_s"] / one["celery_cpu_s"]
+    med = {key: median([one[key] for one in rounds]) for key in rounds[0]}
+    print("%-44s %10s %12s %22s" % ("side (medians of %d rounds)" % args.rounds, "total s", "ms per job",
+                                    "worker CPU ms per task"))
+    print("%-44s %10.3f %12.3f %22s" % ("local: one tessera run", med["local_s"], per(med["local_s"]), "-"))
+    print("%-44s %10.3f %12.3f %22.3f" % ("tessera: %d tessera workers via Redis" % args.workers, med["tessera_s"],
+                                          per(med["tessera_s"]), per(med["tessera_cpu_s"])))
+    if not args.no_celery:
+        print("%-44s %10.3f %12.3f %22.3f" % ("celery: %d Celery+PyOpenCL workers" % args.workers, med["celery_s"],
+                                              per(med["celery_s"]), per(med["celery_cpu_s"])))
+    print("overhead per task (tessera - local): %.3f ms (rounds: %s)" % (
+        med["overhead_ms_per_task"], ", ".join("%.3f" % one["overhead_ms_per_task"] for one in rounds)))
+    if not args.no_celery:
+        for key, what in (("tessera_over_celery", "tessera / celery"),
+                          ("cost_tessera_over_celery", "cost per task, tessera / celery")):
+            print("%s: %.3f (rounds: %s)" % (what, med[key], ", ".join("%.3f" % one[key] for one in rounds)))
+    print(json.dumps({"jobs": args.jobs, "workers": args.workers, "n": N, "medians": med, "rounds": rounds}))
 
 
 if __name__ == "__main__":

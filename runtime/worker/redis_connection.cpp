@@ -95,6 +95,7 @@ void RedisConnection::connect() {
       throw BrokerUnavailable(fmt::format("broker {}: SELECT refused: {}", url_.display(), r.str));
     }
   }
+  ++connections_;
 }
 
 RedisReply RedisConnection::read_reply() {

@@ -74,6 +74,8 @@ class RedisConnection {
   void connect();
   void disconnect() noexcept;
   bool connected() const noexcept { return context_ != nullptr; }
+  /// How many times a connection was made (a command after a failure makes a new one).
+  std::uint64_t connections() const noexcept { return connections_; }
   const BrokerUrl& url() const noexcept { return url_; }
 
  private:
@@ -83,6 +85,7 @@ class RedisConnection {
   BrokerUrl url_;
   std::chrono::milliseconds io_timeout_;
   redisContext* context_ = nullptr;
+  std::uint64_t connections_ = 0;
 };
 
 /// Back-off between reconnection attempts: 0.1 s, doubling, at most 5 s; reset() after a

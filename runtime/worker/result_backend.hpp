@@ -44,12 +44,12 @@ class ResultBackend {
  public:
   explicit ResultBackend(std::chrono::seconds expires = std::chrono::hours(24)) : expires_(expires) {}
 
-  /// Stores `state` (one of the documents above) and publishes it, in one step on the server,
-  /// unless the task already has a SUCCESS stored (as Celery's backend refuses to overwrite
-  /// one: a task run twice keeps its first success); and in that same step acknowledges the
-  /// message `ack_tag` (unacked.hpp) unless it is empty: a message is acknowledged exactly
-  /// when its outcome (or an earlier success) is in the backend. Returns whether it was stored. Throws
-  /// BrokerUnavailable.
+  /// Stores `state` (one of the documents above) and publishes it, atomically (a transaction
+  /// that WATCHes the state), unless the task already has a SUCCESS stored (as Celery's backend
+  /// refuses to overwrite one: a task run twice keeps its first success); and in that same
+  /// transaction acknowledges the message `ack_tag` (unacked.hpp) unless it is empty: a message
+  /// is acknowledged exactly when its outcome (or an earlier success) is in the backend. Returns
+  /// whether it was stored. Throws BrokerUnavailable, and BrokerError when the server refuses.
   bool store(RedisConnection& redis, const nlohmann::json& state, const std::string& ack_tag = {}) const;
 
  private:

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -72,23 +71,25 @@ struct Worker::State {
   WorkerOptions options;
   std::map<std::string, TaskHandler, std::less<>> tasks;
   WorkerLog log;
-  UnackedMessages unacked;
+  UnackedMessages unacked;  // the bookkeeping at large: acknowledgements, refreshes, restores
   ResultBackend backend;
 
   std::mutex mutex;
-  std::condition_variable_any changed;
-  std::deque<TaskMessage> ready;  // taken, waiting for a thread of the pool
-  std::set<std::string> held;     // delivery tags taken and not yet acknowledged
-  unsigned busy = 0;              // tasks taken and not yet acknowledged
-  bool draining = false;          // nothing more will be queued
+  std::set<std::string> held;  // delivery tags taken and not yet acknowledged
+  unsigned busy = 0;           // tasks taken and not yet acknowledged
   std::size_t processed = 0;
   std::string task_names;  // registered, comma-separated
+  // The broker as the consumers found it, for one line per change however many meet it: an
+  // outage ends an epoch; a consumer's connection made in an earlier epoch failing is old news.
+  bool online = false;
+  std::uint64_t epoch = 0;
+  std::optional<steady_clock::time_point> last_complaint;
 
   State(WorkerOptions o, std::map<std::string, TaskHandler, std::less<>> t, WorkerLog l)
       : options(with_defaults(std::move(o))),
         tasks(std::move(t)),
         log(std::move(l)),
-        unacked(options.queue, options.max_message_bytes, options.hostname, options.visibility_timeout) {
+        unacked(options.queue, options.max_message_bytes) {
     for (const auto& [name, handler] : tasks) task_names += (task_names.empty() ? "" : ", ") + name;
   }
 
@@ -97,11 +98,20 @@ struct Worker::State {
     log(fmt::format(format, std::forward<Args>(args)...));
   }
 
-  void consume(std::stop_token stop);
-  void dispatch(RedisConnection& redis, const TakenMessage& taken);
+  // What a consumer keeps: its connection, the epoch it was made in, how many it has made.
+  struct Link {
+    RedisConnection redis;
+    std::uint64_t epoch = 0;
+    std::uint64_t seen = 0;
+  };
+  void connected(Link& link);
+  void lost(Link& link, const BrokerUnavailable& e);
+
+  void consume(std::stop_token stop, unsigned index);
+  void handle(Link& link, const TakenMessage& taken);
   void reject(RedisConnection& redis, const std::string& task_id, const std::string& tag, const TaskFailure& failure);
-  void run_pool_thread();
-  void finish(RedisConnection& redis, const TaskMessage& task, TaskOutcome outcome, double seconds);
+  void run(Link& link, const TaskMessage& task);
+  void finish(Link& link, const TaskMessage& task, TaskOutcome outcome, double seconds);
   void store_outcome(RedisConnection& redis, const TaskMessage& task, const nlohmann::json& state, bool retry);
   void housekeep(std::stop_token halt);
   WorkerEventFields event_fields();
@@ -112,59 +122,87 @@ Worker::Worker(WorkerOptions options, std::map<std::string, TaskHandler, std::le
 
 Worker::~Worker() = default;
 
+// `concurrency` consumers, each taking a message only when it is free and running its task
+// itself: no hand-over between threads per task (each one a wake-up on a loaded machine).
 void Worker::serve(std::stop_token stop) {
   State& s = *state_;
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < s.options.concurrency; ++i) pool.emplace_back([&s] { s.run_pool_thread(); });
   std::stop_source halt;
   std::thread housekeeper([&s, token = halt.get_token()] { s.housekeep(token); });
-  s.consume(stop);
+  std::vector<std::thread> consumers;
+  for (unsigned i = 0; i < s.options.concurrency; ++i) consumers.emplace_back([&s, stop, i] { s.consume(stop, i); });
+  {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, stop, [] { return false; });  // until stop is requested
+  }
   unsigned busy = 0;
   {
     const std::lock_guard lock(s.mutex);
-    s.draining = true;
     busy = s.busy;
   }
-  s.changed.notify_all();
   s.say("warm shutdown: taking no more tasks; finishing {} task(s)", busy);
-  for (std::thread& t : pool) t.join();
+  for (std::thread& t : consumers) t.join();
   halt.request_stop();
   housekeeper.join();
   s.say("stopped: {} task(s) processed", s.processed);
 }
 
-void Worker::State::consume(std::stop_token stop) {
-  RedisConnection redis(options.broker);
+// After `link` made a connection (in consume, or lazily while storing an outcome).
+void Worker::State::connected(Link& link) {
+  link.seen = link.redis.connections();
+  const std::lock_guard lock(mutex);
+  link.epoch = epoch;
+  if (online) return;
+  online = true;
+  last_complaint.reset();
+  say("connected to {}: serving queue '{}' with {} task(s) at once", options.broker.display(), options.queue,
+      options.concurrency);
+}
+
+// After `link`'s connection failed: the first failure of an epoch ends it, with a line; a broker
+// still down is said again every 30 s.
+void Worker::State::lost(Link& link, const BrokerUnavailable& e) {
+  const std::lock_guard lock(mutex);
+  const auto now = steady_clock::now();
+  if (online && link.epoch == epoch) {
+    online = false;
+    ++epoch;
+    last_complaint = now;
+    say("{}; reconnecting with back-off", e.what());
+  } else if (!online && (!last_complaint || now - *last_complaint > std::chrono::seconds(30))) {
+    last_complaint = now;
+    say("{}; trying again with back-off", e.what());
+  }
+}
+
+// One consumer: takes, runs, stores, until `stop`.
+void Worker::State::consume(std::stop_token stop, unsigned index) {
+  Link link{RedisConnection(options.broker)};
+  RedisConnection& redis = link.redis;
+  const UnackedMessages taker(options.queue, options.max_message_bytes, fmt::format("{}#{}", options.hostname, index),
+                              options.visibility_timeout);
   ReconnectDelay delay;
-  bool connected = false;
   bool can_block = true;
-  bool taking = false;       // a take is under way: if the connection fails, its effect is unknown
+  bool taking = false;  // a take is under way: if the connection fails, its effect is unknown
   bool take_in_doubt = false;
   std::string last_received;  // the tag of the last message a take returned
-  std::optional<steady_clock::time_point> last_complaint;
-  const std::stop_callback wake(stop, [this] { changed.notify_all(); });
   while (!stop.stop_requested()) {
-    {
-      std::unique_lock lock(mutex);
-      if (!changed.wait(lock, stop, [this] { return busy < options.concurrency; })) break;
-    }
     try {
-      if (!connected) {
+      if (!redis.connected()) {
         redis.connect();
-        unacked.declare(redis);
-        say("connected to {}: serving queue '{}' with {} task(s) at once", options.broker.display(), options.queue,
-            options.concurrency);
-        connected = true;
+        taker.declare(redis);
         delay.reset();
       }
+      if (redis.connections() != link.seen) connected(link);
       if (take_in_doubt) {
-        if (unacked.recover_lost_take(redis, last_received)) {
+        if (taker.recover_lost_take(redis, last_received)) {
           say("a message taken as the connection failed is back on queue '{}'", options.queue);
         }
         take_in_doubt = false;
       }
       taking = true;
-      const auto taken = unacked.take(redis, unix_now());
+      const auto taken = taker.take(redis, unix_now());
       taking = false;
       if (taken && taken->recorded) last_received = taken->tag;
       if (!taken) {
@@ -172,29 +210,26 @@ void Worker::State::consume(std::stop_token stop) {
           sleep_unless(stop, milliseconds(100));
         } else {
           try {
-            unacked.wait(redis, std::chrono::seconds(1));
+            taker.wait(redis, std::chrono::seconds(1));
           } catch (const BrokerError& e) {
-            say("the broker cannot block on a list ({}): polling every 0.1 s (Redis 6.2 or later blocks)", e.what());
+            if (index == 0) {
+              say("the broker cannot block on a list ({}): polling every 0.1 s (Redis 6.2 or later blocks)", e.what());
+            }
             can_block = false;
           }
         }
         continue;
       }
       if (stop.stop_requested() && taken->recorded) {
-        unacked.restore(redis, taken->tag);
+        taker.restore(redis, taken->tag);
         say("warm shutdown: a message taken meanwhile is back on queue '{}'", options.queue);
         break;
       }
-      dispatch(redis, *taken);
+      handle(link, *taken);
     } catch (const BrokerUnavailable& e) {
       take_in_doubt = take_in_doubt || taking;
       taking = false;
-      const auto now = steady_clock::now();
-      if (connected || !last_complaint || now - *last_complaint > std::chrono::seconds(30)) {
-        say("{}; {}", e.what(), connected ? "reconnecting with back-off" : "trying again with back-off");
-        last_complaint = now;
-      }
-      connected = false;
+      lost(link, e);
       sleep_unless(stop, delay.next());
     } catch (const BrokerError& e) {
       taking = false;  // refused: nothing was taken
@@ -217,7 +252,8 @@ void Worker::State::reject(RedisConnection& redis, const std::string& task_id, c
   if (!tag.empty()) unacked.ack(redis, tag);
 }
 
-void Worker::State::dispatch(RedisConnection& redis, const TakenMessage& taken) {
+void Worker::State::handle(Link& link, const TakenMessage& taken) {
+  RedisConnection& redis = link.redis;
   if (taken.oversized) {
     reject(redis, task_id_in_tail(taken.text), "",
            message_failure(fmt::format("the message is {} bytes, more than the limit of {} bytes (--max-message-bytes)",
@@ -242,48 +278,33 @@ void Worker::State::dispatch(RedisConnection& redis, const TakenMessage& taken) 
   }
   say("task {} received: {}{}{}", task.id, task.task, task.retries > 0 ? fmt::format(", retry {}", task.retries) : "",
       task.redelivered ? ", redelivered" : "");
+  run(link, task);
+}
+
+void Worker::State::run(Link& link, const TaskMessage& task) {
   {
     const std::lock_guard lock(mutex);
-    if (!tag.empty()) held.insert(tag);
+    if (!task.delivery_tag.empty()) held.insert(task.delivery_tag);
     ++busy;
-    ready.push_back(std::move(task));
   }
-  changed.notify_all();
+  const auto start = steady_clock::now();
+  TaskOutcome outcome;
+  try {
+    outcome = tasks.find(task.task)->second(task);
+  } catch (const std::bad_alloc&) {
+    outcome.failure = {"MemoryError", "builtins", "out of host memory", ""};
+    outcome.retry = true;
+  } catch (const std::exception& e) {
+    outcome.failure = {"InternalError", "tessera", fmt::format("internal error, please report it: {}", e.what()), ""};
+  }
+  finish(link, task, std::move(outcome), std::chrono::duration<double>(steady_clock::now() - start).count());
+  const std::lock_guard lock(mutex);
+  held.erase(task.delivery_tag);
+  --busy;
+  ++processed;
 }
 
-void Worker::State::run_pool_thread() {
-  RedisConnection redis(options.broker);
-  for (;;) {
-    TaskMessage task;
-    {
-      std::unique_lock lock(mutex);
-      changed.wait(lock, [this] { return !ready.empty() || draining; });
-      if (ready.empty()) return;
-      task = std::move(ready.front());
-      ready.pop_front();
-    }
-    const auto start = steady_clock::now();
-    TaskOutcome outcome;
-    try {
-      outcome = tasks.find(task.task)->second(task);
-    } catch (const std::bad_alloc&) {
-      outcome.failure = {"MemoryError", "builtins", "out of host memory", ""};
-      outcome.retry = true;
-    } catch (const std::exception& e) {
-      outcome.failure = {"InternalError", "tessera", fmt::format("internal error, please report it: {}", e.what()), ""};
-    }
-    finish(redis, task, std::move(outcome), std::chrono::duration<double>(steady_clock::now() - start).count());
-    {
-      const std::lock_guard lock(mutex);
-      held.erase(task.delivery_tag);
-      --busy;
-      ++processed;
-    }
-    changed.notify_all();
-  }
-}
-
-void Worker::State::finish(RedisConnection& redis, const TaskMessage& task, TaskOutcome outcome, double seconds) {
+void Worker::State::finish(Link& link, const TaskMessage& task, TaskOutcome outcome, double seconds) {
   const TaskFailure& f = outcome.failure;
   const bool retry = !outcome.result && outcome.retry && task.retries < static_cast<std::int64_t>(options.max_retries);
   // Made once, however many attempts storing it takes: a result may be large.
@@ -294,9 +315,10 @@ void Worker::State::finish(RedisConnection& redis, const TaskMessage& task, Task
   bool waited = false;
   for (;;) {
     try {
-      store_outcome(redis, task, state, retry);
+      store_outcome(link.redis, task, state, retry);
       break;
     } catch (const BrokerUnavailable& e) {
+      lost(link, e);
       if (!waited) say("task {}: its outcome waits for the broker: {}", task.id, e.what());
       waited = true;
       std::this_thread::sleep_for(delay.next());
@@ -306,6 +328,7 @@ void Worker::State::finish(RedisConnection& redis, const TaskMessage& task, Task
       return;
     }
   }
+  if (link.redis.connections() != link.seen) connected(link);
   if (waited) say("task {}: outcome stored now that the broker is back", task.id);
   if (outcome.result) {
     say("task {} succeeded in {:.3f} s", task.id, seconds);
@@ -349,12 +372,12 @@ void Worker::State::housekeep(std::stop_token halt) {
   const double timeout_s = seconds_of(options.visibility_timeout);
   auto next_heartbeat = steady_clock::now();
   long long clock = 0;
-  bool online = false;
+  bool announced = false;  // worker-online sent
   while (!halt.stop_requested()) {
     try {
-      if (!online) {
+      if (!announced) {
         publish_event(redis, worker_event("worker-online", event_fields(), ++clock), options.hostname);
-        online = true;
+        announced = true;
       }
       std::vector<std::string> tags;
       {
@@ -376,7 +399,7 @@ void Worker::State::housekeep(std::stop_token halt) {
     sleep_unless(halt, tick);
   }
   try {
-    if (online) publish_event(redis, worker_event("worker-offline", event_fields(), ++clock), options.hostname);
+    if (announced) publish_event(redis, worker_event("worker-offline", event_fields(), ++clock), options.hostname);
   } catch (const Error&) {
   }
 }
