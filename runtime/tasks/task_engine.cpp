@@ -61,6 +61,7 @@ TaskEngine::TaskEngine(std::vector<EngineDevice> devices, EngineWatch watch, Fau
       watch_(watch),
       clock_offsets_(devices_.size()),
       queues_(devices_.size()),
+      unflushed_(2 * devices_.size(), false),
       resident_(devices_.size()),
       moved_(devices_.size()),
       faults_(std::move(faults)),
@@ -83,6 +84,12 @@ const cl::CommandQueue& TaskEngine::queue(std::size_t q) {
     queues_[d] = std::move(made);
   }
   return q % 2 == 0 ? queues_[d]->kernel : queues_[d]->transfer;
+}
+
+void TaskEngine::flush(std::size_t q) {
+  if (!unflushed_[q]) return;
+  check(queue(q).flush(), "clFlush", devices_[q / 2].device.name());
+  unflushed_[q] = false;
 }
 
 const cl::Buffer& TaskEngine::buffer(ArrayState& array, std::size_t device) {
@@ -152,7 +159,7 @@ void TaskEngine::evict(ArrayState& array, std::size_t device) {
     users.add(c.ready);
     users.add(c.busy);
   }
-  check(queue(transfer_queue(device)).flush(), "clFlush", devices_[device].device.name());
+  flush(transfer_queue(device));
   for (const QueueEvent& e : users.items()) e.event.wait();  // failed or not: they no longer use it
   for (auto it = first; it != last; ++it) {
     NodeCopy& c = it->second.nodes[node];
@@ -327,7 +334,7 @@ void TaskEngine::gather_to_host(ArrayState& array, std::size_t a, std::size_t b,
       if (copies != nullptr) copies->push_back({source, c.event, bytes});
       (read_back ? moved_[source].read_back : moved_[source].halo) += bytes;
       if (moved != nullptr) (read_back ? moved->read_back : moved->halo) += bytes;
-      check(queue(transfer_queue(source)).flush(), "clFlush", devices_[source].device.name());
+      flush(transfer_queue(source));
     }
     waits.add(host.ready);
   }
@@ -796,8 +803,8 @@ std::shared_ptr<TaskState> TaskEngine::submit(const Launch& launch, const Schedu
 
   // Flushed, so that other queues' waits on them progress; then counted out by callbacks.
   for (const TaskState::Part& part : task->parts) {
-    check(queue(kernel_queue(part.device)).flush(), "clFlush", devices_[part.device].device.name());
-    check(queue(transfer_queue(part.device)).flush(), "clFlush", devices_[part.device].device.name());
+    flush(kernel_queue(part.device));
+    flush(transfer_queue(part.device));
   }
   task->arm();
   unsettled_.push_back(task);

@@ -110,7 +110,13 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   const cl::Buffer& buffer(ArrayState& array, std::size_t device);
   cl::Kernel& kernel(const LaunchPlan& plan, std::size_t device);
   std::vector<cl::Event> wait_list(std::size_t q, const EventSet& deps) const;
-  QueueEvent next(std::size_t q, cl::Event e) { return {q, ++sequence_, std::move(e)}; }
+  QueueEvent next(std::size_t q, cl::Event e) {
+    unflushed_[q] = true;
+    return {q, ++sequence_, std::move(e)};
+  }
+  /// Flushes queue `q` if a command was enqueued there (through next()) since it last was: a
+  /// flush wakes the driver's threads even with nothing new to run.
+  void flush(std::size_t q);
 
   /// Enqueues one copy on `device`'s transfer queue after `from`'s producer and `to`'s users;
   /// `to` becomes valid (produced by the copy), `from` is used by it.
@@ -189,6 +195,7 @@ class TaskEngine : public std::enable_shared_from_this<TaskEngine> {
   mutable std::mutex mutex_;  // guards everything below but the atomics and the model
   bool closed_ = false;
   std::vector<std::optional<Queues>> queues_;
+  std::vector<bool> unflushed_;  ///< per queue (kernel_queue(), transfer_queue())
   std::vector<std::atomic<std::uint64_t>> resident_;  // per device: bytes of array buffers it holds
   std::vector<std::weak_ptr<ArrayState>> arrays_;     // every array made (the expired pruned)
   const std::vector<std::shared_ptr<ArrayState>>* pinned_ = nullptr;  // the arrays of the task enqueued

@@ -123,14 +123,19 @@ json expired_state(const std::string& task_id) {
 bool ResultBackend::store(RedisConnection& redis, const json& state, const std::string& ack_tag) const {
   const std::string key = task_state_key(state.at("task_id").get<std::string>());
   const std::string text = json_text(state);
-  std::vector<RedisCommand> ack;
-  if (!ack_tag.empty()) ack = {{"ZREM", unacked_index_key, ack_tag}, {"HDEL", unacked_key, ack_tag}};
   for (;;) {
     const std::vector<RedisReply> seen = redis.pipeline({{"WATCH", key}, {"GET", key}});
     const bool keep = seen[1].kind == RedisReply::Kind::string && is_success(seen[1].str);
-    std::vector<RedisCommand> tx{{"MULTI"}};
-    if (!keep) tx.insert(tx.end(), {{"SETEX", key, std::to_string(expires_.count()), text}, {"PUBLISH", key, text}});
-    tx.insert(tx.end(), ack.begin(), ack.end());
+    // Built in place: an initializer list would copy the document twice more.
+    std::vector<RedisCommand> tx(1, RedisCommand{"MULTI"});
+    if (!keep) {
+      tx.emplace_back(RedisCommand{"SETEX", key, std::to_string(expires_.count())}).push_back(text);
+      tx.emplace_back(RedisCommand{"PUBLISH", key}).push_back(text);
+    }
+    if (!ack_tag.empty()) {
+      tx.push_back({"ZREM", unacked_index_key, ack_tag});
+      tx.push_back({"HDEL", unacked_key, ack_tag});
+    }
     tx.push_back({"EXEC"});
     const std::vector<RedisReply> done = redis.pipeline(tx);
     const RedisReply& exec = done.back();
