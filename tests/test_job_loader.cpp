@@ -364,6 +364,35 @@ TEST_CASE("--set replaces a param before the params are resolved") {
   CHECK(text_error(text, dir / "t.toml").key() == "params.n");
 }
 
+TEST_CASE("a memo of job texts parses a text once, each load with its own --set values and file") {
+  TempDir dir;
+  tessera::detail::JobTextMemo memo(2);
+  const auto load = [&](std::string_view text, const char* file, std::int64_t w) {
+    return parse_job_spec(text, dir / file, {{"w", w}, {"h", 8}}, tessera::detail::JobFolder::existing, &memo);
+  };
+  CHECK(load(mandelbrot_job, "a.toml", 64).buffers[0].shape == Shape{8, 64});
+  const JobSpec again = load(mandelbrot_job, "b.toml", 32);
+  CHECK(memo.hits() == 1);
+  CHECK(again.buffers[0].shape == Shape{8, 32});
+  CHECK(again.file == (dir / "b.toml").string());
+  // A text that does not parse is not kept: each load says why, naming its own file.
+  const std::string broken = std::string(mandelbrot_job) + "\n[params\n";
+  for (const char* file : {"c.toml", "d.toml"}) {
+    try {
+      load(broken, file, 64);
+      FAIL("a broken text loaded");
+    } catch (const JobError& e) {
+      CHECK(e.file() == (dir / file).string());
+    }
+  }
+  CHECK(memo.hits() == 1);
+  // The least recently used text goes first.
+  load("[program]\nbuiltin = \"saxpy\"\n[params]\nw = 1\nh = 1\n[[steps]]\nkernel = \"k\"\nglobal = [1]\n", "e.toml", 1);
+  load("[program]\nbuiltin = \"saxpy\"\n[params]\nw = 2\nh = 2\n[[steps]]\nkernel = \"k\"\nglobal = [1]\n", "f.toml", 1);
+  load(mandelbrot_job, "g.toml", 16);
+  CHECK(memo.hits() == 1);
+}
+
 TEST_CASE("the job file itself cannot be read") {
   TempDir dir;
   const JobError e = error_of(dir / "none.toml");

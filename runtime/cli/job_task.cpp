@@ -54,13 +54,14 @@ TaskOutcome failure_of(const Error& e, const fs::path& folder) {
 }
 
 // The job the request names, loaded and confined to its folder (`root`).
-detail::JobSpec load_job(const TaskRequest& r, const TaskFolder& folder, const JobTaskSettings& s, fs::path& root) {
+detail::JobSpec load_job(const TaskRequest& r, const TaskFolder& folder, const JobTaskSettings& s,
+                         detail::JobTextMemo& texts, fs::path& root) {
   if (r.job_path.empty()) {
     root = folder.path();
     for (const auto& [name, bytes] : r.files) folder.write(name, bytes);
     // Without files the folder is not made yet: nothing in it needs looking up.
     const detail::JobFolder kind = r.files.empty() ? detail::JobFolder::fresh : detail::JobFolder::existing;
-    detail::JobSpec spec = detail::parse_job_spec(r.job_text, root / "job.toml", r.sets, kind);
+    detail::JobSpec spec = detail::parse_job_spec(r.job_text, root / "job.toml", r.sets, kind, &texts);
     confine_job(spec, root, kind);
     return spec;
   }
@@ -136,7 +137,7 @@ TaskOutcome JobTask::operator()(const detail::TaskMessage& message) const {
   try {
     const TaskRequest request = parse_task_request(message.args, message.kwargs);
     const TaskFolder folder(scratch_.path() / fmt::format("task-{}", ++tasks_));
-    const detail::JobSpec spec = load_job(request, folder, settings_, root);
+    const detail::JobSpec spec = load_job(request, folder, settings_, texts_, root);
     detail::JobRunOptions run;
     run.programs = &programs_;
     detail::JobData data = detail::run_job(*runtime_, spec, run);

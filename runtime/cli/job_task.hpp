@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "cli/task_folder.hpp"
+#include "job/job_loader.hpp"
 #include "job/program_memo.hpp"
 #include "tessera/runtime.hpp"
 #include "worker/worker.hpp"
@@ -47,6 +48,7 @@ class JobTask {
   PrivateFolder scratch_;
   mutable std::atomic<std::uint64_t> tasks_{0};  // names the task folders
   mutable detail::ProgramMemo programs_;  // the tasks' programs, built once for the worker
+  mutable detail::JobTextMemo texts_;     // the tasks' job texts, parsed once
 };
 
 }  // namespace tessera::cli

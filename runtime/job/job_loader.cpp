@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 
+#include "common/lru_memo.hpp"
 #include "common/read_file.hpp"
 #include "job/load_sections.hpp"
 #include "job/toml_reader.hpp"
@@ -34,9 +35,19 @@ JobSpec load_sections(const std::string& file, const std::filesystem::path& fold
 
 }  // namespace
 
-JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file, const ParamOverrides& overrides,
-                       JobFolder folder) {
-  const std::string name = file.string();
+struct JobTextMemo::Texts {
+  explicit Texts(std::size_t capacity) : tables(capacity) {}
+  LruMemo<std::shared_ptr<const toml::table>> tables;  // by the text: what parses, and passed the screen
+};
+
+JobTextMemo::JobTextMemo(std::size_t capacity) : texts_(std::make_unique<Texts>(capacity)) {}
+JobTextMemo::~JobTextMemo() = default;
+std::size_t JobTextMemo::hits() const { return texts_->tables.hits(); }
+
+namespace {
+
+// `text` screened and parsed as TOML; JobError naming `name` when it is not.
+std::shared_ptr<const toml::table> parse_toml(std::string_view text, const std::string& name) {
   if (const auto bad = screen_toml(text)) {
     throw JobError(Errc::invalid_argument, name, bad->line, bad->column, "",
                    std::string(bad->what));
@@ -47,7 +58,27 @@ JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
     throw JobError(Errc::invalid_argument, name, e.source().begin.line, e.source().begin.column, "",
                    std::string(e.description()));
   }
-  return load_sections(name, file.parent_path(), folder, parsed.table(), overrides);
+  return std::make_shared<const toml::table>(std::move(parsed).table());
+}
+
+}  // namespace
+
+JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file, const ParamOverrides& overrides,
+                       JobFolder folder, JobTextMemo* memo) {
+  const std::string name = file.string();
+  std::shared_ptr<const toml::table> table;
+  if (memo != nullptr) {
+    const std::string key(text);
+    if (auto hit = memo->texts().tables.find(key)) {
+      table = *std::move(hit);
+    } else {
+      table = parse_toml(text, name);
+      memo->texts().tables.keep(key, table);
+    }
+  } else {
+    table = parse_toml(text, name);
+  }
+  return load_sections(name, file.parent_path(), folder, *table, overrides);
 }
 
 JobSpec load_job_spec(const std::filesystem::path& file, const ParamOverrides& overrides) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,10 +40,31 @@ enum class JobFolder {
   fresh,
 };
 
+/// Job texts parsed as TOML, kept for later jobs of the same text: a worker given one job over
+/// and over (a sweep: other --set values each time) parses it once. Thread-safe; the most
+/// recently used `capacity` texts.
+class JobTextMemo {
+ public:
+  explicit JobTextMemo(std::size_t capacity = 8);
+  ~JobTextMemo();
+  JobTextMemo(const JobTextMemo&) = delete;
+  JobTextMemo& operator=(const JobTextMemo&) = delete;
+
+  struct Texts;  // job_loader.cpp
+  Texts& texts() const noexcept { return *texts_; }
+  /// How many jobs were loaded from a text parsed before.
+  std::size_t hits() const;
+
+ private:
+  std::unique_ptr<Texts> texts_;
+};
+
 /// Validates `text` as if it were the job file `file` (which is not read; relative paths inside
 /// the text are still resolved against its folder, and the files they name must exist). For
-/// tests, fuzzing and workers. Throws JobError, and nothing else but std::bad_alloc.
+/// tests, fuzzing and workers; with a `memo`, a text parsed before is not parsed again.
+/// Throws JobError, and nothing else but std::bad_alloc.
 JobSpec parse_job_spec(std::string_view text, const std::filesystem::path& file,
-                       const ParamOverrides& overrides = {}, JobFolder folder = JobFolder::existing);
+                       const ParamOverrides& overrides = {}, JobFolder folder = JobFolder::existing,
+                       JobTextMemo* memo = nullptr);
 
 }  // namespace tessera::detail

@@ -23,25 +23,10 @@ Program ProgramMemo::compile(const Runtime& rt, const Source& source, const std:
     from = end + 1;
     ++line;
   }
-  {
-    const std::lock_guard lock(mutex_);
-    for (auto it = programs_.begin(); it != programs_.end(); ++it) {
-      if (it->first != key) continue;
-      programs_.splice(programs_.begin(), programs_, it);
-      ++hits_;
-      return it->second;
-    }
-  }
+  if (auto hit = programs_.find(key)) return *std::move(hit);
   Program built = rt.compile(source, options, defines);  // outside the lock: builds in parallel
-  const std::lock_guard lock(mutex_);
-  programs_.emplace_front(std::move(key), built);
-  if (programs_.size() > capacity_) programs_.pop_back();
+  programs_.keep(std::move(key), built);
   return built;
-}
-
-std::size_t ProgramMemo::hits() const {
-  const std::lock_guard lock(mutex_);
-  return hits_;
 }
 
 }  // namespace tessera::detail

@@ -6,11 +6,9 @@
 // Thread-safe; keeps the most recently used programs, at most `capacity`.
 
 #include <cstddef>
-#include <list>
-#include <mutex>
 #include <string>
-#include <utility>
 
+#include "common/lru_memo.hpp"
 #include "tessera/program.hpp"
 #include "tessera/runtime.hpp"
 #include "tessera/source.hpp"
@@ -19,18 +17,15 @@ namespace tessera::detail {
 
 class ProgramMemo {
  public:
-  explicit ProgramMemo(std::size_t capacity = 32) : capacity_(capacity) {}
+  explicit ProgramMemo(std::size_t capacity = 32) : programs_(capacity) {}
   /// `source` built on `rt` (rt.compile), or the program built before for the same text,
   /// options and defines. Programs whose text is not all they depend on (includes left to the
   /// compiler) are built every time.
   Program compile(const Runtime& rt, const Source& source, const std::string& options, const Defines& defines);
-  std::size_t hits() const;
+  std::size_t hits() const { return programs_.hits(); }
 
  private:
-  std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::list<std::pair<std::string, Program>> programs_;  // most recently used first
-  std::size_t hits_ = 0;
+  LruMemo<Program> programs_;
 };
 
 }  // namespace tessera::detail
