@@ -216,6 +216,40 @@ TEST_CASE("an outcome is stored and its message acknowledged in one step; a stor
   CHECK(broker.integer({"ZCARD", "unacked_index"}) == 1);
 }
 
+TEST_CASE("a retry is acknowledged, sent again and stored in one step, once however often it is repeated") {
+  Broker broker;
+  tessera::detail::RedisConnection redis(tessera::detail::parse_broker_url(broker.url()));
+  const tessera::detail::UnackedMessages unacked("celery", 1 << 20);
+  const tessera::detail::ResultBackend backend;
+  const std::string id = tessera::detail::new_uuid();
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({id, "tessera.run"})});
+  const auto taken = unacked.take(redis, 1000.0);
+  REQUIRE(taken);
+  const tessera::detail::TaskFailure lost{"DeviceError", "tessera", "lost", ""};
+  const auto retry = [&] {
+    return backend.store_retry(redis, tessera::detail::retry_state(id, lost), taken->tag, "celery", "next attempt");
+  };
+  CHECK(retry());
+  check_nothing_unacknowledged(broker);
+  CHECK(broker.integer({"LLEN", "celery"}) == 1);
+  CHECK(json::parse(broker.command({"GET", "celery-task-meta-" + id}).str)["status"] == "RETRY");
+  // Repeated (its reply lost): nothing is sent twice, and a later state is not overwritten.
+  CHECK(backend.store(redis, tessera::detail::failure_state(id, lost)));
+  CHECK_FALSE(retry());
+  CHECK(broker.integer({"LLEN", "celery"}) == 1);
+  CHECK(json::parse(broker.command({"GET", "celery-task-meta-" + id}).str)["status"] == "FAILURE");
+  // A task that succeeded elsewhere keeps its success: the retry is only acknowledged.
+  broker.command({"DEL", "celery"});
+  broker.command({"LPUSH", "celery", tessera::detail::encode_task_message({id, "tessera.run"})});
+  const auto again = unacked.take(redis, 1001.0);
+  REQUIRE(again);
+  CHECK(backend.store(redis, tessera::detail::success_state(id, json{{"x", 1}})));
+  CHECK_FALSE(backend.store_retry(redis, tessera::detail::retry_state(id, lost), again->tag, "celery", "next attempt"));
+  check_nothing_unacknowledged(broker);
+  CHECK(broker.integer({"LLEN", "celery"}) == 0);
+  CHECK(json::parse(broker.command({"GET", "celery-task-meta-" + id}).str)["status"] == "SUCCESS");
+}
+
 TEST_CASE("a take whose reply was lost (the broker stopped right after it) is found and put back") {
   Broker broker;
   tessera::detail::RedisConnection redis(tessera::detail::parse_broker_url(broker.url()));

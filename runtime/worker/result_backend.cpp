@@ -29,6 +29,25 @@ json exception_of(const TaskFailure& f) {
   return {{"exc_type", f.exc_type}, {"exc_message", json::array({f.message})}, {"exc_module", f.exc_module}};
 }
 
+// KEYS: the state key, the queue (then unacked and unacked_index to acknowledge). ARGV: the
+// state document, seconds to keep it, the next attempt, the delivery tag. A script: a RETRY
+// document is small (only a result's size made scripts costly, see store()).
+constexpr const char* retry_script = R"lua(
+if #KEYS == 4 then
+  if redis.call('HDEL', KEYS[3], ARGV[4]) == 0 then return 0 end
+  redis.call('ZREM', KEYS[4], ARGV[4])
+end
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, doc = pcall(cjson.decode, current)
+  if ok and type(doc) == 'table' and doc['status'] == 'SUCCESS' then return 0 end
+end
+redis.call('LPUSH', KEYS[2], ARGV[3])
+redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PUBLISH', KEYS[1], ARGV[1])
+return 1
+)lua";
+
 // Whether `stored` (a state document's text) is a SUCCESS.
 bool is_success(const std::string& stored) {
   const json doc = json::parse(stored, nullptr, false);
@@ -145,6 +164,15 @@ bool ResultBackend::store(RedisConnection& redis, const json& state, const std::
     }
     // Nil: the state changed between WATCH and EXEC (another worker stored it): look again.
   }
+}
+
+bool ResultBackend::store_retry(RedisConnection& redis, const json& state, const std::string& ack_tag,
+                                const std::string& queue, const std::string& next_attempt) const {
+  std::vector<std::string> keys{task_state_key(state.at("task_id").get<std::string>()), queue};
+  if (!ack_tag.empty()) keys.insert(keys.end(), {unacked_key, unacked_index_key});
+  return redis.eval(retry_script, std::move(keys),
+                    {json_text(state), std::to_string(expires_.count()), next_attempt, ack_tag})
+             .integer == 1;
 }
 
 }  // namespace tessera::detail

@@ -51,6 +51,14 @@ class ResultBackend {
   /// is acknowledged exactly when its outcome (or an earlier success) is in the backend. Returns
   /// whether it was stored. Throws BrokerUnavailable, and BrokerError when the server refuses.
   bool store(RedisConnection& redis, const nlohmann::json& state, const std::string& ack_tag = {}) const;
+  /// A retry, in one step on the server: acknowledges `ack_tag`, pushes `next_attempt` onto
+  /// `queue` and stores `state` (a retry_state) — only while the message is unacknowledged (a
+  /// step repeated after its reply was lost, or a message restored meanwhile, does nothing) and
+  /// unless a SUCCESS is stored (then it only acknowledges). Without a tag (a message outside
+  /// the bookkeeping) it is done unconditionally. Returns whether the retry was sent. Throws
+  /// BrokerUnavailable, and BrokerError when the server refuses.
+  bool store_retry(RedisConnection& redis, const nlohmann::json& state, const std::string& ack_tag,
+                   const std::string& queue, const std::string& next_attempt) const;
 
  private:
   std::chrono::seconds expires_;

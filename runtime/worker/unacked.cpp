@@ -145,18 +145,6 @@ void UnackedMessages::ack(RedisConnection& redis, const std::string& tag) const 
   redis.pipeline({{"ZREM", unacked_index_key, tag}, {"HDEL", unacked_key, tag}});
 }
 
-void UnackedMessages::ack_and_push(RedisConnection& redis, const std::string& tag, const std::string& message) const {
-  const auto replies = redis.pipeline({{"MULTI"},
-                                       {"LPUSH", queue_, message},
-                                       {"ZREM", unacked_index_key, tag},
-                                       {"HDEL", unacked_key, tag},
-                                       {"EXEC"}});
-  if (replies.back().kind != RedisReply::Kind::array) {
-    throw BrokerError(fmt::format("broker {}: the retry of a message was refused: {}", redis.url().display(),
-                                  replies.back().str));
-  }
-}
-
 void UnackedMessages::refresh(RedisConnection& redis, const std::vector<std::string>& tags, double now) const {
   if (tags.empty()) return;
   RedisCommand c{"ZADD", unacked_index_key, "XX"};

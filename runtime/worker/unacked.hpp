@@ -65,8 +65,6 @@ class UnackedMessages {
   bool wait(RedisConnection& redis, std::chrono::seconds timeout) const;
   /// Forgets a message: acknowledged.
   void ack(RedisConnection& redis, const std::string& tag) const;
-  /// Acknowledges `tag` and pushes `message` (its next attempt) onto the queue, in one step.
-  void ack_and_push(RedisConnection& redis, const std::string& tag, const std::string& message) const;
   /// Marks the messages `tags` as taken at `now` (those still recorded).
   void refresh(RedisConnection& redis, const std::vector<std::string>& tags, double now) const;
   /// Puts message `tag` back on its queue, to be taken next (a worker that stops before it

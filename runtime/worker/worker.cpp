@@ -79,6 +79,7 @@ struct Worker::State {
   unsigned busy = 0;           // tasks taken and not yet acknowledged
   std::size_t processed = 0;
   std::string task_names;  // registered, comma-separated
+  const std::string instance = new_uuid().substr(0, 8);  // this process, among workers of one hostname
   // The broker as the consumers found it, for one line per change however many meet it: an
   // outage ends an epoch; a consumer's connection made in an earlier epoch failing is old news.
   bool online = false;
@@ -148,7 +149,8 @@ void Worker::serve(std::stop_token stop) {
   s.say("stopped: {} task(s) processed", s.processed);
 }
 
-// After `link` made a connection (in consume, or lazily while storing an outcome).
+// After `link` made a connection (in consume, or lazily while storing an outcome: noticed when
+// its consumer looks for the next message).
 void Worker::State::connected(Link& link) {
   link.seen = link.redis.connections();
   const std::lock_guard lock(mutex);
@@ -180,8 +182,8 @@ void Worker::State::lost(Link& link, const BrokerUnavailable& e) {
 void Worker::State::consume(std::stop_token stop, unsigned index) {
   Link link{RedisConnection(options.broker)};
   RedisConnection& redis = link.redis;
-  const UnackedMessages taker(options.queue, options.max_message_bytes, fmt::format("{}#{}", options.hostname, index),
-                              options.visibility_timeout);
+  const UnackedMessages taker(options.queue, options.max_message_bytes,
+                              fmt::format("{}#{}.{}", options.hostname, index, instance), options.visibility_timeout);
   ReconnectDelay delay;
   bool can_block = true;
   bool taking = false;  // a take is under way: if the connection fails, its effect is unknown
@@ -189,12 +191,12 @@ void Worker::State::consume(std::stop_token stop, unsigned index) {
   std::string last_received;  // the tag of the last message a take returned
   while (!stop.stop_requested()) {
     try {
-      if (!redis.connected()) {
-        redis.connect();
+      if (!redis.connected()) redis.connect();
+      if (redis.connections() != link.seen) {  // made here, or while storing an outcome
         taker.declare(redis);
         delay.reset();
+        connected(link);
       }
-      if (redis.connections() != link.seen) connected(link);
       if (take_in_doubt) {
         if (taker.recover_lost_take(redis, last_received)) {
           say("a message taken as the connection failed is back on queue '{}'", options.queue);
@@ -235,6 +237,23 @@ void Worker::State::consume(std::stop_token stop, unsigned index) {
       taking = false;  // refused: nothing was taken
       say("{}; trying again with back-off", e.what());
       sleep_unless(stop, delay.next());
+    } catch (const std::exception& e) {
+      // Out of memory making a large result's text, say: its message stays unacknowledged and
+      // goes back to the queue after the visibility timeout; this consumer goes on.
+      taking = false;
+      say("internal error, please report it: {}; the message goes back to the queue after the visibility timeout",
+          e.what());
+      sleep_unless(stop, delay.next());
+    }
+  }
+  // Stopping with a take in doubt: one bounded attempt to put its message back now rather than
+  // after the visibility timeout.
+  if (take_in_doubt) {
+    try {
+      if (taker.recover_lost_take(redis, last_received)) {
+        say("a message taken as the connection failed is back on queue '{}'", options.queue);
+      }
+    } catch (const Error&) {
     }
   }
 }
@@ -287,6 +306,17 @@ void Worker::State::run(Link& link, const TaskMessage& task) {
     if (!task.delivery_tag.empty()) held.insert(task.delivery_tag);
     ++busy;
   }
+  // Released however finish() ends: a tag no longer held stops being refreshed, so a message
+  // whose outcome could not be stored is restored after the visibility timeout.
+  struct Release {
+    State& s;
+    const std::string& tag;
+    ~Release() {
+      const std::lock_guard lock(s.mutex);
+      s.held.erase(tag);
+      --s.busy;
+    }
+  } release{*this, task.delivery_tag};
   const auto start = steady_clock::now();
   TaskOutcome outcome;
   try {
@@ -298,10 +328,10 @@ void Worker::State::run(Link& link, const TaskMessage& task) {
     outcome.failure = {"InternalError", "tessera", fmt::format("internal error, please report it: {}", e.what()), ""};
   }
   finish(link, task, std::move(outcome), std::chrono::duration<double>(steady_clock::now() - start).count());
-  const std::lock_guard lock(mutex);
-  held.erase(task.delivery_tag);
-  --busy;
-  ++processed;
+  {
+    const std::lock_guard lock(mutex);
+    ++processed;
+  }
 }
 
 void Worker::State::finish(Link& link, const TaskMessage& task, TaskOutcome outcome, double seconds) {
@@ -328,7 +358,6 @@ void Worker::State::finish(Link& link, const TaskMessage& task, TaskOutcome outc
       return;
     }
   }
-  if (link.redis.connections() != link.seen) connected(link);
   if (waited) say("task {}: outcome stored now that the broker is back", task.id);
   if (outcome.result) {
     say("task {} succeeded in {:.3f} s", task.id, seconds);
@@ -340,19 +369,15 @@ void Worker::State::finish(Link& link, const TaskMessage& task, TaskOutcome outc
   }
 }
 
-// Stores `state` and acknowledges the message; a retry also sends the task's next attempt.
+// Stores `state` and acknowledges the message; a retry also sends the task's next attempt (in
+// the same step: a retry repeated after a lost reply is not sent twice).
 void Worker::State::store_outcome(RedisConnection& redis, const TaskMessage& task, const nlohmann::json& state,
                                   bool retry) {
   if (!retry) {
     backend.store(redis, state, task.delivery_tag);
     return;
   }
-  backend.store(redis, state);
-  if (task.delivery_tag.empty()) {
-    redis.checked({"LPUSH", options.queue, retry_message(task)});
-  } else {
-    unacked.ack_and_push(redis, task.delivery_tag, retry_message(task));
-  }
+  backend.store_retry(redis, state, task.delivery_tag, options.queue, retry_message(task));
 }
 
 WorkerEventFields Worker::State::event_fields() {
