@@ -46,6 +46,8 @@ TEST_CASE("each subcommand parses into its options") {
   CHECK(devices.json);
   CHECK(devices.runtime.devices == "cpu,-1");
   CHECK(devices.runtime.cpu_split == 2);
+  // Counts are decimal, leading zeros and all (C's reading would make "010" eight).
+  CHECK(parsed_as<tessera::cli::DevicesOptions>({"devices", "--cpu-split", "010"}).runtime.cpu_split == 10);
 
   const auto build = parsed_as<tessera::cli::BuildOptions>(
       {"build", "k.cl", "-D", "A=1", "-DB", "--options", "-cl-fast-relaxed-math", "--json"});
@@ -104,6 +106,12 @@ TEST_CASE("usage errors are one line") {
   CHECK(usage_error({"validate", "a.toml", "--set", "n=9223372036854775808"}) ==
         "--set 'n=9223372036854775808': 9223372036854775808 is out of range: a param is a 64-bit signed integer, "
         "from -9223372036854775808 to 9223372036854775807");
+  CHECK(usage_error({"devices", "--cpu-split", "0x10"}) == "--cpu-split: '0x10' is not a count in decimal digits");
+  CHECK(usage_error({"worker", "--broker", "redis://h", "--concurrency", "+2"}) ==
+        "--concurrency: '+2' is not a count in decimal digits");
+  CHECK(usage_error({"devices", "--cpu-split", "0000"}).find("--cpu-split") == 0);  // 0: out of range
+  CHECK(usage_error({"run", "a.toml", "--scheduler", "adaptive"}) ==
+        "--scheduler: the 'adaptive' scheduler is not available yet; use 'hguided'");
   for (const Args& args :
        {Args{"devices", "--bogus"}, Args{"devices", "--cpu-split", "0"},
         Args{"devices", "--cpu-split", "4097"}, Args{"devices", "extra"}, Args{"build"},

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -20,6 +21,17 @@
 namespace tessera::cli {
 namespace {
 
+// A count written in decimal digits, leading zeros dropped before CLI11 reads it: it reads
+// integers as C does ("010" would be 8, "0x10" 16).
+const CLI::Validator decimal_count(
+    [](std::string& text) {
+      const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) return fmt::format("'{}' is not a count in decimal digits", text);
+      text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));
+      return std::string();
+    },
+    "");
+
 void add_device_options(CLI::App& command, RuntimeOptions& options) {
   command.add_option("--devices", options.devices,
                      "Device selector: all, cpu, gpu, accelerator, INDEX, platform=TEXT, "
@@ -28,6 +40,7 @@ void add_device_options(CLI::App& command, RuntimeOptions& options) {
   command.add_option("--cpu-split", options.cpu_split,
                      "Split CPU devices into sub-devices of N compute units (device fission)")
       ->type_name("N")
+      ->transform(decimal_count)
       ->check(CLI::Range(1u, 4096u));
 }
 
@@ -105,6 +118,7 @@ void declare_worker(CLI::App& c, WorkerCommandOptions& o) {
   declare_broker(c, o.broker, o.queue);
   c.add_option("--concurrency", o.concurrency, "Jobs run at once, sharing the devices (default 1)")
       ->type_name("N")
+      ->transform(decimal_count)
       ->check(CLI::Range(1u, 256u));
   c.add_option("--data-root", o.data_root, "The folder jobs given by path are read from (and write to)")
       ->type_name("DIR");
@@ -116,9 +130,11 @@ void declare_worker(CLI::App& c, WorkerCommandOptions& o) {
       ->check(CLI::Range(0.1, 1e7));
   c.add_option("--max-retries", o.max_retries, "Attempts after a device failure (default 3)")
       ->type_name("N")
+      ->transform(decimal_count)
       ->check(CLI::Range(0u, 1000u));
   c.add_option("--max-message-bytes", o.max_message_bytes, "Larger messages are refused (default 64 MiB)")
       ->type_name("N")
+      ->transform(decimal_count)
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   c.add_option("--hostname", o.hostname, "The worker's name in events (default: tessera.PID@HOST)")->type_name("NAME");
 }
@@ -138,7 +154,13 @@ void declare_run(CLI::App& c, RunOptions& o) {
   declare_validate(c, o);
   c.add_option("--scheduler", o.scheduler, "single, static, dynamic or hguided (overrides [job])")
       ->type_name("S")
-      ->check(CLI::IsMember(detail::scheduler_names()));
+      ->check(CLI::IsMember(detail::scheduler_names()))
+      ->check(CLI::Validator(
+          [](const std::string& name) {
+            return name == "adaptive" ? std::string("the 'adaptive' scheduler is not available yet; use 'hguided'")
+                                      : std::string();
+          },
+          ""));
   c.add_flag("--dry-run", o.dry_run, "Validate and print the plan; run nothing");
   c.add_flag("--check", o.check,
              "Run every chunk through device copies with guard values: exit 3 when a kernel writes outside its "
