@@ -37,10 +37,6 @@ std::optional<std::uint64_t> resource_limit(int resource) {
   return static_cast<std::uint64_t>(r.rlim_cur);
 }
 
-}  // namespace
-
-namespace {
-
 HostMemory read_host_memory() {
   HostMemory m{UINT64_MAX, "no limit"};
   const long pages = ::sysconf(_SC_PHYS_PAGES);

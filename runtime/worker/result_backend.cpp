@@ -152,8 +152,7 @@ bool ResultBackend::store(RedisConnection& redis, const json& state, const std::
       tx.emplace_back(RedisCommand{"PUBLISH", key}).push_back(text);
     }
     if (!ack_tag.empty()) {
-      tx.push_back({"ZREM", unacked_index_key, ack_tag});
-      tx.push_back({"HDEL", unacked_key, ack_tag});
+      for (RedisCommand& c : UnackedMessages::ack_commands(ack_tag)) tx.push_back(std::move(c));
     }
     tx.push_back({"EXEC"});
     const std::vector<RedisReply> done = redis.pipeline(tx);

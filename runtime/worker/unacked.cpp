@@ -141,9 +141,11 @@ bool UnackedMessages::wait(RedisConnection& redis, std::chrono::seconds timeout)
   return !r.is_nil();
 }
 
-void UnackedMessages::ack(RedisConnection& redis, const std::string& tag) const {
-  redis.pipeline({{"ZREM", unacked_index_key, tag}, {"HDEL", unacked_key, tag}});
+std::vector<RedisCommand> UnackedMessages::ack_commands(const std::string& tag) {
+  return {{"ZREM", unacked_index_key, tag}, {"HDEL", unacked_key, tag}};
 }
+
+void UnackedMessages::ack(RedisConnection& redis, const std::string& tag) const { redis.pipeline(ack_commands(tag)); }
 
 void UnackedMessages::refresh(RedisConnection& redis, const std::vector<std::string>& tags, double now) const {
   if (tags.empty()) return;

@@ -31,7 +31,7 @@ namespace tessera::detail {
 /// kombu's separator in priority queue names and binding entries.
 inline constexpr const char* kombu_separator = "\x06\x16";
 /// The keys of the bookkeeping, for scripts that acknowledge a message as part of a larger
-/// step (ResultBackend::store): an acknowledgement removes the tag from both.
+/// step (ResultBackend::store_retry): an acknowledgement removes the tag from both.
 inline constexpr const char* unacked_key = "unacked";
 inline constexpr const char* unacked_index_key = "unacked_index";
 
@@ -65,6 +65,8 @@ class UnackedMessages {
   bool wait(RedisConnection& redis, std::chrono::seconds timeout) const;
   /// Forgets a message: acknowledged.
   void ack(RedisConnection& redis, const std::string& tag) const;
+  /// The commands ack() sends, for a transaction that does more (ResultBackend::store).
+  static std::vector<RedisCommand> ack_commands(const std::string& tag);
   /// Marks the messages `tags` as taken at `now` (those still recorded).
   void refresh(RedisConnection& redis, const std::vector<std::string>& tags, double now) const;
   /// Puts message `tag` back on its queue, to be taken next (a worker that stops before it

@@ -186,9 +186,14 @@ void Worker::State::consume(std::stop_token stop, unsigned index) {
                               fmt::format("{}#{}.{}", options.hostname, index, instance), options.visibility_timeout);
   ReconnectDelay delay;
   bool can_block = true;
-  bool taking = false;  // a take is under way: if the connection fails, its effect is unknown
-  bool take_in_doubt = false;
-  std::string last_received;  // the tag of the last message a take returned
+  bool take_in_doubt = false;  // true across a take: if it throws, whether it took a message is unknown
+  std::string last_received;   // the tag of the last message a take returned
+  const auto recover = [&] {
+    if (taker.recover_lost_take(redis, last_received)) {
+      say("a message taken as the connection failed is back on queue '{}'", options.queue);
+    }
+    take_in_doubt = false;
+  };
   while (!stop.stop_requested()) {
     try {
       if (!redis.connected()) redis.connect();
@@ -197,15 +202,10 @@ void Worker::State::consume(std::stop_token stop, unsigned index) {
         delay.reset();
         connected(link);
       }
-      if (take_in_doubt) {
-        if (taker.recover_lost_take(redis, last_received)) {
-          say("a message taken as the connection failed is back on queue '{}'", options.queue);
-        }
-        take_in_doubt = false;
-      }
-      taking = true;
+      if (take_in_doubt) recover();
+      take_in_doubt = true;
       const auto taken = taker.take(redis, unix_now());
-      taking = false;
+      take_in_doubt = false;
       if (taken && taken->recorded) last_received = taken->tag;
       if (!taken) {
         if (!can_block) {
@@ -229,18 +229,14 @@ void Worker::State::consume(std::stop_token stop, unsigned index) {
       }
       handle(link, *taken);
     } catch (const BrokerUnavailable& e) {
-      take_in_doubt = take_in_doubt || taking;
-      taking = false;
       lost(link, e);
       sleep_unless(stop, delay.next());
     } catch (const BrokerError& e) {
-      taking = false;  // refused: nothing was taken
       say("{}; trying again with back-off", e.what());
       sleep_unless(stop, delay.next());
     } catch (const std::exception& e) {
       // Out of memory making a large result's text, say: its message stays unacknowledged and
       // goes back to the queue after the visibility timeout; this consumer goes on.
-      taking = false;
       say("internal error, please report it: {}; the message goes back to the queue after the visibility timeout",
           e.what());
       sleep_unless(stop, delay.next());
@@ -250,9 +246,7 @@ void Worker::State::consume(std::stop_token stop, unsigned index) {
   // after the visibility timeout.
   if (take_in_doubt) {
     try {
-      if (taker.recover_lost_take(redis, last_received)) {
-        say("a message taken as the connection failed is back on queue '{}'", options.queue);
-      }
+      recover();
     } catch (const Error&) {
     }
   }
